@@ -1,0 +1,48 @@
+from django import forms
+
+from accounts import questionnaire as q
+from accounts.models import QuestionnaireResponse, User
+
+
+class QuestionnaireForm(forms.ModelForm):
+    platforms = forms.MultipleChoiceField(
+        label="Where do you publish?",
+        choices=q.PLATFORM_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = QuestionnaireResponse
+        fields = ["role", "team_size", "primary_goal", "platforms", "monthly_volume", "heard_from", "heard_from_detail"]
+        labels = {
+            "role": "What describes you best?",
+            "team_size": "How big is your team?",
+            "primary_goal": "What do you want to do first?",
+            "monthly_volume": "How many images a month do you expect to make?",
+            "heard_from": "How did you hear about us?",
+            "heard_from_detail": "Anything to add? (optional)",
+        }
+        widgets = {
+            "role": forms.RadioSelect,
+            "team_size": forms.RadioSelect,
+            "primary_goal": forms.RadioSelect,
+            "monthly_volume": forms.RadioSelect,
+            "heard_from": forms.Select,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("role", "team_size", "primary_goal", "monthly_volume", "heard_from"):
+            field = self.fields[name]
+            field.required = False
+            field.choices = [c for c in field.choices if c[0] != ""]
+        self.fields["heard_from"].choices = [("", "Choose one")] + list(self.fields["heard_from"].choices)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name"]
+        labels = {"name": "Your name"}
+        help_texts = {"name": "Shown to your teammates."}

@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.template.loader import render_to_string
+
+# Third-party views that can't carry @login_not_required.
+PUBLIC_PREFIXES = ("/accounts/", "/static/", "/__debug__/")
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's fail-closed login requirement, with the auth screens themselves exempt."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith(PUBLIC_PREFIXES):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class HtmxMessagesMiddleware:
+    """Deliver Django messages with HTMX responses as an out-of-band swap of #messages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False):
+            return response
+        if response.status_code in (301, 302) or "HX-Redirect" in response or "HX-Location" in response:
+            return response
+        if "text/html" not in response.get("Content-Type", ""):
+            return response
+        pending = list(messages.get_messages(request))
+        if pending:
+            response.write(render_to_string("includes/messages.html", {"messages": pending, "oob": True}))
+        response.headers["Vary"] = ", ".join(filter(None, [response.get("Vary"), "HX-Request"]))
+        return response

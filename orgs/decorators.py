@@ -1,0 +1,44 @@
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import User
+from orgs.models import Membership, Role
+
+ROLE_DENIED_MESSAGES = {
+    Role.MEMBER: "Viewers can look but not change things here. Ask an admin to make you a member.",
+    Role.ADMIN: "Only owners and admins can do this. Ask one of them if you need it done.",
+    Role.OWNER: "Only an owner of this organisation can do this.",
+}
+
+
+def org_view(min_role: str = Role.VIEWER):
+    """Resolve ``org_slug`` to the caller's membership once, check the role, and set
+    ``request.org`` / ``request.membership``.
+
+    Not a member (or no such org): 404, the same answer for both. Member without the role: 403.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, org_slug: str, *args, **kwargs):
+            membership = (
+                Membership.objects.select_related("org", "org__plan", "user")
+                .filter(org__slug=org_slug, user_id=request.user.pk)
+                .first()
+            )
+            if membership is None:
+                raise Http404("No organisation here, or you aren't a member of it.")
+            if not membership.has_role(min_role):
+                raise PermissionDenied(ROLE_DENIED_MESSAGES[Role(min_role)])
+            request.org = membership.org
+            request.membership = membership
+            if request.user.last_org_id != membership.org_id:
+                User.objects.filter(pk=request.user.pk).update(last_org=membership.org)
+            return view(request, *args, **kwargs)
+
+        wrapper.org_min_role = min_role
+        return wrapper
+
+    return decorator

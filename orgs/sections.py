@@ -1,0 +1,54 @@
+"""App sections that are not open in this workspace yet: what each will hold, shown as a designed
+empty state instead of a broken link. A section leaves this table when its app takes the URL."""
+
+SECTIONS = {
+    "studio": {
+        "title": "Studio",
+        "icon": "sparkles",
+        "lead": "Generate on-model image packs for a character.",
+        "points": [
+            "Pick a scene, an environment and an outfit from presets — or write your own prompt.",
+            "Get 1, 5 or 10 images per pack, each scored for how closely it matches your character.",
+            "Re-run, make variations, inpaint, change clothes or upscale any image.",
+        ],
+        "next": "The Studio opens from a character, so your first step is to create one.",
+        "next_section": "characters",
+    },
+    "characters": {
+        "title": "Characters",
+        "icon": "user",
+        "lead": "Consistent identities you train once and reuse everywhere.",
+        "points": [
+            "Train a face model from 20–30 photos sorted by the 12-9-6-3 rule, with a dataset check first.",
+            "Or design a character with the wizard: choose attributes, pick a face, start generating.",
+            "Every real person needs a consent record; every character is an adult.",
+        ],
+        "next": "Character creation is not switched on for this workspace yet. Meanwhile, invite the people "
+        "who will build them with you.",
+        "next_section": "members",
+    },
+    "library": {
+        "title": "Library",
+        "icon": "images",
+        "lead": "Every upload, generation, edit and video in one searchable place.",
+        "points": [
+            "Drag in images and videos; duplicates are flagged.",
+            "Filter by character, type, tag, collection or date, and search prompts.",
+            "Select many, then tag, collect, download as a zip or run a batch job.",
+        ],
+        "next": "The library is not switched on for this workspace yet. Check which plan fits the storage you need.",
+        "next_section": "billing",
+    },
+    "video": {
+        "title": "Video",
+        "icon": "film",
+        "lead": "Animate your character's images into short clips.",
+        "points": [
+            "Image → video with LTX-2: a motion prompt and 6, 8 or 10 seconds.",
+            "Animate from a reference video with Wan 2.2: your character, their motion.",
+            "Each step is shown and can be resumed if it fails.",
+        ],
+        "next": "Video is not switched on for this workspace yet. It builds on characters and the library.",
+        "next_section": "characters",
+    },
+}

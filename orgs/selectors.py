@@ -1,0 +1,93 @@
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from orgs.models import SEAT_ROLES, Invitation, JoinRequest, Membership, Organization
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("org").order_by("org__name")
+
+
+def members_for_org(org: Organization) -> QuerySet[Membership]:
+    return org.memberships.select_related("user").order_by("user__email")
+
+
+def pending_invitations_for_org(org: Organization) -> QuerySet[Invitation]:
+    return org.invitations.filter(status=Invitation.Status.PENDING).select_related("invited_by")
+
+
+def pending_join_requests_for_org(org: Organization) -> QuerySet[JoinRequest]:
+    return org.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("user")
+
+
+def pending_join_requests_for_user(user: User) -> QuerySet[JoinRequest]:
+    return user.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("org")
+
+
+def membership_get(org: Organization, public_id) -> Membership | None:
+    return org.memberships.select_related("user").filter(public_id=public_id).first()
+
+
+def invitation_get(org: Organization, public_id) -> Invitation | None:
+    return org.invitations.filter(public_id=public_id).first()
+
+
+def join_request_get(org: Organization, public_id) -> JoinRequest | None:
+    return org.join_requests.select_related("user").filter(public_id=public_id).first()
+
+
+def seat_usage(org: Organization) -> dict:
+    counts = org.memberships.aggregate(seats=Count("pk", filter=Q(role__in=SEAT_ROLES)))
+    invited = org.invitations.filter(status=Invitation.Status.PENDING, role__in=SEAT_ROLES).count()
+    return {"used": counts["seats"] + invited, "total": org.plan.seats}
+
+
+def getting_started_steps(org: Organization) -> list[dict]:
+    """The dashboard checklist. Steps are done when the thing they ask for exists."""
+    from django.urls import reverse
+
+    team_done = org.memberships.count() > 1 or org.invitations.exists()
+    return [
+        {
+            "title": "Create your workspace",
+            "text": f"{org.name} is ready. Its ID is on the Settings page.",
+            "done": True,
+            "url": reverse("orgs:settings", args=[org.slug]),
+            "cta": "Settings",
+        },
+        {
+            "title": "Create your first character",
+            "text": "Train a face model from 20–30 photos, or design one with the wizard.",
+            "done": False,
+            "url": reverse("orgs:section", args=[org.slug, "characters"]),
+            "cta": "Characters",
+        },
+        {
+            "title": "Generate an image pack",
+            "text": "Pick a scene, an environment and an outfit; get 5 on-model images.",
+            "done": False,
+            "url": reverse("orgs:section", args=[org.slug, "studio"]),
+            "cta": "Studio",
+        },
+        {
+            "title": "Save to your library",
+            "text": "Everything you make or upload lands in one searchable library.",
+            "done": False,
+            "url": reverse("orgs:section", args=[org.slug, "library"]),
+            "cta": "Library",
+        },
+        {
+            "title": "Invite your team",
+            "text": "Add teammates as admins, members or viewers.",
+            "done": team_done,
+            "url": reverse("orgs:members", args=[org.slug]),
+            "cta": "Members",
+        },
+        {
+            "title": "Choose your plan",
+            "text": "More credits, characters, storage and seats when you need them.",
+            "done": not org.plan.is_free,
+            "url": reverse("orgs:billing", args=[org.slug]),
+            "cta": "Billing",
+        },
+    ]

@@ -1,0 +1,46 @@
+from django.urls import path
+
+from orgs import views
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("orgs/new/", views.start, name="start"),
+    path("orgs/requests/<uuid:public_id>/cancel/", views.join_request_cancel, name="join_request_cancel"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
+    path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
+    path("o/<slug:org_slug>/settings/", views.org_settings, name="settings"),
+    path("o/<slug:org_slug>/settings/members/", views.members, name="members"),
+    path("o/<slug:org_slug>/settings/members/invite/", views.invite, name="invite"),
+    path("o/<slug:org_slug>/settings/members/leave/", views.leave, name="leave"),
+    path("o/<slug:org_slug>/settings/members/<uuid:public_id>/role/", views.member_role, name="member_role"),
+    path("o/<slug:org_slug>/settings/members/<uuid:public_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "o/<slug:org_slug>/settings/members/<uuid:public_id>/make-owner/",
+        views.ownership_transfer,
+        name="ownership_transfer",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/invitations/<uuid:public_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/invitations/<uuid:public_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/requests/<uuid:public_id>/approve/",
+        views.join_request_approve,
+        name="join_request_approve",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/requests/<uuid:public_id>/decline/",
+        views.join_request_decline,
+        name="join_request_decline",
+    ),
+    # Sections that have no app of their own yet (see orgs/sections.py).
+    path("o/<slug:org_slug>/<slug:section>/", views.section, name="section"),
+]

@@ -1,0 +1,344 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import onboarding
+from billing.models import Plan
+from core.exceptions import DomainError
+from core.htmx import render_page
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, OrgHttpRequest
+from orgs import selectors, services
+from orgs.decorators import org_view
+from orgs.forms import (
+    ApproveForm,
+    InvitationForm,
+    JoinRequestForm,
+    OrgCreateForm,
+    OrgSettingsForm,
+    RoleForm,
+)
+from orgs.models import ROLE_DESCRIPTIONS, Role
+from orgs.sections import SECTIONS
+
+# --- Create or join ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Create an organisation, or ask to join one by its ID."""
+    create_form = OrgCreateForm(request.POST if request.POST.get("action") == "create" else None)
+    join_form = JoinRequestForm(request.POST if request.POST.get("action") == "join" else None)
+    if request.method == "POST":
+        if create_form.is_bound and create_form.is_valid():
+            try:
+                org = services.org_create(user=request.user, name=create_form.cleaned_data["name"])
+            except DomainError as e:
+                create_form.add_error(e.field, e.message)
+            else:
+                messages.success(request, f"{org.name} is ready.")
+                return redirect(onboarding.next_url(request.user, org))
+        elif join_form.is_bound and join_form.is_valid():
+            try:
+                join_request = services.join_request_create(
+                    user=request.user,
+                    org_id=join_form.cleaned_data["org_id"],
+                    message=join_form.cleaned_data["message"],
+                )
+            except DomainError as e:
+                join_form.add_error(e.field, e.message)
+            else:
+                messages.success(
+                    request,
+                    f"Request sent to {join_request.org.name}. We'll email you when an admin approves it.",
+                )
+                return redirect("orgs:start")
+    return render(
+        request,
+        "orgs/start.html",
+        {
+            "create_form": create_form,
+            "join_form": join_form,
+            "memberships": selectors.memberships_for_user(request.user),
+            "pending_requests": selectors.pending_join_requests_for_user(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def join_request_cancel(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
+    join_request = selectors.pending_join_requests_for_user(request.user).filter(public_id=public_id).first()
+    if join_request is None:
+        raise Http404
+    services.join_request_cancel(user=request.user, join_request=join_request)
+    messages.info(request, f"Your request to join {join_request.org.name} was withdrawn.")
+    return redirect("orgs:start")
+
+
+# --- Invitations (the emailed link) -----------------------------------------------------------
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    user = request.user if request.user.is_authenticated else None
+    if request.method == "POST":
+        if user is None:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = services.invitation_accept(token=token, user=user)
+        except DomainError as e:
+            messages.error(request, e.message)
+            return redirect(request.path)
+        messages.success(request, f"Welcome to {membership.org.name}! You joined as {membership.get_role_display().lower()}.")
+        return redirect(onboarding.next_url(user, membership.org))
+    if invitation is not None and user is None:
+        # Signing up from the link proves the address, so allauth can skip the verification email.
+        from allauth.account.adapter import get_adapter
+
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    problem = services.invitation_problem(invitation, user)
+    return render(
+        request,
+        "orgs/invitation.html",
+        {"invitation": invitation, "problem": problem, "already_member": bool(
+            user and invitation and invitation.org.memberships.filter(user=user).exists()
+        )},
+        status=404 if invitation is None else 200,
+    )
+
+
+# --- Org pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@org_view()
+def dashboard(request: OrgHttpRequest) -> HttpResponse:
+    steps = selectors.getting_started_steps(request.org)
+    return render(
+        request,
+        "orgs/dashboard.html",
+        {
+            "steps": steps,
+            "steps_done": sum(s["done"] for s in steps),
+            "seats": selectors.seat_usage(request.org),
+            "pending_requests": selectors.pending_join_requests_for_org(request.org)
+            if request.membership.can_manage_members
+            else [],
+        },
+    )
+
+
+@require_GET
+@org_view()
+def section(request: OrgHttpRequest, section: str) -> HttpResponse:
+    if section not in SECTIONS:
+        raise Http404
+    return render(request, "orgs/section.html", {"section": SECTIONS[section], "section_key": section})
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def billing(request: OrgHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
+        if plan is None:
+            raise Http404
+        try:
+            services.org_select_plan(org=request.org, actor=request.membership, plan=plan)
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, f"{request.org.name} is on the {plan.name} plan.")
+        return redirect("orgs:billing", request.org.slug)
+    return render(
+        request,
+        "orgs/billing.html",
+        {"plans": Plan.objects.filter(is_public=True), "seats": selectors.seat_usage(request.org)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def org_settings(request: OrgHttpRequest) -> HttpResponse:
+    org = request.org
+    initial = {"name": org.name, "email": org.email, "allow_join_requests": org.allow_join_requests}
+    form = OrgSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not request.membership.can_manage_members:
+            messages.error(request, "Only owners and admins can change settings.")
+            return redirect("orgs:settings", org.slug)
+        if form.is_valid():
+            try:
+                services.org_update(org=org, actor=request.membership, **form.cleaned_data)
+            except DomainError as e:
+                form.add_error(e.field, e.message)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("orgs:settings", org.slug)
+    return render(request, "orgs/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+def _members_page(request: OrgHttpRequest, *, invite_form=None, status=200) -> HttpResponse:
+    org = request.org
+    return render_page(
+        request,
+        "orgs/members.html",
+        {
+            "members": selectors.members_for_org(org),
+            "invitations": selectors.pending_invitations_for_org(org),
+            "join_requests": selectors.pending_join_requests_for_org(org),
+            "invite_form": invite_form or InvitationForm(),
+            "approve_form": ApproveForm(),
+            "seats": selectors.seat_usage(org),
+            "roles": Role.choices,
+            "role_descriptions": {str(k): v for k, v in ROLE_DESCRIPTIONS.items()},
+            "owner_count": sum(1 for m in org.memberships.all() if m.role == Role.OWNER),
+        },
+        partials=("members-panel",),
+        status=status,
+    )
+
+
+def _after_action(request: OrgHttpRequest) -> HttpResponse:
+    if request.htmx:
+        return _members_page(request)
+    return redirect("orgs:members", request.org.slug)
+
+
+@require_GET
+@org_view()
+def members(request: OrgHttpRequest) -> HttpResponse:
+    return _members_page(request)
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def invite(request: OrgHttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
+        except DomainError as e:
+            form.add_error(e.field, e.message)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return _after_action(request)
+    return _members_page(request, invite_form=form, status=200 if request.htmx else 400)
+
+
+def _run(request: OrgHttpRequest, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, success)
+    return _after_action(request)
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def invitation_revoke(request: OrgHttpRequest, public_id) -> HttpResponse:
+    inv = selectors.invitation_get(request.org, public_id) or _404()
+    return _run(
+        request,
+        lambda: services.invitation_revoke(actor=request.membership, invitation=inv),
+        f"Invitation for {inv.email} withdrawn.",
+    )
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def invitation_resend(request: OrgHttpRequest, public_id) -> HttpResponse:
+    inv = selectors.invitation_get(request.org, public_id) or _404()
+    return _run(
+        request,
+        lambda: services.invitation_resend(actor=request.membership, invitation=inv),
+        f"A fresh invitation was sent to {inv.email}.",
+    )
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def member_role(request: OrgHttpRequest, public_id) -> HttpResponse:
+    membership = selectors.membership_get(request.org, public_id) or _404()
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+        return _after_action(request)
+    role = form.cleaned_data["role"]
+    return _run(
+        request,
+        lambda: services.membership_change_role(actor=request.membership, membership=membership, role=role),
+        f"{membership.user.display_name} is now {Role(role).label.lower()}.",
+    )
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def member_remove(request: OrgHttpRequest, public_id) -> HttpResponse:
+    membership = selectors.membership_get(request.org, public_id) or _404()
+    return _run(
+        request,
+        lambda: services.membership_remove(actor=request.membership, membership=membership),
+        f"{membership.user.display_name} was removed from {request.org.name}.",
+    )
+
+
+@require_POST
+@org_view(Role.OWNER)
+def ownership_transfer(request: OrgHttpRequest, public_id) -> HttpResponse:
+    membership = selectors.membership_get(request.org, public_id) or _404()
+    return _run(
+        request,
+        lambda: services.ownership_transfer(actor=request.membership, membership=membership),
+        f"{membership.user.display_name} now owns {request.org.name}; you are an admin.",
+    )
+
+
+@require_POST
+@org_view()
+def leave(request: OrgHttpRequest) -> HttpResponse:
+    try:
+        services.membership_leave(membership=request.membership)
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("orgs:members", request.org.slug)
+    messages.success(request, f"You left {request.org.name}.")
+    return redirect("app_home")
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def join_request_approve(request: OrgHttpRequest, public_id) -> HttpResponse:
+    join_request = selectors.join_request_get(request.org, public_id) or _404()
+    form = ApproveForm(request.POST)
+    role = form.cleaned_data["role"] if form.is_valid() else Role.MEMBER
+    return _run(
+        request,
+        lambda: services.join_request_approve(actor=request.membership, join_request=join_request, role=role),
+        f"{join_request.user.display_name} joined as {Role(role).label.lower()}.",
+    )
+
+
+@require_POST
+@org_view(Role.ADMIN)
+def join_request_decline(request: OrgHttpRequest, public_id) -> HttpResponse:
+    join_request = selectors.join_request_get(request.org, public_id) or _404()
+    return _run(
+        request,
+        lambda: services.join_request_decline(actor=request.membership, join_request=join_request),
+        f"Request from {join_request.user.display_name} declined.",
+    )
+
+
+def _404():
+    raise Http404
