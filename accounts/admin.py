@@ -42,8 +42,27 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(QuestionnaireResponse)
 class QuestionnaireResponseAdmin(admin.ModelAdmin):
-    list_display = ["user", "version", "skipped", "role", "team_size", "primary_goal", "monthly_volume", "heard_from", "created_at"]
-    list_filter = ["version", "skipped", "role", "team_size", "primary_goal", "monthly_volume", "heard_from", "created_at"]
+    list_display = [
+        "user",
+        "version",
+        "skipped",
+        "role",
+        "team_size",
+        "primary_goal",
+        "monthly_volume",
+        "heard_from",
+        "created_at",
+    ]
+    list_filter = [
+        "version",
+        "skipped",
+        "role",
+        "team_size",
+        "primary_goal",
+        "monthly_volume",
+        "heard_from",
+        "created_at",
+    ]
     search_fields = ["user__email", "heard_from_detail"]
     readonly_fields = [f.name for f in QuestionnaireResponse._meta.fields]
     date_hierarchy = "created_at"

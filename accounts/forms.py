@@ -37,7 +37,7 @@ class QuestionnaireForm(forms.ModelForm):
             field = self.fields[name]
             field.required = False
             field.choices = [c for c in field.choices if c[0] != ""]
-        self.fields["heard_from"].choices = [("", "Choose one")] + list(self.fields["heard_from"].choices)
+        self.fields["heard_from"].choices = [("", "Choose one"), *self.fields["heard_from"].choices]
 
 
 class ProfileForm(forms.ModelForm):

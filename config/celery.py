@@ -2,7 +2,7 @@
 
 import os
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.embedded import ensure_services
 
@@ -15,7 +15,8 @@ QUEUES = ("default", "generation", "video", "training", "email")
 
 app = Celery("personae")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue(name) for name in QUEUES]
+# One direct exchange per queue, so a message routed to one queue lands in that queue only.
+app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 app.conf.task_routes = {
     "*.tasks.send_*": {"queue": "email"},
 }

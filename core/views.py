@@ -34,12 +34,11 @@ def dev_mail_html(request, mail_id: str):
         raise Http404
     # Links open in the top window, not inside the frame.
     body = mail.html or f"<pre>{escape(mail.text)}</pre>"
-    response = HttpResponse(f"<base target=\"_top\">{body}")
+    response = HttpResponse(f'<base target="_top">{body}')
     # Rendered inside an iframe on our own page only.
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     return response
-
 
 
 def permission_denied(request, exception=None):

@@ -21,7 +21,9 @@ class JoinRequestForm(forms.Form):
     org_id = forms.CharField(
         label="Organisation ID",
         max_length=64,
-        widget=forms.TextInput(attrs={"placeholder": "3f2b8c1e-5d4a-4c1b-9e7f-…", "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "3f2b8c1e-5d4a-4c1b-9e7f-…", "autocomplete": "off", "spellcheck": "false"}
+        ),
         help_text="An owner or admin finds it on their Settings page.",
     )
     message = forms.CharField(
@@ -37,7 +39,8 @@ INVITE_ROLE_CHOICES = [(Role.MEMBER, "Member"), (Role.ADMIN, "Admin"), (Role.VIE
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Email address", widget=forms.EmailInput(attrs={"placeholder": "teammate@agency.com", "autocomplete": "off"})
+        label="Email address",
+        widget=forms.EmailInput(attrs={"placeholder": "teammate@agency.com", "autocomplete": "off"}),
     )
     role = forms.ChoiceField(choices=INVITE_ROLE_CHOICES, initial=Role.MEMBER)
 

@@ -158,13 +158,9 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
 def membership_leave(*, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     # Lock the org's owners so two owners leaving at once can't both succeed.
-    owners = list(
-        Membership.objects.select_for_update().filter(org=membership.org, role=Role.OWNER).order_by("pk")
-    )
+    owners = list(Membership.objects.select_for_update().filter(org=membership.org, role=Role.OWNER).order_by("pk"))
     if membership.role == Role.OWNER and len(owners) == 1:
-        raise DomainError(
-            "You are the only owner. Transfer ownership to another member before leaving."
-        )
+        raise DomainError("You are the only owner. Transfer ownership to another member before leaving.")
     _clear_last_org(membership)
     membership.delete()
 
@@ -272,7 +268,9 @@ def invitation_problem(invitation: Invitation | None, user: User | None = None) 
 def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = invitation_for_token(token)
     if invitation is not None:
-        invitation = Invitation.objects.select_for_update().select_related("org", "invited_by").get(pk=invitation.pk)
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",)).select_related("org", "invited_by").get(pk=invitation.pk)
+        )
     if problem := invitation_problem(invitation, user):
         raise DomainError(problem)
     assert invitation is not None
@@ -308,7 +306,9 @@ def join_request_create(*, user: User, org_id: str, message: str = "") -> JoinRe
     try:
         public_id = uuid.UUID(org_id.strip())
     except ValueError:
-        raise DomainError("An organisation ID looks like 3f2b8c1e-… (36 characters). Paste it exactly.", field="org_id")
+        raise DomainError(
+            "An organisation ID looks like 3f2b8c1e-… (36 characters). Paste it exactly.", field="org_id"
+        ) from None
     org = Organization.objects.filter(public_id=public_id, allow_join_requests=True).first()
     if org is None:
         raise DomainError(ORG_ID_NOT_FOUND, field="org_id")

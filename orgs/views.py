@@ -94,7 +94,9 @@ def invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
         except DomainError as e:
             messages.error(request, e.message)
             return redirect(request.path)
-        messages.success(request, f"Welcome to {membership.org.name}! You joined as {membership.get_role_display().lower()}.")
+        messages.success(
+            request, f"Welcome to {membership.org.name}! You joined as {membership.get_role_display().lower()}."
+        )
         return redirect(onboarding.next_url(user, membership.org))
     if invitation is not None and user is None:
         # Signing up from the link proves the address, so allauth can skip the verification email.
@@ -105,9 +107,11 @@ def invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "orgs/invitation.html",
-        {"invitation": invitation, "problem": problem, "already_member": bool(
-            user and invitation and invitation.org.memberships.filter(user=user).exists()
-        )},
+        {
+            "invitation": invitation,
+            "problem": problem,
+            "already_member": bool(user and invitation and invitation.org.memberships.filter(user=user).exists()),
+        },
         status=404 if invitation is None else 200,
     )
 

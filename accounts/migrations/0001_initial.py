@@ -7,54 +7,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuestionnaireResponse',
+            name="QuestionnaireResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('skipped', models.BooleanField(default=False)),
-                ('role', models.CharField(blank=True, choices=[('creator', 'Creator'), ('agency', 'Agency'), ('brand', 'Brand'), ('developer', 'Developer'), ('other', 'Other')], max_length=20)),
-                ('team_size', models.CharField(blank=True, choices=[('1', 'Just me'), ('2-5', '2–5 people'), ('6-20', '6–20 people'), ('21-100', '21–100 people'), ('100+', 'More than 100')], max_length=10)),
-                ('primary_goal', models.CharField(blank=True, choices=[('virtual_influencer', 'Run a virtual influencer'), ('client_content', 'Produce content for clients'), ('brand_mascot', 'Create a brand mascot or ambassador'), ('own_likeness', 'Content with my own likeness'), ('product_marketing', 'Product and e-commerce shots'), ('exploring', 'Just exploring')], max_length=30)),
-                ('platforms', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('instagram', 'Instagram'), ('tiktok', 'TikTok'), ('youtube', 'YouTube'), ('x', 'X / Twitter'), ('onlyfans', 'Subscription platforms'), ('website', 'Websites and ads'), ('other', 'Other')], max_length=20), blank=True, default=list, size=None)),
-                ('monthly_volume', models.CharField(blank=True, choices=[('<100', 'Fewer than 100'), ('100-500', '100–500'), ('500-2000', '500–2,000'), ('2000-10000', '2,000–10,000'), ('10000+', 'More than 10,000')], max_length=20)),
-                ('heard_from', models.CharField(blank=True, choices=[('search', 'Search engine'), ('social', 'Social media'), ('friend', 'A friend or colleague'), ('youtube', 'YouTube'), ('blog', 'Blog or article'), ('ai_assistant', 'An AI assistant'), ('other', 'Somewhere else')], max_length=20)),
-                ('heard_from_detail', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("skipped", models.BooleanField(default=False)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("creator", "Creator"),
+                            ("agency", "Agency"),
+                            ("brand", "Brand"),
+                            ("developer", "Developer"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "team_size",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1", "Just me"),
+                            ("2-5", "2–5 people"),
+                            ("6-20", "6–20 people"),
+                            ("21-100", "21–100 people"),
+                            ("100+", "More than 100"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "primary_goal",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("virtual_influencer", "Run a virtual influencer"),
+                            ("client_content", "Produce content for clients"),
+                            ("brand_mascot", "Create a brand mascot or ambassador"),
+                            ("own_likeness", "Content with my own likeness"),
+                            ("product_marketing", "Product and e-commerce shots"),
+                            ("exploring", "Just exploring"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "platforms",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("instagram", "Instagram"),
+                                ("tiktok", "TikTok"),
+                                ("youtube", "YouTube"),
+                                ("x", "X / Twitter"),
+                                ("onlyfans", "Subscription platforms"),
+                                ("website", "Websites and ads"),
+                                ("other", "Other"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "monthly_volume",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("<100", "Fewer than 100"),
+                            ("100-500", "100–500"),
+                            ("500-2000", "500–2,000"),
+                            ("2000-10000", "2,000–10,000"),
+                            ("10000+", "More than 10,000"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "heard_from",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("search", "Search engine"),
+                            ("social", "Social media"),
+                            ("friend", "A friend or colleague"),
+                            ("youtube", "YouTube"),
+                            ("blog", "Blog or article"),
+                            ("ai_assistant", "An AI assistant"),
+                            ("other", "Somewhere else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("heard_from_detail", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('name', models.CharField(blank=True, max_length=150)),
-                ('onboarded_at', models.DateTimeField(blank=True, null=True)),
-                ('welcomed_at', models.DateTimeField(blank=True, null=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
+                ("name", models.CharField(blank=True, max_length=150)),
+                ("onboarded_at", models.DateTimeField(blank=True, null=True)),
+                ("welcomed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['email'],
+                "ordering": ["email"],
             },
             managers=[
-                ('objects', accounts.models.UserManager()),
+                ("objects", accounts.models.UserManager()),
             ],
         ),
     ]

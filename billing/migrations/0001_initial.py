@@ -4,34 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=60)),
-                ('tagline', models.CharField(blank=True, max_length=160)),
-                ('price_cents', models.PositiveIntegerField(help_text='Monthly price in US cents.')),
-                ('monthly_credits', models.PositiveIntegerField(help_text='Credits granted each month (or once, see below).')),
-                ('credits_recur', models.BooleanField(default=True, help_text='Off: the credits are granted once, not monthly.')),
-                ('max_characters', models.PositiveIntegerField(blank=True, help_text='Empty means unlimited.', null=True)),
-                ('storage_bytes', models.PositiveBigIntegerField()),
-                ('seats', models.PositiveSmallIntegerField(help_text='Members who create content (owners, admins, members).')),
-                ('stripe_price_id', models.CharField(blank=True, max_length=100)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('is_public', models.BooleanField(default=True)),
-                ('is_default', models.BooleanField(default=False, help_text='The plan new organisations start on.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=60)),
+                ("tagline", models.CharField(blank=True, max_length=160)),
+                ("price_cents", models.PositiveIntegerField(help_text="Monthly price in US cents.")),
+                (
+                    "monthly_credits",
+                    models.PositiveIntegerField(help_text="Credits granted each month (or once, see below)."),
+                ),
+                (
+                    "credits_recur",
+                    models.BooleanField(default=True, help_text="Off: the credits are granted once, not monthly."),
+                ),
+                (
+                    "max_characters",
+                    models.PositiveIntegerField(blank=True, help_text="Empty means unlimited.", null=True),
+                ),
+                ("storage_bytes", models.PositiveBigIntegerField()),
+                (
+                    "seats",
+                    models.PositiveSmallIntegerField(help_text="Members who create content (owners, admins, members)."),
+                ),
+                ("stripe_price_id", models.CharField(blank=True, max_length=100)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("is_public", models.BooleanField(default=True)),
+                ("is_default", models.BooleanField(default=False, help_text="The plan new organisations start on.")),
             ],
             options={
-                'ordering': ['position', 'price_cents'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='one_default_plan')],
+                "ordering": ["position", "price_cents"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)), fields=("is_default",), name="one_default_plan"
+                    )
+                ],
             },
         ),
     ]

@@ -7,7 +7,19 @@ PLANS = [
     ("free", "Free", "Try the whole product with one character.", 0, 100, False, 1, 2 * GB, 1, 0, True),
     ("creator", "Creator", "For a creator running their own characters.", 2900, 2000, True, 3, 50 * GB, 1, 1, False),
     ("studio", "Studio", "For small teams producing every day.", 7900, 6000, True, 10, 250 * GB, 3, 2, False),
-    ("agency", "Agency", "For agencies running many characters for clients.", 24900, 20000, True, None, 1024 * GB, 10, 3, False),
+    (
+        "agency",
+        "Agency",
+        "For agencies running many characters for clients.",
+        24900,
+        20000,
+        True,
+        None,
+        1024 * GB,
+        10,
+        3,
+        False,
+    ),
 ]
 
 

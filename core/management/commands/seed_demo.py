@@ -9,7 +9,7 @@ from accounts.models import QuestionnaireResponse, User
 from billing.models import Plan
 from orgs.models import Membership, Organization, Role
 
-DEMO_PASSWORD = "personae-demo"
+DEMO_PASSWORD = "personae-demo"  # noqa: S105 -- a published demo credential
 DEMO_USERS = [
     # email, name, staff
     ("demo@personae.local", "Dana Demo", False),
@@ -32,9 +32,7 @@ class Command(BaseCommand):
             user.onboarded_at = user.onboarded_at or timezone.now()
             user.welcomed_at = user.welcomed_at or timezone.now()
             user.save()
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             if not user.questionnaire_responses.exists():
                 QuestionnaireResponse.objects.create(user=user, skipped=True)
             users[email] = user

@@ -1,0 +1,35 @@
+"""Shared fixtures: an organisation with an owner, admin, member and viewer, and an outsider
+who belongs to another organisation."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from orgs.models import Role
+from tests.factories import MembershipFactory, OrganizationFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Northstar Talent", slug="northstar")
+
+
+@pytest.fixture
+def people(org):
+    """One person per role in ``org``, plus an outsider who owns another org."""
+    members = {role: MembershipFactory(org=org, role=role).user for role in Role.values}
+    other = OrganizationFactory(name="Rival Studio", slug="rival")
+    outsider = MembershipFactory(org=other, role=Role.OWNER).user
+    return SimpleNamespace(
+        owner=members[Role.OWNER],
+        admin=members[Role.ADMIN],
+        member=members[Role.MEMBER],
+        viewer=members[Role.VIEWER],
+        outsider=outsider,
+        other_org=other,
+    )
