@@ -7,7 +7,16 @@
     var opener = event.target.closest("[data-dialog-open]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
-      if (dialog && dialog.showModal) { event.preventDefault(); dialog.showModal(); }
+      if (!dialog || !dialog.showModal) return;
+      event.preventDefault();
+      // A shared dialog takes its form action and wording from the button that opened it.
+      var form = dialog.querySelector("[data-dialog-form]");
+      if (form && opener.dataset.dialogAction) form.setAttribute("action", opener.dataset.dialogAction);
+      dialog.querySelectorAll("[data-dialog-slot]").forEach(function (slot) {
+        var key = "dialog" + slot.dataset.dialogSlot.charAt(0).toUpperCase() + slot.dataset.dialogSlot.slice(1);
+        if (opener.dataset[key] !== undefined) slot.textContent = opener.dataset[key];
+      });
+      dialog.showModal();
       return;
     }
     var closer = event.target.closest("[data-dialog-close]");

@@ -1,0 +1,99 @@
+"""`make bench`: server-side timings and query counts for the app's pages, printed as a table.
+
+Runs against a throwaway database (``test_personae_bench``) on the embedded or configured
+PostgreSQL, through Django's test client — so it measures our code, not the network.
+Each later capability adds its own figures here (see docs/benchmarks.md).
+"""
+
+import os
+import statistics
+import sys
+import time
+
+from config.embedded import ensure_services
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+ensure_services()
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at")
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "50"))
+
+
+def measure(client: Client, url: str) -> tuple[float, float, int]:
+    client.get(url)  # warm caches and connections
+    timings = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
+
+
+def main() -> int:
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from orgs.models import Membership, Role
+    from orgs.services import org_create
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        owner = User.objects.create(
+            email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z"
+        )
+        org = org_create(user=owner, name="Bench Agency")
+        results = []
+        for members in (3, 300):
+            existing = org.memberships.count()
+            User.objects.bulk_create(
+                [User(email=f"m{existing + i}-{members}@bench.test", password="!") for i in range(members - existing)]
+            )
+            new_users = User.objects.filter(memberships__isnull=True).exclude(pk=owner.pk)
+            Membership.objects.bulk_create([Membership(org=org, user=u, role=Role.VIEWER) for u in new_users])
+            client = Client()
+            client.force_login(owner)
+            for name, url in (
+                ("dashboard", f"/o/{org.slug}/"),
+                ("members page", f"/o/{org.slug}/settings/members/"),
+                ("settings page", f"/o/{org.slug}/settings/"),
+            ):
+                median, p95, queries = measure(client, url)
+                results.append((f"{name} ({members} members)", median, p95, queries))
+        anonymous = Client()
+        median, p95, queries = measure(anonymous, "/")
+        results.append(("landing page (anonymous)", median, p95, queries))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    print(f"\nServer time over {RUNS} requests each (Django test client, no network):\n")
+    print(f"{'page':<38}{'median ms':>11}{'p95 ms':>9}{'queries':>9}")
+    for name, median, p95, queries in results:
+        print(f"{name:<38}{median:>11.1f}{p95:>9.1f}{queries:>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
