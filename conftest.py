@@ -14,6 +14,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _plans(request):
+    """Transactional tests flush the tables that migrations seeded; put the plans back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from billing.models import Plan
+        from billing.plans import plans_ensure
+
+        request.getfixturevalue("transactional_db")
+        plans_ensure(Plan)
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Northstar Talent", slug="northstar")

@@ -1,8 +1,8 @@
 """`make bench`: server-side timings and query counts for the app's pages, printed as a table.
 
-Runs against a throwaway database (``test_personae_bench``) on the embedded or configured
-PostgreSQL, through Django's test client — so it measures our code, not the network.
-Each later capability adds its own figures here (see docs/benchmarks.md).
+Runs against a throwaway test database (``test_personae``, created and dropped here) on the
+embedded or configured PostgreSQL, through Django's test client — so it measures our code, not
+the network. Each later capability adds its own figures here.
 """
 
 import os

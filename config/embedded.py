@@ -30,7 +30,13 @@ def data_dir() -> Path:
 
 
 def ensure_services() -> None:
-    """Start whichever embedded service has no URL configured and export its URL."""
+    """Start whichever embedded service has no URL configured and export its URL.
+
+    Reads ``.env`` first (without overriding the real environment), so URLs set there count.
+    """
+    import environ
+
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     root = data_dir()
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = ensure_postgres(root / "pg")

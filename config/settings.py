@@ -151,12 +151,9 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
 # The setting name each anymail provider reads its credential from.
 _ANYMAIL_KEY_SETTING = {
-    "amazon_ses": None,
     "brevo": "BREVO_API_KEY",
     "mailgun": "MAILGUN_API_KEY",
-    "mailjet": "MAILJET_API_KEY",
     "mandrill": "MANDRILL_API_KEY",
-    "postal": "POSTAL_KEY",
     "postmark": "POSTMARK_SERVER_TOKEN",
     "resend": "RESEND_API_KEY",
     "sendgrid": "SENDGRID_API_KEY",
@@ -170,10 +167,12 @@ if EMAIL_PROVIDER:
             f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not one of {', '.join(sorted(_ANYMAIL_KEY_SETTING))}."
         )
     EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
-    if key_setting := _ANYMAIL_KEY_SETTING[EMAIL_PROVIDER]:
-        ANYMAIL[key_setting] = env("EMAIL_PROVIDER_API_KEY")
-    if EMAIL_PROVIDER == "mailgun" and env("MAILGUN_SENDER_DOMAIN", default=""):
-        ANYMAIL["MAILGUN_SENDER_DOMAIN"] = env("MAILGUN_SENDER_DOMAIN")
+    ANYMAIL[_ANYMAIL_KEY_SETTING[EMAIL_PROVIDER]] = env("EMAIL_PROVIDER_API_KEY")
+    if EMAIL_PROVIDER == "mailgun":
+        if env("MAILGUN_SENDER_DOMAIN", default=""):
+            ANYMAIL["MAILGUN_SENDER_DOMAIN"] = env("MAILGUN_SENDER_DOMAIN")
+        if env("MAILGUN_API_URL", default=""):  # e.g. https://api.eu.mailgun.net/v3 for the EU region
+            ANYMAIL["MAILGUN_API_URL"] = env("MAILGUN_API_URL")
 else:
     # Development: every message is written to a file under EMAIL_FILE_PATH and listed at
     # /dev/mail/ (DEBUG only).
@@ -200,6 +199,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".data" / "celerybeat-schedule")
 )
+Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-invitations-and-join-requests": {
         "task": "orgs.tasks.expire_stale_invitations_and_requests",
@@ -235,7 +235,6 @@ MESSAGE_TAGS = {message_constants.ERROR: "error"}
 # --- Product rules -------------------------------------------------------------------------
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 JOIN_REQUEST_TTL_DAYS = env.int("JOIN_REQUEST_TTL_DAYS", default=30)
-STRIPE_ENABLED = bool(env("STRIPE_SECRET_KEY", default=""))
 
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -244,6 +243,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)

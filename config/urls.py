@@ -11,6 +11,7 @@ admin.site.index_title = "Users, organisations and onboarding"
 handler403 = core_views.permission_denied
 
 urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
@@ -18,7 +19,7 @@ urlpatterns = [
     path("", include("marketing.urls")),
 ]
 
-if settings.DEBUG or not settings.EMAIL_PROVIDER:
+if settings.DEBUG and not settings.EMAIL_PROVIDER:
     urlpatterns += [
         path("dev/mail/", core_views.dev_mailbox, name="dev_mailbox"),
         path("dev/mail/<str:mail_id>/", core_views.dev_mailbox, name="dev_mail"),

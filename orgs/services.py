@@ -65,6 +65,11 @@ def _owner_count(org: Organization) -> int:
     return org.memberships.filter(role=Role.OWNER).count()
 
 
+def _lock_org(org_id: int) -> None:
+    """Serialise changes to one org's team (seat counts, the last-owner rule) behind its row lock."""
+    Organization.objects.select_for_update().filter(pk=org_id).first()
+
+
 def _set_last_org(user: User, org: Organization) -> None:
     User.objects.filter(pk=user.pk).update(last_org=org)
     user.last_org = org
@@ -114,6 +119,12 @@ def org_select_plan(*, org: Organization, actor: Membership, plan: Plan) -> None
         raise DomainError("Only an owner can choose the organisation's plan.")
     if not plan.is_free:
         raise DomainError(f"The {plan.name} plan is paid and needs checkout; it can't be switched on directly.")
+    _lock_org(org.pk)
+    if (used := _seats_in_use(org)) > plan.seats:
+        raise DomainError(
+            f"{org.name} uses {used} seats and the {plan.name} plan includes {plan.seats}. Remove members, make "
+            "them viewers or withdraw invitations first."
+        )
     org.plan = plan
     org.plan_selected_at = timezone.now()
     org.save(update_fields=["plan", "plan_selected_at", "updated_at"])
@@ -127,11 +138,14 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     _require_manager(actor)
     if role not in Role.values:
         raise DomainError("Choose one of the listed roles.")
+    _lock_org(actor.org_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == role:
         return
     if (membership.role == Role.OWNER or role == Role.OWNER) and not actor.is_owner:
         raise DomainError("Only an owner can grant or take away the owner role.")
+    if role == Role.ADMIN and not actor.is_owner:
+        raise DomainError("Only an owner can make someone an admin.")
     if membership.role == Role.OWNER and _owner_count(membership.org) == 1:
         raise DomainError("An organisation needs at least one owner. Make someone else owner first.")
     if ROLE_RANK[Role(role)] > ROLE_RANK[Role(membership.role)] and membership.role not in SEAT_ROLES:
@@ -143,6 +157,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
     _require_manager(actor)
+    _lock_org(actor.org_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.pk == actor.pk:
         raise DomainError("To remove yourself, use “Leave organisation”.")
@@ -156,10 +171,9 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> None:
+    _lock_org(membership.org_id)  # two owners leaving at once can't both succeed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    # Lock the org's owners so two owners leaving at once can't both succeed.
-    owners = list(Membership.objects.select_for_update().filter(org=membership.org, role=Role.OWNER).order_by("pk"))
-    if membership.role == Role.OWNER and len(owners) == 1:
+    if membership.role == Role.OWNER and _owner_count(membership.org) == 1:
         raise DomainError("You are the only owner. Transfer ownership to another member before leaving.")
     _clear_last_org(membership)
     membership.delete()
@@ -174,6 +188,9 @@ def ownership_transfer(*, actor: Membership, membership: Membership) -> None:
         raise DomainError("You already own this organisation.")
     if membership.org_id != actor.org_id:
         raise DomainError("That person isn't a member of this organisation.")
+    _lock_org(actor.org_id)
+    if membership.role not in SEAT_ROLES:  # the old owner keeps their seat as admin
+        _check_seat_available(membership.org, Role.OWNER)
     Membership.objects.filter(pk=membership.pk).update(role=Role.OWNER, updated_at=timezone.now())
     Membership.objects.filter(pk=actor.pk).update(role=Role.ADMIN, updated_at=timezone.now())
 
@@ -201,7 +218,7 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         raise DomainError("Only an owner can invite admins.", field="role")
     if org.memberships.filter(user__email__iexact=email).exists():
         raise DomainError(f"{email} is already a member of {org.name}.", field="email")
-    Organization.objects.select_for_update().filter(pk=org.pk).first()  # serialise seat counting
+    _lock_org(org.pk)
     existing = org.invitations.filter(email=email, status=Invitation.Status.PENDING).first()
     if existing:
         existing.status = Invitation.Status.REVOKED
@@ -355,7 +372,7 @@ def join_request_approve(*, actor: Membership, join_request: JoinRequest, role: 
         raise DomainError("Choose admin, member or viewer.")
     if role == Role.ADMIN and not actor.is_owner:
         raise DomainError("Only an owner can grant the admin role.")
-    Organization.objects.select_for_update().filter(pk=actor.org_id).first()
+    _lock_org(actor.org_id)
     if join_request.status == JoinRequest.Status.PENDING:
         _check_seat_available(actor.org, role)
     updated = JoinRequest.objects.filter(pk=join_request.pk, status=JoinRequest.Status.PENDING).update(

@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
@@ -55,6 +56,8 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
                     f"Request sent to {join_request.org.name}. We'll email you when an admin approves it.",
                 )
                 return redirect("orgs:start")
+        elif not (create_form.is_bound or join_form.is_bound):
+            messages.error(request, "Choose whether to create an organisation or join one.")
     return render(
         request,
         "orgs/start.html",
@@ -98,12 +101,10 @@ def invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
             request, f"Welcome to {membership.org.name}! You joined as {membership.get_role_display().lower()}."
         )
         return redirect(onboarding.next_url(user, membership.org))
-    if invitation is not None and user is None:
-        # Signing up from the link proves the address, so allauth can skip the verification email.
-        from allauth.account.adapter import get_adapter
-
-        get_adapter(request).stash_verified_email(request, invitation.email)
     problem = services.invitation_problem(invitation, user)
+    if invitation is not None and user is None and problem is None:
+        # Signing up from a live link proves the address, so allauth can skip the verification email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
     return render(
         request,
         "orgs/invitation.html",
@@ -325,7 +326,10 @@ def leave(request: OrgHttpRequest) -> HttpResponse:
 def join_request_approve(request: OrgHttpRequest, public_id) -> HttpResponse:
     join_request = selectors.join_request_get(request.org, public_id) or _404()
     form = ApproveForm(request.POST)
-    role = form.cleaned_data["role"] if form.is_valid() else Role.MEMBER
+    if not form.is_valid():
+        messages.error(request, "Choose admin, member or viewer for the new teammate.")
+        return _after_action(request)
+    role = form.cleaned_data["role"]
     return _run(
         request,
         lambda: services.join_request_approve(actor=request.membership, join_request=join_request, role=role),

@@ -117,7 +117,9 @@ def bench(extra: list[str]) -> int:
 
 def stop() -> int:
     setup()
-    return in_venv([VENV_PY, "-c", "from config.embedded import stop; stop()"]).returncode
+    return in_venv(
+        [VENV_PY, "-c", "from config.embedded import data_dir, stop; stop(); stop(data_dir() / 'test')"]
+    ).returncode
 
 
 def main(argv: list[str]) -> int:

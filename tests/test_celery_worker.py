@@ -16,7 +16,7 @@ from orgs.models import Invitation, JoinRequest
 from orgs.tasks import expire_stale_invitations_and_requests
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

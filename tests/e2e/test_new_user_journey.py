@@ -11,8 +11,7 @@ from core.mail import stored_mail_list
 from orgs.models import Membership, Role
 from tests.e2e.conftest import mail_links
 
-# serialized_rollback keeps the plans seeded by migrations across transactional tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "violet-harbour-lantern-42"
 

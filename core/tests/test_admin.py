@@ -1,0 +1,65 @@
+"""The support admin: every changelist loads with a search and a filter."""
+
+import pytest
+
+from accounts.models import QuestionnaireResponse
+from billing.models import Plan
+from core.tests.pages import text_of
+from orgs.models import Role
+from tests.factories import UserFactory
+from tests.more_factories import InvitationFactory, JoinRequestFactory, StaffUserFactory
+
+
+@pytest.fixture
+def support(client, people, org):
+    InvitationFactory(org=org, email="kim@example.com", role=Role.VIEWER, invited_by=people.admin)
+    JoinRequestFactory(org=org, user=UserFactory(email="sam@example.com"))
+    QuestionnaireResponse.objects.create(user=people.owner, skipped=True)
+    QuestionnaireResponse.objects.create(user=people.admin, role="agency", team_size="2-5")
+    staff = StaffUserFactory(email="support@personae.local")
+    client.force_login(staff)
+    return staff
+
+
+CHANGELISTS = [
+    ("accounts/user", "q=northstar&onboarded_at__isempty=0&is_staff__exact=0", "4 users"),
+    ("orgs/organization", "q=northstar&allow_join_requests__exact=1", "1 organisation"),
+    ("orgs/membership", "q=northstar&role__exact=owner", "1 membership"),
+    ("orgs/invitation", "q=kim&status__exact=pending", "1 invitation"),
+    ("orgs/joinrequest", "q=sam&status__exact=pending", "1 join request"),
+    ("accounts/questionnaireresponse", "q=example.com&skipped__exact=1", "1 questionnaire response"),
+    ("billing/plan", "q=studio&is_public__exact=1", "1 plan"),
+]
+
+
+@pytest.mark.parametrize(("model", "query", "found"), CHANGELISTS, ids=[c[0] for c in CHANGELISTS])
+def test_it_searches_and_filters_every_changelist(client, support, model, query, found):
+    response = client.get(f"/admin/{model}/?{query}")
+
+    assert response.status_code == 200
+    assert found in text_of(response)
+
+
+def test_it_finds_an_organisation_by_its_id(client, support, org):
+    response = client.get(f"/admin/orgs/organization/?q={org.public_id}&plan__id__exact={org.plan_id}")
+
+    assert response.status_code == 200
+    assert "1 organisation" in text_of(response)
+
+
+def test_it_opens_a_user_and_an_organisation(client, support, people, org):
+    user_page = client.get(f"/admin/accounts/user/{people.owner.pk}/change/")
+    org_page = client.get(f"/admin/orgs/organization/{org.pk}/change/")
+
+    assert user_page.status_code == org_page.status_code == 200
+    assert "Northstar Talent" in text_of(user_page)
+    assert people.viewer.email in text_of(org_page)
+
+
+def test_it_keeps_people_who_are_not_staff_out(client, people):
+    client.force_login(people.owner)
+
+    for url in ("/admin/", "/admin/orgs/organization/", f"/admin/billing/plan/{Plan.objects.first().pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/?next=")

@@ -1,0 +1,100 @@
+"""Every URL needs a login, except the ones listed here on purpose.
+
+The walk covers every pattern the resolver knows (allauth and the admin included), so a new view
+that forgets to require a login fails this test until it is added to PUBLIC with a reason.
+"""
+
+import re
+import uuid
+from urllib.parse import quote
+
+import pytest
+from django.urls import URLResolver, get_resolver, resolve
+
+LOGIN = "/accounts/login/"
+ADMIN_LOGIN = "/admin/login/"
+
+# name → what an anonymous GET gets. Keep the reason next to each.
+PUBLIC = {
+    "marketing:landing": 200,  # the home page
+    "healthz": 200,  # load balancers probe it without a session
+    "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
+    "admin:login": 200,
+    # allauth's own screens: the middleware exempts /accounts/, so each is listed here.
+    "account_login": 200,
+    "account_signup": 200,
+    "account_logout": 302,  # nobody to log out; back to the home page
+    "account_inactive": 200,
+    "account_email_verification_sent": 200,
+    "account_confirm_email": 200,  # explains that the link doesn't work
+    "account_confirm_login_code": 302,  # no login in progress: back to the login page
+    "account_reset_password": 200,
+    "account_reset_password_done": 200,
+    "account_reset_password_from_key": 200,  # explains that the link doesn't work
+    "account_reset_password_from_key_done": 200,
+    # The development inbox: mounted only when DEBUG is on (never in tests), and 404 without it.
+    "dev_mailbox": 404,
+    "dev_mail": 404,
+    "dev_mail_html": 404,
+}
+DEBUG_ONLY = {"dev_mailbox", "dev_mail", "dev_mail_html"}
+
+
+def _patterns(resolver=None, prefix="", namespace=None):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from _patterns(pattern, prefix + str(pattern.pattern), ns)
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name
+
+
+PATTERNS = list(_patterns())
+
+# Dummy values for regex groups, by group name.
+REGEX_ARGS = {"app_label": "orgs", "uidb36": "1", "key": "x", "url": "x"}
+
+
+def _url_for(route: str, org_slug: str) -> str:
+    def route_arg(match):
+        converter, name = match.group(1) or "str", match.group(2)
+        if name == "org_slug":
+            return org_slug
+        if name == "section":
+            return "studio"
+        return {"slug": org_slug, "uuid": str(uuid.uuid4()), "int": "1", "path": "1"}.get(converter, "x")
+
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: REGEX_ARGS[m.group(1)], route)
+    url = re.sub(r"<(?:(\w+):)?(\w+)>", route_arg, url)
+    return "/" + url.replace("^", "").replace("$", "")
+
+
+def _is_login_redirect(response, url):
+    if response.status_code != 302:
+        return False
+    location = response["Location"]
+    next_param = f"?next={quote(url, safe='/')}"
+    return location in (LOGIN + next_param, ADMIN_LOGIN + next_param)
+
+
+def test_the_public_list_names_only_real_urls():
+    assert set(PUBLIC) - DEBUG_ONLY <= {name for _, name in PATTERNS}
+
+
+@pytest.mark.parametrize(("route", "name"), PATTERNS, ids=[f"{name}={route}" for route, name in PATTERNS])
+def test_it_requires_a_login(client, org, route, name):
+    url = _url_for(route, org.slug)
+    # ResolverMatch.route drops the ^ of included regexes.
+    assert resolve(url).route == route.replace("^", ""), f"the dummy URL {url} resolved to another pattern"
+
+    response = client.get(url)
+
+    if name in PUBLIC:
+        assert response.status_code == PUBLIC[name]
+        if response.status_code == 302:
+            assert not response["Location"].startswith(("/app/", "/o/", "/admin/"))
+        return
+    assert _is_login_redirect(response, url), f"anonymous GET {url} → {response.status_code}"
+    # POST-only views must turn strangers away before they look at the request.
+    assert _is_login_redirect(client.post(url), url), f"anonymous POST {url} was not sent to log in"
