@@ -92,6 +92,14 @@ def main() -> int:
     print(f"{'page':<38}{'median ms':>11}{'p95 ms':>9}{'queries':>9}")
     for name, median, p95, queries in results:
         print(f"{name:<38}{median:>11.1f}{p95:>9.1f}{queries:>9}")
+
+    from benchmarks import media as media_benchmark
+
+    media_benchmark.print_table(media_benchmark.run())
+
+    from benchmarks import library as library_benchmark
+
+    library_benchmark.print_table(library_benchmark.run())
     return 0
 
 

@@ -27,18 +27,6 @@ SECTIONS = {
         "who will build them with you.",
         "next_section": "members",
     },
-    "library": {
-        "title": "Library",
-        "icon": "images",
-        "lead": "Every upload, generation, edit and video in one searchable place.",
-        "points": [
-            "Drag in images and videos; duplicates are flagged.",
-            "Filter by character, type, tag, collection or date, and search prompts.",
-            "Select many, then tag, collect, download as a zip or run a batch job.",
-        ],
-        "next": "The library is not switched on for this workspace yet. Check which plan fits the storage you need.",
-        "next_section": "billing",
-    },
     "video": {
         "title": "Video",
         "icon": "film",

@@ -70,10 +70,10 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "cta": "Studio",
         },
         {
-            "title": "Save to your library",
-            "text": "Everything you make or upload lands in one searchable library.",
-            "done": False,
-            "url": reverse("orgs:section", args=[org.slug, "library"]),
+            "title": "Fill your library",
+            "text": "Upload photos and videos; everything you make lands here too, searchable.",
+            "done": org.assets.exists(),
+            "url": reverse("assets:library", args=[org.slug]),
             "cta": "Library",
         },
         {

@@ -38,7 +38,7 @@ def test_it_tells_admins_about_waiting_join_requests_on_the_dashboard(client, pe
 
 @pytest.mark.parametrize(
     ("section", "title"),
-    [("studio", "Studio"), ("characters", "Characters"), ("library", "Library"), ("video", "Video")],
+    [("studio", "Studio"), ("characters", "Characters"), ("video", "Video")],  # the library is its own app now
 )
 @pytest.mark.parametrize("role", ["owner", "viewer"])
 def test_it_shows_each_section_to_members(client, people, section, title, role):

@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+
+from core.models import OrgOwnedModel, OrgQuerySet
+
+
+class Asset(OrgOwnedModel):
+    """A file in an organisation's library: an upload, a generation, an edit, a video, a LoRA."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        FILE = "file", "File"  # e.g. a trained LoRA (.safetensors)
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        GENERATED = "generated", "Generated"
+        EDITED = "edited", "Edited"
+        EXTENSION = "extension", "Extension"
+        IMPORT = "import", "Import"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.UPLOAD)
+    title = models.CharField(max_length=200)
+    original_filename = models.CharField(max_length=255, blank=True)
+    # Storage keys, built only by assets/storage.py.
+    original_key = models.CharField(max_length=300)
+    variants = models.JSONField(default=dict, blank=True, help_text="variant name → storage key")
+    mime = models.CharField(max_length=100)
+    bytes = models.PositiveBigIntegerField(help_text="Size of the original.")
+    stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Original plus derived files.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds, for video.")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    phash = models.BigIntegerField(null=True, blank=True)
+    near_duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
+    )
+    metadata = models.JSONField(default=dict, blank=True, help_text="Technical facts; a generation's recipe.")
+    nsfw = models.BooleanField(default=False)
+    liked = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
+    tags = models.ManyToManyField("assets.Tag", related_name="assets", blank=True)
+    search = SearchVectorField(null=True, editable=False)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["org", "-created_at", "-id"], name="asset_org_newest"),
+            models.Index(fields=["org", "sha256"], name="asset_org_sha256"),
+            GinIndex(fields=["search"], name="asset_search"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def recipe(self) -> dict | None:
+        return self.metadata.get("recipe")
+
+    @property
+    def prompt(self) -> str:
+        recipe = self.recipe or {}
+        return recipe.get("prompt", "")
+
+
+class Tag(OrgOwnedModel):
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("org", models.functions.Lower("name"), name="unique_tag_per_org")]
+
+    def __str__(self):
+        return self.name
+
+
+class Collection(OrgOwnedModel):
+    """A board: a hand-picked set of assets."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    assets = models.ManyToManyField(Asset, through="CollectionItem", related_name="collections")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["collection", "asset"], name="asset_once_per_collection")]
+
+    def __str__(self):
+        return f"{self.asset_id} in {self.collection_id}"
+
+
+class Upload(OrgOwnedModel):
+    """One file on its way into the library: declared → received → processed (or refused)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the file"
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Added"
+        DUPLICATE = "duplicate", "Already in your library"
+        FAILED = "failed", "Refused"
+        CANCELLED = "cancelled", "Cancelled"
+        ABANDONED = "abandoned", "Abandoned"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(max_length=255)
+    declared_size = models.PositiveBigIntegerField()
+    declared_type = models.CharField(max_length=100, blank=True)
+    key = models.CharField(max_length=300)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.CharField(max_length=500, blank=True)
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RECEIVED, self.Status.PROCESSING)
+
+
+class Export(OrgOwnedModel):
+    """A zip of many assets, built by the worker and kept for 24 hours."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="exports")
+    asset_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    key = models.CharField(max_length=300, blank=True)
+    bytes = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_percent"),
+        ]

@@ -1,0 +1,170 @@
+"""Org-scoped reads for the library."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from assets.models import Asset, Collection, Export, Tag, Upload
+from orgs.models import Organization
+
+PAGE_SIZE = 60
+
+
+def storage_used(org: Organization) -> int:
+    return Asset.objects.for_org(org).aggregate(total=Sum("stored_bytes"))["total"] or 0
+
+
+def storage_usage(org: Organization) -> dict:
+    used, quota = storage_used(org), org.plan.storage_bytes
+    return {"used": used, "quota": quota, "percent": min(100, round(used * 100 / quota)) if quota else 100}
+
+
+@dataclass
+class LibraryFilters:
+    kind: str = ""
+    source: str = ""
+    tag: str = ""
+    collection: str = ""
+    liked: bool = False
+    nsfw: str = ""  # "" shows all (blurred), "hide", "only"
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            [
+                self.kind,
+                self.source,
+                self.tag,
+                self.collection,
+                self.liked,
+                self.nsfw,
+                self.date_from,
+                self.date_to,
+                self.q,
+            ]
+        )
+
+
+def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset]:
+    qs = Asset.objects.for_org(org)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.tag:
+        qs = qs.filter(tags__public_id=filters.tag)
+    if filters.collection:
+        qs = qs.filter(collections__public_id=filters.collection)
+    if filters.liked:
+        qs = qs.filter(liked=True)
+    if filters.nsfw == "hide":
+        qs = qs.filter(nsfw=False)
+    elif filters.nsfw == "only":
+        qs = qs.filter(nsfw=True)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        qs = qs.filter(created_at__lte=datetime.combine(filters.date_to, time.max, tzinfo=tz))
+    if filters.q:
+        qs = qs.filter(search=SearchQuery(filters.q, search_type="websearch", config="english"))
+    return qs
+
+
+def _encode_cursor(asset: Asset) -> str:
+    raw = json.dumps([asset.created_at.isoformat(), asset.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, pk = json.loads(raw)
+        return datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", size: int = PAGE_SIZE):
+    """One page of the grid, newest first, by keyset (fast at any depth). Returns (assets, next_cursor)."""
+    from django.db.models import Q
+
+    qs = asset_queryset(org, filters).order_by("-created_at", "-id")
+    if cursor and (position := _decode_cursor(cursor)):
+        created, pk = position
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    assets = list(
+        qs.only(
+            "public_id",
+            "org_id",
+            "kind",
+            "title",
+            "variants",
+            "duration",
+            "nsfw",
+            "liked",
+            "near_duplicate_of",
+            "created_at",
+            "width",
+            "height",
+        )[: size + 1]
+    )
+    next_cursor = _encode_cursor(assets[size - 1]) if len(assets) > size else ""
+    return assets[:size], next_cursor
+
+
+def asset_get(org: Organization, public_id) -> Asset | None:
+    return (
+        Asset.objects.for_org(org)
+        .select_related("created_by", "near_duplicate_of")
+        .prefetch_related("tags", "parents", "children", "collections")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def tags_for_org(org: Organization) -> QuerySet[Tag]:
+    return Tag.objects.for_org(org).annotate(n=Count("assets")).filter(n__gt=0).order_by("name")
+
+
+def collections_for_org(org: Organization) -> QuerySet[Collection]:
+    return Collection.objects.for_org(org).annotate(n=Count("assets")).order_by("name")
+
+
+def collection_get(org: Organization, public_id) -> Collection | None:
+    return Collection.objects.for_org(org).filter(public_id=public_id).first()
+
+
+def collection_covers(collections) -> dict[int, list[Asset]]:
+    """Up to four recent thumbnails per collection, in one query."""
+    from assets.models import CollectionItem
+
+    covers: dict[int, list[Asset]] = {c.pk: [] for c in collections}
+    items = (
+        CollectionItem.objects.filter(collection_id__in=list(covers))
+        .annotate(rank=Window(RowNumber(), partition_by=F("collection_id"), order_by=F("added_at").desc()))
+        .filter(rank__lte=4)
+        .select_related("asset")
+    )
+    for item in items:
+        covers[item.collection_id].append(item.asset)
+    return covers
+
+
+def upload_get(org: Organization, public_id) -> Upload | None:
+    return Upload.objects.for_org(org).filter(public_id=public_id).first()
+
+
+def export_get(org: Organization, public_id) -> Export | None:
+    return Export.objects.for_org(org).filter(public_id=public_id).first()

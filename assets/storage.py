@@ -1,0 +1,93 @@
+"""The only place that builds storage keys and URLs for media.
+
+Keys: ``orgs/<org_public_id>/assets/<asset_public_id>/<variant>.<ext>``, uploads in flight under
+``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, LoRAs under ``orgs/<org>/loras/``.
+Files are private. Browsers get short-lived signed URLs: presigned S3/R2 URLs when S3 is
+configured, otherwise a signed URL to ``media_serve`` that also checks org membership.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+SIGNED_URL_SALT = "personae.media"
+
+
+def _org_prefix(org) -> str:
+    return f"orgs/{org.public_id}"
+
+
+def asset_key(org, asset, variant: str, extension: str) -> str:
+    return f"{_org_prefix(org)}/assets/{asset.public_id}/{variant}.{extension}"
+
+
+def upload_key(org, upload) -> str:
+    return f"{_org_prefix(org)}/uploads/{upload.public_id}"
+
+
+def export_key(org, export) -> str:
+    return f"{_org_prefix(org)}/exports/{export.public_id}.zip"
+
+
+def lora_key(org, character) -> str:
+    return f"{_org_prefix(org)}/loras/{character.public_id}.safetensors"
+
+
+def key_belongs_to(org, key: str) -> bool:
+    parts = PurePosixPath(key).parts
+    return len(parts) > 2 and parts[0] == "orgs" and parts[1] == str(org.public_id) and ".." not in parts
+
+
+def is_s3() -> bool:
+    return settings.MEDIA_BACKEND == "s3"
+
+
+def storage():
+    return default_storage
+
+
+def signed_url(org, key: str, *, download_name: str | None = None, expires: int | None = None) -> str:
+    """A URL that serves ``key`` for a short while. ``download_name`` makes it an attachment."""
+    expires = expires or settings.MEDIA_URL_EXPIRY
+    if is_s3():
+        params = {"ResponseContentDisposition": content_disposition(download_name)} if download_name else {}
+        return storage().url(key, parameters=params, expire=expires)
+    token = signing.dumps({"k": key, "o": str(org.public_id), "d": download_name or ""}, salt=SIGNED_URL_SALT)
+    return reverse("media_serve", args=[token])
+
+
+def read_signed_token(token: str, max_age: int | None = None) -> dict:
+    """The payload of a local signed URL, or ``signing.BadSignature`` (expired or forged)."""
+    return signing.loads(token, salt=SIGNED_URL_SALT, max_age=max_age or settings.MEDIA_URL_EXPIRY)
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII fallback plus the exact name, percent-encoded."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def presigned_put(key: str, *, content_type: str, size: int) -> dict:
+    """A direct-to-bucket PUT the browser can make; length and type are part of the signature."""
+    client = storage().connection.meta.client
+    url = client.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": storage().bucket_name, "Key": key, "ContentType": content_type, "ContentLength": size},
+        ExpiresIn=settings.UPLOAD_URL_EXPIRY,
+    )
+    return {"method": "PUT", "url": url, "headers": {"Content-Type": content_type}}
+
+
+def delete(key: str) -> None:
+    if key:
+        storage().delete(key)
+
+
+def size(key: str) -> int:
+    return storage().size(key)
