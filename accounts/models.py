@@ -53,6 +53,14 @@ class User(AbstractUser):
     def __str__(self):
         return self.email
 
+    # AbstractUser builds these from first_name/last_name, which this model doesn't have;
+    # Wagtail's editor shows them (page history, "locked by").
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]

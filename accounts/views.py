@@ -1,4 +1,6 @@
+from allauth.account.views import SignupView
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -9,6 +11,19 @@ from billing.models import Plan
 from core.exceptions import DomainError
 from core.http import AuthenticatedHttpRequest
 from orgs import services as org_services
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """allauth's sign-up. A plan picked on the pricing page (``?plan=creator``) is remembered in
+    the session, shown on the form, and preselected at the onboarding plan step."""
+    plan = Plan.objects.filter(slug=request.GET.get("plan", ""), is_public=True).first()
+    if plan:
+        request.session[onboarding.SIGNUP_PLAN_SESSION_KEY] = plan.slug
+    else:
+        plan = onboarding.signup_plan(request)
+    return SignupView.as_view(extra_context={"chosen_plan": plan})(request)
 
 
 @require_GET
@@ -48,11 +63,17 @@ def choose_plan(request: AuthenticatedHttpRequest):
             except DomainError as e:
                 messages.error(request, e.message)
             else:
+                request.session.pop(onboarding.SIGNUP_PLAN_SESSION_KEY, None)
                 return redirect(onboarding.next_url(request.user))
     return render(
         request,
         "accounts/choose_plan.html",
-        {"plans": Plan.objects.filter(is_public=True), "org": membership.org, "step": 3},
+        {
+            "plans": Plan.objects.filter(is_public=True),
+            "org": membership.org,
+            "step": 3,
+            "chosen_plan": onboarding.signup_plan(request),
+        },
     )
 
 

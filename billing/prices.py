@@ -1,0 +1,100 @@
+"""What things cost (PRODUCT.md §6): credits per operation, and the top-up packs.
+
+This is the one place these numbers live. The pricing page shows them; the credits ledger
+charges from them. Plans (monthly price, credits, limits) are rows in ``billing.Plan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OperationPrice:
+    operation: str
+    label: str
+    credits: int
+    unit: str
+    group: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TopUpPack:
+    slug: str
+    credits: int
+    price_cents: int
+
+    @property
+    def price_dollars(self) -> int | float:
+        dollars = self.price_cents / 100
+        return int(dollars) if dollars.is_integer() else dollars
+
+    @property
+    def cents_per_credit(self) -> float:
+        return self.price_cents / self.credits
+
+
+IMAGES = "Images"
+CHARACTERS = "Characters"
+VIDEO = "Video"
+TOOLS = "AI tools"
+
+_PRICES = [
+    OperationPrice("image_draft", "Image, draft quality", 4, "per image", IMAGES, "20 steps; good for exploring"),
+    OperationPrice("image_hq", "Image, high quality", 8, "per image", IMAGES, "40 steps; for publishing"),
+    OperationPrice("inpaint", "Inpaint edit", 8, "per edit", IMAGES, "brush a mask, describe the change"),
+    OperationPrice("clothing_change", "Clothing change", 12, "per image", IMAGES),
+    OperationPrice("upscale", "Upscale 2× or 4×", 8, "per image", IMAGES),
+    OperationPrice("upscale_large", "Upscale 5× or more", 15, "per image", IMAGES),
+    OperationPrice("prompt_generation", "Prompt generation", 1, "per request", IMAGES),
+    OperationPrice(
+        "style_extraction", "Style extraction", 1, "per image", IMAGES, "from an image saved by the extension"
+    ),
+    OperationPrice(
+        "lora_training",
+        "Face model (LoRA) training",
+        300,
+        "per character",
+        CHARACTERS,
+        "dataset checks, captions and four reference images included",
+    ),
+    OperationPrice("wizard_candidates", "Wizard base images", 16, "per set of four", CHARACTERS),
+    OperationPrice("character_sheet", "Character sheet", 60, "per sheet", CHARACTERS, "7–10 angles and expressions"),
+    OperationPrice("image_to_video", "Image to video", 10, "per second", VIDEO, "clips of 6, 8 or 10 seconds"),
+    OperationPrice("animate", "Animate from a reference video", 20, "per output second", VIDEO),
+    OperationPrice(
+        "animate_prep",
+        "Animation preparation",
+        15,
+        "per animation",
+        VIDEO,
+        "first frame, face swap and refinement",
+    ),
+    OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS),
+    OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS),
+    OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
+    OperationPrice("audio_cleanup", "Audio cleanup", 10, "per clip", TOOLS),
+    OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS),
+    OperationPrice("chat", "Assistant chat", 2, "per message", TOOLS),
+]
+
+OPERATION_PRICES: dict[str, OperationPrice] = {price.operation: price for price in _PRICES}
+
+TOP_UP_PACKS: list[TopUpPack] = [
+    TopUpPack("credits-1000", credits=1_000, price_cents=1_500),
+    TopUpPack("credits-5000", credits=5_000, price_cents=6_500),
+]
+
+
+def operation_credits(operation: str, quantity: int = 1) -> int:
+    """Credits for ``quantity`` units of ``operation`` (images, seconds, minutes, messages…)."""
+    return OPERATION_PRICES[operation].credits * quantity
+
+
+def prices_by_group() -> list[tuple[str, list[OperationPrice]]]:
+    """The price list in display order, grouped: Images, Characters, Video, AI tools."""
+    groups: dict[str, list[OperationPrice]] = {}
+    for price in OPERATION_PRICES.values():
+        groups.setdefault(price.group, []).append(price)
+    return list(groups.items())
