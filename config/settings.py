@@ -41,7 +41,20 @@ INSTALLED_APPS = [
     "accounts",
     "orgs",
     "billing",
+    "assets",
     "marketing",
+    # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
+    "blog",
+    "wagtail.contrib.routable_page",
+    "wagtail.sites",
+    "wagtail.images",
+    "wagtail.documents",  # the page editor's scripts expect it, though the blog stores no documents
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +214,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
+    "library-housekeeping": {
+        "task": "assets.tasks.library_housekeeping",
+        "schedule": crontab(minute="*/30"),
+        "options": {"expires": 25 * 60},
+    },
     "expire-stale-invitations-and-join-requests": {
         "task": "orgs.tasks.expire_stale_invitations_and_requests",
         "schedule": crontab(minute=7),
@@ -212,8 +230,34 @@ CELERY_BEAT_SCHEDULE = {
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Media: the local filesystem under MEDIA_ROOT, or a private S3 / Cloudflare R2 bucket when
+# MEDIA_BUCKET is set (see docs/configuration.md#media-storage). Either way, files are served only
+# through short-lived signed URLs built by assets/storage.py.
+MEDIA_BUCKET = env("MEDIA_BUCKET", default="")
+MEDIA_BACKEND = "s3" if MEDIA_BUCKET else "local"
+MEDIA_URL_EXPIRY = env.int("MEDIA_URL_EXPIRY", default=300)
+UPLOAD_URL_EXPIRY = env.int("UPLOAD_URL_EXPIRY", default=900)
+if MEDIA_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            # R2: https://<account>.r2.cloudflarestorage.com
+            "endpoint_url": env("MEDIA_ENDPOINT_URL", default="") or None,
+            "region_name": env("MEDIA_REGION", default="") or None,  # R2: auto
+            "access_key": env("MEDIA_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_SECRET_ACCESS_KEY", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRY,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         # Production serves hashed, compressed files (needs `collectstatic`); development and
         # tests read the source files directly.
@@ -233,6 +277,10 @@ USE_TZ = True
 MESSAGE_TAGS = {message_constants.ERROR: "error"}
 
 # --- Product rules -------------------------------------------------------------------------
+# Uploads: at most this many files per drop, and a pending upload is abandoned after this long.
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=100)
+UPLOAD_ABANDON_HOURS = env.int("UPLOAD_ABANDON_HOURS", default=6)
+EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 JOIN_REQUEST_TTL_DAYS = env.int("JOIN_REQUEST_TTL_DAYS", default=30)
 
@@ -258,3 +306,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Marketing site and blog (Wagtail) ---------------------------------------------------------
+WAGTAIL_SITE_NAME = SITE_NAME
+WAGTAILADMIN_BASE_URL = SITE_URL
+# Blog images live on the default storage; their renditions are served through Wagtail's
+# signed image view (blog/urls.py), so the storage itself stays private.
+WAGTAILIMAGES_IMAGE_MODEL = "blog.BlogImage"
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Sign-in, passwords and email addresses belong to allauth (verified, throttled); the CMS
+# doesn't get a second way to change them. /cms/login/ forwards to the app's login.
+WAGTAILADMIN_LOGIN_URL = "cms_login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# Nothing is fetched from the web at run time: no update check, no Gravatar.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The page editor posts one field per StreamField value.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Wagtail runs its search-index and reference-index updates as immediate tasks on every save.
+LOGGING["loggers"]["django_tasks"] = {"level": "WARNING"}

@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from wagtail.admin import urls as wagtailadmin_urls
 
+from accounts import views as accounts_views
+from assets import urls as assets_urls
+from blog import views as blog_views
 from core import views as core_views
 
 admin.site.site_header = "Personae support"
@@ -13,10 +17,16 @@ handler403 = core_views.permission_denied
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # allauth's sign-up, remembering the plan picked on the pricing page (?plan=…).
+    path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("assets.urls")),
+    path("", include(assets_urls.media_urlpatterns)),
     path("", include("orgs.urls")),
     path("", include("marketing.urls")),
+    path("cms/login/", blog_views.cms_login, name="cms_login"),  # before Wagtail's own login form
+    path("cms/", include(wagtailadmin_urls)),
 ]
 
 if settings.DEBUG and not settings.EMAIL_PROVIDER:
@@ -25,3 +35,6 @@ if settings.DEBUG and not settings.EMAIL_PROVIDER:
         path("dev/mail/<str:mail_id>/", core_views.dev_mailbox, name="dev_mail"),
         path("dev/mail/<str:mail_id>/html/", core_views.dev_mail_html, name="dev_mail_html"),
     ]
+
+# Last: Wagtail answers every path under /blog/ from its page tree.
+urlpatterns += [path("blog/", include("blog.urls"))]

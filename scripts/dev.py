@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One entry point for running Personae on a machine that has only Python 3.11+.
 
-    python3 scripts/dev.py run     # set up, migrate, seed demo data, run web + worker + beat
+    python3 scripts/dev.py run     # set up, migrate, seed demo data and the blog, run web + worker + beat
     python3 scripts/dev.py test    # set up and run the whole test suite
     python3 scripts/dev.py lint    # ruff + djlint
     python3 scripts/dev.py bench   # benchmarks (prints figures)
@@ -78,7 +78,7 @@ def run() -> int:
         return services.returncode
     database_url, redis_url = services.stdout.split()
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
-    for step in (["migrate", "--no-input"], ["seed_demo"]):
+    for step in (["migrate", "--no-input"], ["seed_demo"], ["seed_site"]):
         say(f"manage.py {' '.join(step)}")
         result = in_venv([VENV_PY, "manage.py", *step], env=env)
         if result.returncode:
@@ -103,7 +103,7 @@ def lint() -> int:
     for cmd in (
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
-        ["djlint", "--lint", "templates", "accounts", "orgs", "core", "marketing", "billing"],
+        ["djlint", "--lint", "templates", "accounts", "orgs", "core", "marketing", "billing", "assets", "blog"],
     ):
         say(" ".join(cmd))
         code |= in_venv([VENV / "bin" / cmd[0], *cmd[1:]]).returncode

@@ -1,48 +1,75 @@
 """One organisation's people can't see or touch another's, and roles gate every action.
 
-Every org-scoped URL (a pattern in the ``orgs`` namespace with ``org_slug``) must have a row in
-ORG_URLS; a new one fails ``test_every_org_url_has_a_row`` until its rules are written down.
+Every org-scoped URL (a namespaced pattern with ``org_slug``) must have a row in ORG_URLS; a new
+one fails ``test_every_org_url_has_a_row`` until its rules are written down. Signed media URLs
+(``media_serve``) carry their org in the token and are checked at the end.
 """
 
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 
+from assets import storage
+from assets.models import Asset, Collection, CollectionItem, Export, Upload
+from assets.tests.factories import AssetFactory, AssetRowFactory, CollectionFactory, UploadFactory
 from core.tests.pages import text_of
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
 
-GET, POST = "GET", "POST"
-VIEWER, ADMIN, OWNER = Role.VIEWER, Role.ADMIN, Role.OWNER
+GET, POST, PUT = "GET", "POST", "PUT"
+VIEWER, MEMBER, ADMIN, OWNER = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
 
 # name: (methods, role needed to reach the view, role needed for a POST to change anything,
 #        the object the URL's public_id names)
 ORG_URLS = {
-    "dashboard": ({GET}, VIEWER, None, None),
-    "section": ({GET}, VIEWER, None, None),
-    "billing": ({GET, POST}, VIEWER, OWNER, None),
-    "settings": ({GET, POST}, VIEWER, ADMIN, None),
-    "members": ({GET}, VIEWER, None, None),
-    "invite": ({POST}, ADMIN, ADMIN, None),
-    "leave": ({POST}, VIEWER, VIEWER, None),
-    "member_role": ({POST}, ADMIN, ADMIN, "membership"),
-    "member_remove": ({POST}, ADMIN, ADMIN, "membership"),
-    "ownership_transfer": ({POST}, OWNER, OWNER, "membership"),
-    "invitation_revoke": ({POST}, ADMIN, ADMIN, "invitation"),
-    "invitation_resend": ({POST}, ADMIN, ADMIN, "invitation"),
-    "join_request_approve": ({POST}, ADMIN, ADMIN, "join_request"),
-    "join_request_decline": ({POST}, ADMIN, ADMIN, "join_request"),
+    "orgs:dashboard": ({GET}, VIEWER, None, None),
+    "orgs:section": ({GET}, VIEWER, None, None),
+    "orgs:billing": ({GET, POST}, VIEWER, OWNER, None),
+    "orgs:settings": ({GET, POST}, VIEWER, ADMIN, None),
+    "orgs:members": ({GET}, VIEWER, None, None),
+    "orgs:invite": ({POST}, ADMIN, ADMIN, None),
+    "orgs:leave": ({POST}, VIEWER, VIEWER, None),
+    "orgs:member_role": ({POST}, ADMIN, ADMIN, "membership"),
+    "orgs:member_remove": ({POST}, ADMIN, ADMIN, "membership"),
+    "orgs:ownership_transfer": ({POST}, OWNER, OWNER, "membership"),
+    "orgs:invitation_revoke": ({POST}, ADMIN, ADMIN, "invitation"),
+    "orgs:invitation_resend": ({POST}, ADMIN, ADMIN, "invitation"),
+    "orgs:join_request_approve": ({POST}, ADMIN, ADMIN, "join_request"),
+    "orgs:join_request_decline": ({POST}, ADMIN, ADMIN, "join_request"),
+    # The library: viewers browse and download (zips too); members change things.
+    "assets:library": ({GET}, VIEWER, None, None),
+    "assets:bulk": ({POST}, VIEWER, MEMBER, None),  # a viewer's "like" is refused with a message
+    "assets:collections": ({GET, POST}, VIEWER, MEMBER, None),
+    "assets:collection": ({GET}, VIEWER, None, "collection"),
+    "assets:collection_update": ({POST}, MEMBER, MEMBER, "collection"),
+    "assets:collection_delete": ({POST}, MEMBER, MEMBER, "collection"),
+    "assets:upload_start": ({POST}, MEMBER, MEMBER, None),
+    "assets:upload_status": ({GET}, MEMBER, None, "upload"),
+    "assets:upload_data": ({PUT}, MEMBER, MEMBER, "upload"),
+    "assets:upload_complete": ({POST}, MEMBER, MEMBER, "upload"),
+    "assets:upload_cancel": ({POST}, MEMBER, MEMBER, "upload"),
+    "assets:export_status": ({GET}, VIEWER, None, "export"),
+    "assets:export_download": ({GET}, VIEWER, None, "export"),
+    "assets:detail": ({GET}, VIEWER, None, "asset"),
+    "assets:rename": ({POST}, MEMBER, MEMBER, "asset"),
+    "assets:tags": ({POST}, MEMBER, MEMBER, "asset"),
+    "assets:like": ({POST}, MEMBER, MEMBER, "asset"),
+    "assets:delete": ({POST}, MEMBER, MEMBER, "asset"),
+    "assets:collection_toggle": ({POST}, MEMBER, MEMBER, "asset"),
+    "assets:download": ({GET}, VIEWER, None, "asset"),
 }
 
 
 def _org_url_patterns():
     for top in get_resolver().url_patterns:
-        if isinstance(top, URLResolver) and top.namespace == "orgs":
+        if isinstance(top, URLResolver) and top.namespace:
             for pattern in top.url_patterns:
                 if "org_slug" in pattern.pattern.converters:
-                    yield pattern.name, str(pattern.pattern)
+                    yield f"{top.namespace}:{pattern.name}", str(pattern.pattern)
 
 
 ROUTES = dict(_org_url_patterns())
@@ -53,8 +80,9 @@ def test_every_org_url_has_a_row():
 
 
 @pytest.fixture
-def targets(org, people):
+def targets(org, people, settings, tmp_path):
     """One of each addressable object in ``org`` and in the outsider's org."""
+    settings.MEDIA_ROOT = str(tmp_path)
     other = people.other_org
     Organization.objects.filter(pk=org.pk).update(email="billing@northstar.example")
     return {
@@ -62,13 +90,27 @@ def targets(org, people):
             "membership": Membership.objects.get(org=org, user=people.member),
             "invitation": InvitationFactory(org=org, email="kim@example.com"),
             "join_request": JoinRequestFactory(org=org, user=UserFactory(email="sam@example.com")),
+            **_library_objects(org),
         },
         other.slug: {
             "membership": Membership.objects.get(org=other, user=people.outsider),
             "invitation": InvitationFactory(org=other, email="lee@example.com"),
             "join_request": JoinRequestFactory(org=other, user=UserFactory(email="max@example.com")),
+            **_library_objects(other),
         },
     }
+
+
+def _library_objects(org):
+    asset = AssetRowFactory(org=org)
+    collection = CollectionFactory(org=org)
+    CollectionItem.objects.create(collection=collection, asset=asset)
+    upload = UploadFactory(org=org, data=b"abcd")  # its bytes already arrived
+    export = Export.objects.create(org=org, asset_ids=[asset.pk], status=Export.Status.READY, expires_at=timezone.now())
+    Export.objects.filter(pk=export.pk).update(
+        key=storage.storage().save(storage.export_key(org, export), ContentFile(b"PK"))
+    )
+    return {"asset": asset, "collection": collection, "upload": upload, "export": export}
 
 
 def _url(name, slug, targets, object_slug=None):
@@ -81,17 +123,29 @@ def _url(name, slug, targets, object_slug=None):
 
 
 POST_DATA = {
-    "billing": {"plan": "free"},
-    "settings": {"name": "Changed", "email": "billing@northstar.example", "allow_join_requests": ""},
-    "invite": {"email": "new@example.com", "role": "viewer"},
-    "member_role": {"role": "viewer"},
-    "join_request_approve": {"role": "viewer"},
+    "orgs:billing": {"plan": "free"},
+    "orgs:settings": {"name": "Changed", "email": "billing@northstar.example", "allow_join_requests": ""},
+    "orgs:invite": {"email": "new@example.com", "role": "viewer"},
+    "orgs:member_role": {"role": "viewer"},
+    "orgs:join_request_approve": {"role": "viewer"},
+    "assets:bulk": lambda t: {"action": "like", "ids": str(t["asset"].public_id)},
+    "assets:collections": {"name": "New board"},
+    "assets:collection_update": {"name": "Renamed board"},
+    "assets:upload_start": {"filename": "beach.jpg", "size": "1000", "content_type": "image/jpeg"},
+    "assets:rename": {"title": "Renamed"},
+    "assets:tags": {"tags": "beach"},
+    "assets:like": {"liked": "1"},
+    "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
 }
 
 
-def _request(client, method, url, name):
+def _request(client, method, url, name, targets=None):
+    """``targets``: the objects of the org the URL is in (what a form on its pages would name)."""
+    if method == PUT:
+        return client.put(url, b"abcd", content_type="application/octet-stream")
     if method == POST:
-        return client.post(url, POST_DATA.get(name, {}))
+        data = POST_DATA.get(name, {})
+        return client.post(url, data(targets) if callable(data) else data)
     return client.get(url)
 
 
@@ -101,6 +155,12 @@ def _state():
         sorted(Membership.objects.values_list("org_id", "user_id", "role")),
         sorted(Invitation.objects.values_list("org_id", "email", "status")),
         sorted(JoinRequest.objects.values_list("org_id", "user_id", "status")),
+        sorted(Asset.objects.values_list("pk", "title", "liked")),
+        sorted(Asset.tags.through.objects.values_list("asset_id", "tag_id")),
+        sorted(Collection.objects.values_list("pk", "name")),
+        sorted(CollectionItem.objects.values_list("collection_id", "asset_id")),
+        sorted(Upload.objects.values_list("pk", "status")),
+        sorted(Export.objects.values_list("pk", "status")),
     )
 
 
@@ -110,8 +170,8 @@ def test_an_outsider_gets_404_everywhere(client, org, people, targets, name):
     client.force_login(people.outsider)
     before = _state()
 
-    for method in (GET, POST):
-        response = _request(client, method, _url(name, org.slug, targets), name)
+    for method in sorted({GET, POST} | methods):
+        response = _request(client, method, _url(name, org.slug, targets), name, targets[org.slug])
         assert response.status_code == (404 if method in methods else 405), f"{method} {name}"
 
     assert _state() == before
@@ -124,8 +184,8 @@ def test_a_missing_org_looks_the_same_as_someone_elses(client, org, people, targ
     url = _url(name, org.slug, targets)
 
     for method in methods:
-        theirs = _request(client, method, url, name)
-        missing = _request(client, method, url.replace("/o/northstar/", "/o/no-such-org/"), name)
+        theirs = _request(client, method, url, name, targets[org.slug])
+        missing = _request(client, method, url.replace("/o/northstar/", "/o/no-such-org/"), name, targets[org.slug])
         assert theirs.status_code == missing.status_code == 404
         assert text_of(theirs) == text_of(missing)
 
@@ -138,13 +198,13 @@ def test_each_role_reaches_only_what_it_may(client, org, people, targets, name, 
     rank = ROLE_RANK[Role(role)]
     before = _state()
 
-    for method in methods:
-        response = _request(client, method, _url(name, org.slug, targets), name)
+    for method in sorted(methods):
+        response = _request(client, method, _url(name, org.slug, targets), name, targets[org.slug])
         if rank < ROLE_RANK[needed]:
             assert response.status_code == 403, f"{role} {method} {name}"
             assert _state() == before
         else:
-            assert response.status_code in (200, 302), f"{role} {method} {name} → {response.status_code}"
+            assert response.status_code in (200, 201, 302), f"{role} {method} {name} → {response.status_code}"
             if method == POST and rank < ROLE_RANK[writes]:
                 assert _state() == before, f"{role} changed something with POST {name}"
 
@@ -159,9 +219,10 @@ def test_an_admin_cannot_reach_another_orgs_objects_through_their_own_org(client
     client.force_login(actor)
     before = _state()
 
-    response = client.post(_url(name, org.slug, targets, object_slug=people.other_org.slug), POST_DATA.get(name, {}))
+    url = _url(name, org.slug, targets, object_slug=people.other_org.slug)
 
-    assert response.status_code == 404
+    for method in ORG_URLS[name][0]:
+        assert _request(client, method, url, name, targets[org.slug]).status_code == 404, method
     assert _state() == before
 
 
@@ -171,3 +232,24 @@ def test_a_made_up_id_is_a_404_too(client, org, people, targets):
     response = client.post(f"/o/northstar/settings/members/{uuid.uuid4()}/remove/")
 
     assert response.status_code == 404
+
+
+# --- Signed media URLs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["original", "thumb", "preview"])
+def test_a_signed_media_url_serves_only_members_of_the_org_that_owns_the_file(
+    client, org, people, settings, tmp_path, variant
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    ours, theirs = AssetFactory(org=org), AssetFactory(org=people.other_org)
+    key = ours.original_key if variant == "original" else ours.variants[variant]
+    our_url = storage.signed_url(org, key)
+    their_url = storage.signed_url(people.other_org, theirs.original_key)
+
+    for person, expected in [(people.owner, 200), (people.viewer, 200), (people.outsider, 404)]:
+        client.force_login(person)
+        assert client.get(our_url).status_code == expected, person.email
+    assert client.get(their_url).status_code == 200  # the outsider, for their own file
+    client.force_login(people.admin)
+    assert client.get(their_url).status_code == 404

@@ -11,12 +11,28 @@ from urllib.parse import quote
 import pytest
 from django.urls import URLResolver, get_resolver, resolve
 
+from assets import storage
+from assets.tests.factories import AssetFactory
+
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
+CMS_LOGIN = "/cms/login/"  # Wagtail's; it needs a login itself and forwards to LOGIN
 
 # name → what an anonymous GET gets. Keep the reason next to each.
 PUBLIC = {
     "marketing:landing": 200,  # the home page
+    # The rest of the marketing site: pricing, legal pages, sitemap, robots.txt.
+    "marketing:pricing": 200,
+    "marketing:terms": 200,
+    "marketing:privacy": 200,
+    "marketing:acceptable_use": 200,
+    "marketing:cookies": 200,
+    "marketing:sitemap": 200,
+    "marketing:robots_txt": 200,
+    # The blog: Wagtail serves /blog/… from its page tree (the URL walk's /blog/ is Wagtail's
+    # placeholder page; seed_site replaces it), and blog images through signed URLs ('x' isn't one).
+    "wagtail_serve": 200,
+    "wagtailimages_serve": 403,
     "healthz": 200,  # load balancers probe it without a session
     "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
     "admin:login": 200,
@@ -53,7 +69,16 @@ def _patterns(resolver=None, prefix="", namespace=None):
 PATTERNS = list(_patterns())
 
 # Dummy values for regex groups, by group name.
-REGEX_ARGS = {"app_label": "orgs", "uidb36": "1", "key": "x", "url": "x"}
+REGEX_ARGS = {
+    "app_label": "orgs",
+    "uidb36": "1",
+    "key": "x",
+    "url": "x",
+    "path": "",
+    "pk": "1",
+    "revision_id_a": "earliest",
+    "revision_id_b": "latest",
+}
 
 
 def _url_for(route: str, org_slug: str) -> str:
@@ -67,6 +92,7 @@ def _url_for(route: str, org_slug: str) -> str:
 
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: REGEX_ARGS[m.group(1)], route)
     url = re.sub(r"<(?:(\w+):)?(\w+)>", route_arg, url)
+    url = re.sub(r"\\(.)", r"\1", url)  # regex escapes such as \. in Wagtail's revision URLs
     return "/" + url.replace("^", "").replace("$", "")
 
 
@@ -75,7 +101,7 @@ def _is_login_redirect(response, url):
         return False
     location = response["Location"]
     next_param = f"?next={quote(url, safe='/')}"
-    return location in (LOGIN + next_param, ADMIN_LOGIN + next_param)
+    return location in (LOGIN + next_param, ADMIN_LOGIN + next_param, CMS_LOGIN + next_param)
 
 
 def test_the_public_list_names_only_real_urls():
@@ -98,3 +124,21 @@ def test_it_requires_a_login(client, org, route, name):
     assert _is_login_redirect(response, url), f"anonymous GET {url} → {response.status_code}"
     # POST-only views must turn strangers away before they look at the request.
     assert _is_login_redirect(client.post(url), url), f"anonymous POST {url} was not sent to log in"
+
+
+def test_the_walk_covers_the_library_and_its_signed_media():
+    names = {name for _, name in PATTERNS}
+    assert "media_serve" in names
+    assert {"assets:library", "assets:upload_data", "assets:download", "assets:export_download"} <= names
+
+
+def test_a_valid_signed_media_link_still_needs_a_login(client, org, settings, tmp_path):
+    # The token says which file and which org; it is not a bearer credential.
+    settings.MEDIA_ROOT = str(tmp_path)
+    asset = AssetFactory(org=org)
+    url = storage.signed_url(org, asset.original_key, download_name="beach.jpg")
+
+    response = client.get(url)
+
+    assert _is_login_redirect(response, url)
+    assert "Content-Disposition" not in response

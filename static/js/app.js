@@ -46,10 +46,11 @@
     }
   });
 
-  // Close open <details> menus when clicking elsewhere.
+  // Close open <details> menus when clicking elsewhere, or on one of their links (which may
+  // only jump to an anchor on the same page).
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (d) {
-      if (!d.contains(event.target)) d.removeAttribute("open");
+      if (!d.contains(event.target) || event.target.closest("a")) d.removeAttribute("open");
     });
   });
 
