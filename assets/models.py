@@ -3,6 +3,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from core.models import OrgOwnedModel, OrgQuerySet
 
@@ -79,8 +80,8 @@ class Tag(OrgOwnedModel):
     name = models.CharField(max_length=50)
 
     class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint("org", models.functions.Lower("name"), name="unique_tag_per_org")]
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint("org", Lower("name"), name="unique_tag_per_org")]
 
     def __str__(self):
         return self.name

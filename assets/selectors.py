@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, F, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from assets.models import Asset, Collection, Export, Tag, Upload
@@ -135,7 +135,7 @@ def asset_get(org: Organization, public_id) -> Asset | None:
 
 
 def tags_for_org(org: Organization) -> QuerySet[Tag]:
-    return Tag.objects.for_org(org).annotate(n=Count("assets")).filter(n__gt=0).order_by("name")
+    return Tag.objects.for_org(org).annotate(n=Count("assets")).filter(n__gt=0).order_by(Lower("name"))
 
 
 def collections_for_org(org: Organization) -> QuerySet[Collection]:

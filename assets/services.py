@@ -67,7 +67,9 @@ def _human_bytes(n: int) -> str:
 
 
 def _check_quota(org: Organization, incoming: int, *, exclude_upload: Upload | None = None) -> None:
-    pending = Upload.objects.filter(org=org, status__in=[Upload.Status.PENDING, Upload.Status.RECEIVED])
+    pending = Upload.objects.filter(
+        org=org, status__in=[Upload.Status.PENDING, Upload.Status.RECEIVED, Upload.Status.PROCESSING]
+    )
     if exclude_upload is not None:
         pending = pending.exclude(pk=exclude_upload.pk)
     reserved = sum(pending.values_list("declared_size", flat=True))

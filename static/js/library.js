@@ -245,4 +245,8 @@
     if (e.target.closest("[data-reveal]")) { e.target.closest(".detail-media").classList.add("is-revealed"); }
   });
   document.addEventListener("htmx:afterSettle", sync);
+  // After filters change in place, bulk actions come back to the page as it is now.
+  if (bar) bar.addEventListener("submit", function () {
+    bar.querySelector("input[name=next]").value = window.location.pathname + window.location.search;
+  });
 })();
