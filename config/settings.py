@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "blog",
     "wagtail.contrib.routable_page",
     "wagtail.sites",
+    "wagtail.users",
     "wagtail.images",
     "wagtail.documents",  # the page editor's scripts expect it, though the blog stores no documents
     "wagtail.search",
