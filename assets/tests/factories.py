@@ -61,7 +61,7 @@ def provider_output(org, *, prompt: str, seed: int = 0, parents=(), recipe: dict
     client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=data)))
     return services.asset_create_from_provider_output(
         org=org,
-        url=f"https://cdn.provider.test/outputs/{seed}.jpg",
+        url=f"https://outputs.provider.test/outputs/{seed}.jpg",
         recipe={"prompt": prompt, "model": "flux-dev", "seed": seed, **(recipe or {})},
         parents=parents,
         client=client,

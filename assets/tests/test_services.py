@@ -23,7 +23,7 @@ from assets.tests.factories import (
 )
 from core.exceptions import DomainError
 
-URL = "https://cdn.provider.test/outputs/abc123.jpg"
+URL = "https://outputs.provider.test/outputs/abc123.jpg"
 
 
 # --- Creating assets -----------------------------------------------------------------------------
