@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import User
@@ -34,6 +35,7 @@ from assets.models import Asset, Collection, CollectionItem, Export, Tag, Upload
 from assets.selectors import storage_used
 from core.exceptions import DomainError
 from orgs.models import Organization
+from orgs.services import org_lock
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +60,8 @@ def title_from_filename(name: str) -> str:
 
 
 def _human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} bytes"
+    """Sizes in messages read the same as on the page (Django's filesizeformat)."""
+    return filesizeformat(n).replace("\xa0", " ")
 
 
 def _check_quota(org: Organization, incoming: int, *, exclude_upload: Upload | None = None) -> None:
@@ -266,7 +264,7 @@ def upload_start(*, org: Organization, user: User, filename: str, size: int, con
         media.check_size(kind, size)
     except media.MediaError as exc:
         raise DomainError(exc.message) from exc
-    Organization.objects.select_for_update().filter(pk=org.pk).first()
+    org_lock(org.pk)  # two drops at once can't both fit under the quota
     _check_quota(org, size)
     upload = Upload(
         org=org,
@@ -290,17 +288,8 @@ def upload_start(*, org: Organization, user: User, filename: str, size: int, con
     return upload, target
 
 
-_EXTENSION_KIND = {
-    ".jpg": "image",
-    ".jpeg": "image",
-    ".png": "image",
-    ".webp": "image",
-    ".heic": "image",
-    ".heif": "image",
-    ".mp4": "video",
-    ".mov": "video",
-    ".webm": "video",
-}
+# What each file extension would be, from the media allow-list ("jpeg" is the common alias).
+_EXTENSION_KIND = {f".{ext}": media.ALLOWED[mime] for mime, ext in media.EXTENSIONS.items()} | {".jpeg": "image"}
 
 
 def _kind_from_name(filename: str) -> str | None:

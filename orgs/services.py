@@ -65,7 +65,7 @@ def _owner_count(org: Organization) -> int:
     return org.memberships.filter(role=Role.OWNER).count()
 
 
-def _lock_org(org_id: int) -> None:
+def org_lock(org_id: int) -> None:
     """Serialise changes to one org's team (seat counts, the last-owner rule) behind its row lock."""
     Organization.objects.select_for_update().filter(pk=org_id).first()
 
@@ -119,7 +119,7 @@ def org_select_plan(*, org: Organization, actor: Membership, plan: Plan) -> None
         raise DomainError("Only an owner can choose the organisation's plan.")
     if not plan.is_free:
         raise DomainError(f"The {plan.name} plan is paid and needs checkout; it can't be switched on directly.")
-    _lock_org(org.pk)
+    org_lock(org.pk)
     if (used := _seats_in_use(org)) > plan.seats:
         raise DomainError(
             f"{org.name} uses {used} seats and the {plan.name} plan includes {plan.seats}. Remove members, make "
@@ -138,7 +138,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     _require_manager(actor)
     if role not in Role.values:
         raise DomainError("Choose one of the listed roles.")
-    _lock_org(actor.org_id)
+    org_lock(actor.org_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == role:
         return
@@ -157,7 +157,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
     _require_manager(actor)
-    _lock_org(actor.org_id)
+    org_lock(actor.org_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.pk == actor.pk:
         raise DomainError("To remove yourself, use “Leave organisation”.")
@@ -171,7 +171,7 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> None:
-    _lock_org(membership.org_id)  # two owners leaving at once can't both succeed
+    org_lock(membership.org_id)  # two owners leaving at once can't both succeed
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.OWNER and _owner_count(membership.org) == 1:
         raise DomainError("You are the only owner. Transfer ownership to another member before leaving.")
@@ -188,7 +188,7 @@ def ownership_transfer(*, actor: Membership, membership: Membership) -> None:
         raise DomainError("You already own this organisation.")
     if membership.org_id != actor.org_id:
         raise DomainError("That person isn't a member of this organisation.")
-    _lock_org(actor.org_id)
+    org_lock(actor.org_id)
     if membership.role not in SEAT_ROLES:  # the old owner keeps their seat as admin
         _check_seat_available(membership.org, Role.OWNER)
     Membership.objects.filter(pk=membership.pk).update(role=Role.OWNER, updated_at=timezone.now())
@@ -218,7 +218,7 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         raise DomainError("Only an owner can invite admins.", field="role")
     if org.memberships.filter(user__email__iexact=email).exists():
         raise DomainError(f"{email} is already a member of {org.name}.", field="email")
-    _lock_org(org.pk)
+    org_lock(org.pk)
     existing = org.invitations.filter(email=email, status=Invitation.Status.PENDING).first()
     if existing:
         existing.status = Invitation.Status.REVOKED
@@ -372,7 +372,7 @@ def join_request_approve(*, actor: Membership, join_request: JoinRequest, role: 
         raise DomainError("Choose admin, member or viewer.")
     if role == Role.ADMIN and not actor.is_owner:
         raise DomainError("Only an owner can grant the admin role.")
-    _lock_org(actor.org_id)
+    org_lock(actor.org_id)
     if join_request.status == JoinRequest.Status.PENDING:
         _check_seat_available(actor.org, role)
     updated = JoinRequest.objects.filter(pk=join_request.pk, status=JoinRequest.Status.PENDING).update(
