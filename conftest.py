@@ -8,6 +8,9 @@ import pytest
 from orgs.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 
+# The emulated AI providers (fal, Replicate, xAI) behind the real client libraries.
+pytest_plugins = ["tests.provider_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

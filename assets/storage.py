@@ -62,6 +62,29 @@ def signed_url(org, key: str, *, download_name: str | None = None, expires: int 
     return reverse("media_serve", args=[token])
 
 
+PROVIDER_URL_SALT = "personae.media.provider"
+
+
+def provider_url(org, key: str, *, expires: int = 6 * 3600) -> str | None:
+    """A URL an AI provider can fetch ``key`` from while it works, or None if there is none.
+
+    On S3/R2 a presigned GET. Locally, an absolute signed URL on ``PROVIDER_PUBLIC_URL`` (no login:
+    the signature is the credential), when the site is reachable from outside; else None, and the
+    caller sends the file inline.
+    """
+    if is_s3():
+        return storage().url(key, expire=expires)
+    base = settings.PROVIDER_PUBLIC_URL or (settings.SITE_URL if settings.SITE_URL.startswith("https://") else "")
+    if not base:
+        return None
+    token = signing.dumps({"k": key, "o": str(org.public_id)}, salt=PROVIDER_URL_SALT)
+    return base + reverse("media_provider", args=[token])
+
+
+def read_provider_token(token: str, max_age: int = 6 * 3600) -> dict:
+    return signing.loads(token, salt=PROVIDER_URL_SALT, max_age=max_age)
+
+
 def read_signed_token(token: str, max_age: int | None = None) -> dict:
     """The payload of a local signed URL, or ``signing.BadSignature`` (expired or forged)."""
     return signing.loads(token, salt=SIGNED_URL_SALT, max_age=max_age or settings.MEDIA_URL_EXPIRY)

@@ -31,4 +31,6 @@ urlpatterns = [
 
 media_urlpatterns = [
     path("media/<str:token>/", views.media_serve, name="media_serve"),
+    # For AI providers fetching an input while they work: the signature is the credential.
+    path("media/p/<str:token>/", views.media_provider, name="media_provider"),
 ]

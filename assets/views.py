@@ -3,6 +3,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -445,4 +446,25 @@ def media_serve(request: AuthenticatedHttpRequest, token: str):
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+@login_not_required
+@require_GET
+def media_provider(request, token: str):
+    """Serve an input file to an AI provider behind a signed URL that expires after a few hours."""
+    try:
+        payload = storage.read_provider_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    key = payload["k"]
+    if not key.startswith(f"orgs/{payload['o']}/") or ".." in key:
+        raise Http404
+    try:
+        fh = storage.storage().open(key, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(fh, content_type=mimetypes.guess_type(key)[0] or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

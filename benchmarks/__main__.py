@@ -100,6 +100,10 @@ def main() -> int:
     from benchmarks import library as library_benchmark
 
     library_benchmark.print_table(library_benchmark.run())
+
+    from benchmarks import engine as engine_benchmark
+
+    engine_benchmark.print_table(engine_benchmark.run())
     return 0
 
 

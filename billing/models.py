@@ -1,4 +1,11 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
 
 class Plan(models.Model):
@@ -35,3 +42,122 @@ class Plan(models.Model):
     def price_dollars(self) -> int | float:
         dollars = self.price_cents / 100
         return int(dollars) if dollars.is_integer() else dollars
+
+
+# --- Credits ledger ------------------------------------------------------------------------------
+# One CreditAccount row per organisation caches ``balance`` and ``held`` so a job can reserve with a
+# single conditional UPDATE; the append-only LedgerEntry rows are the audit trail the cache must
+# always agree with (billing.services.ledger_problems). Only billing.services writes these tables.
+
+
+class CreditAccount(models.Model):
+    org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="credit_account")
+    balance = models.BigIntegerField(default=0, help_text="Credits the organisation has, held ones included.")
+    held = models.BigIntegerField(default=0, help_text="Credits reserved by jobs that haven't finished.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "credit account"
+        constraints = [
+            models.CheckConstraint(condition=Q(held__gte=0), name="credit_account_held_not_negative"),
+            models.CheckConstraint(condition=Q(balance__gte=F("held")), name="credit_account_balance_covers_held"),
+        ]
+        permissions = [("adjust_credits", "Can adjust credits and release holds")]
+
+    def __str__(self):
+        return f"Credits of {self.org}"
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+class Hold(models.Model):
+    """Credits reserved for one job: captured when it succeeds, released when it fails or expires."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CAPTURED = "captured", "Captured"
+        RELEASED = "released", "Released"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="holds")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    amount = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    operation = models.CharField(max_length=40, help_text="A key of billing.prices.OPERATION_PRICES.")
+    description = models.CharField(max_length=300)
+    # The job this hold pays for (a GenerationJob, a TrainingRun, …).
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("content_type", "object_id")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    captured_amount = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_positive")]
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(status="active"), name="hold_active_expiry"),
+            models.Index(fields=["content_type", "object_id"], name="hold_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} credits for {self.description} ({self.status})"
+
+
+class LedgerEntry(models.Model):
+    """One change to an account, never edited or deleted.
+
+    ``amount`` is the change to the balance and ``held_delta`` the change to what is held, so
+    ``balance == SUM(amount)`` and ``held == SUM(held_delta)`` for every account.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Grant"
+        HOLD = "hold", "Hold"
+        CAPTURE = "capture", "Charge"
+        RELEASE = "release", "Release"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    # Indexed by the composite indexes below.
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="entries", db_index=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.BigIntegerField(help_text="Change to the balance.")
+    held_delta = models.BigIntegerField(default=0, help_text="Change to the credits held.")
+    balance_after = models.BigIntegerField()
+    held_after = models.BigIntegerField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.RESTRICT, related_name="entries", db_index=False
+    )
+    description = models.CharField(max_length=300)
+    reason = models.TextField(blank=True, help_text="Why staff adjusted the balance, or why a hold was released.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "ledger entry"
+        verbose_name_plural = "ledger entries"
+        ordering = ["-id"]
+        constraints = [
+            # A hold has one entry of each kind: reserved once, then captured or released once.
+            models.UniqueConstraint(fields=["hold", "kind"], name="one_ledger_entry_per_hold_and_kind"),
+        ]
+        indexes = [
+            models.Index(fields=["org", "-id"], name="ledger_org_newest"),
+            models.Index(fields=["org", "kind", "-id"], name="ledger_org_kind_newest"),
+            models.Index(fields=["account", "id"], name="ledger_account_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount:+d} ({self.description})"

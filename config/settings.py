@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "orgs",
     "billing",
     "assets",
+    "providers",
+    "generation",
     "marketing",
     # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
     "blog",
@@ -215,6 +217,28 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
+    # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
+    "poll-provider-calls": {
+        "task": "providers.tasks.poll_due_calls",
+        "schedule": 15.0,
+        "options": {"expires": 14},
+    },
+    # Credits: release holds whose job never settled (a safety net), and check the ledger nightly.
+    "release-expired-holds": {
+        "task": "billing.tasks.release_expired_holds",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 50 * 60},
+    },
+    "check-ledger": {
+        "task": "billing.tasks.check_ledger",
+        "schedule": crontab(hour=3, minute=41),
+        "options": {"expires": 3600},
+    },
+    "sweep-provider-calls": {
+        "task": "providers.tasks.sweep_calls",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "library-housekeeping": {
         "task": "assets.tasks.library_housekeeping",
         "schedule": crontab(minute="*/30"),
@@ -284,6 +308,29 @@ UPLOAD_ABANDON_HOURS = env.int("UPLOAD_ABANDON_HOURS", default=6)
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 JOIN_REQUEST_TTL_DAYS = env.int("JOIN_REQUEST_TTL_DAYS", default=30)
+
+# --- AI providers ----------------------------------------------------------------------------
+# Each provider is used when its key is set; with none set, the offline `demo` provider answers
+# every operation (labelled local renders, real local work such as a Lanczos upscale).
+# See docs/configuration.md#ai-providers.
+FAL_KEY = env("FAL_KEY", default="")
+# Your fal account id: webhooks whose X-Fal-Webhook-User-Id differs are rejected. Empty: not checked.
+FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
+FAL_JWKS_URL = env("FAL_JWKS_URL", default="https://rest.alpha.fal.ai/.well-known/jwks.json")
+REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN", default="")
+REPLICATE_WEBHOOK_SECRET = env("REPLICATE_WEBHOOK_SECRET", default="")  # whsec_…
+XAI_API_KEY = env("XAI_API_KEY", default="")
+XAI_BASE_URL = env("XAI_BASE_URL", default="https://api.x.ai/v1").rstrip("/")
+XAI_MODEL = env("XAI_MODEL", default="grok-4-1-fast-non-reasoning")
+# The public https origin providers call back (webhooks) and fetch inputs from. Empty: SITE_URL if it
+# is https, else no webhooks (calls are polled) and inputs are sent inline as data URIs.
+PROVIDER_PUBLIC_URL = env("PROVIDER_PUBLIC_URL", default="").rstrip("/")
+# The demo provider: seconds each call takes, and the share of calls that fail (0..1), for trying
+# out progress and failure handling without a provider.
+DEMO_PROVIDER_LATENCY = env.float("DEMO_PROVIDER_LATENCY", default=2.0)
+DEMO_PROVIDER_FAILURE_RATE = env.float("DEMO_PROVIDER_FAILURE_RATE", default=0.0)
+# Webhooks older or newer than this many seconds are refused (replay window).
+PROVIDER_WEBHOOK_TOLERANCE = env.int("PROVIDER_WEBHOOK_TOLERANCE", default=300)
 
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

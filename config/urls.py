@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from accounts import views as accounts_views
 from assets import urls as assets_urls
 from blog import views as blog_views
+from config.api import api
 from core import views as core_views
 
 admin.site.site_header = "Personae support"
@@ -21,7 +22,11 @@ urlpatterns = [
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("providers.urls")),
+    path("api/v1/", api.urls),
     path("", include("assets.urls")),
+    path("", include("generation.urls")),
+    path("", include("billing.urls")),
     path("", include(assets_urls.media_urlpatterns)),
     path("", include("orgs.urls")),
     path("", include("marketing.urls")),

@@ -3,7 +3,8 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.template.loader import render_to_string
 
 # Third-party views that can't carry @login_not_required.
-PUBLIC_PREFIXES = ("/accounts/", "/static/", "/__debug__/")
+# /api/ answers 401 itself (django-ninja auth), rather than redirecting to the login page.
+PUBLIC_PREFIXES = ("/accounts/", "/static/", "/__debug__/", "/api/")
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from billing.models import Plan
+from billing.services import credits_grant
 from core.emails import email_send
 from core.exceptions import DomainError
 from orgs.models import ROLE_RANK, SEAT_ROLES, Invitation, JoinRequest, Membership, Organization, Role
@@ -80,7 +81,7 @@ def _set_last_org(user: User, org: Organization) -> None:
 
 @transaction.atomic
 def org_create(*, user: User, name: str) -> Organization:
-    """Create an organisation on the default plan with ``user`` as its owner."""
+    """Create an organisation on the default plan with ``user`` as its owner, and grant the plan's credits."""
     name = name.strip()
     if not name:
         raise DomainError("Give your organisation a name.", field="name")
@@ -97,6 +98,13 @@ def org_create(*, user: User, name: str) -> Organization:
     else:
         raise DomainError("That name is busy right now; please try again.", field="name")
     Membership.objects.create(org=org, user=user, role=Role.OWNER)
+    if plan.monthly_credits:
+        credits_grant(
+            org=org,
+            amount=plan.monthly_credits,
+            key=f"plan-start:{org.public_id}",
+            description=f"{plan.name} plan credits",
+        )
     _set_last_org(user, org)
     return org
 

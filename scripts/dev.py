@@ -103,7 +103,19 @@ def lint() -> int:
     for cmd in (
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
-        ["djlint", "--lint", "templates", "accounts", "orgs", "core", "marketing", "billing", "assets", "blog"],
+        [
+            "djlint",
+            "--lint",
+            "templates",
+            "accounts",
+            "orgs",
+            "core",
+            "marketing",
+            "billing",
+            "assets",
+            "blog",
+            "generation",
+        ],
     ):
         say(" ".join(cmd))
         code |= in_venv([VENV / "bin" / cmd[0], *cmd[1:]]).returncode

@@ -15,7 +15,11 @@ from django.utils import timezone
 from assets import storage
 from assets.models import Asset, Collection, CollectionItem, Export, Upload
 from assets.tests.factories import AssetFactory, AssetRowFactory, CollectionFactory, UploadFactory
+from billing.models import CreditAccount
+from billing.services import credits_grant
 from core.tests.pages import text_of
+from generation.models import EditJob
+from generation.services import upscale_start
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
@@ -61,6 +65,15 @@ ORG_URLS = {
     "assets:delete": ({POST}, MEMBER, MEMBER, "asset"),
     "assets:collection_toggle": ({POST}, MEMBER, MEMBER, "asset"),
     "assets:download": ({GET}, VIEWER, None, "asset"),
+    # Credits: everyone who belongs sees the balance and history; nothing there changes it.
+    "billing:credits": ({GET}, VIEWER, None, None),
+    # Edit jobs: viewers watch them; members start, cancel and retry them.
+    "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
+    "generation:jobs": ({GET}, VIEWER, None, None),
+    "generation:job": ({GET}, VIEWER, None, "edit_job"),
+    "generation:job_card": ({GET}, VIEWER, None, "edit_job"),
+    "generation:job_cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
+    "generation:job_retry": ({POST}, MEMBER, MEMBER, "edit_job"),
 }
 
 
@@ -110,7 +123,10 @@ def _library_objects(org):
     Export.objects.filter(pk=export.pk).update(
         key=storage.storage().save(storage.export_key(org, export), ContentFile(b"PK"))
     )
-    return {"asset": asset, "collection": collection, "upload": upload, "export": export}
+    credits_grant(org=org, amount=100, key=f"isolation:{org.pk}", description="Test credits")
+    source = AssetFactory(org=org, filename="source.jpg")
+    edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
+    return {"asset": asset, "collection": collection, "upload": upload, "export": export, "edit_job": edit_job}
 
 
 def _url(name, slug, targets, object_slug=None):
@@ -136,6 +152,7 @@ POST_DATA = {
     "assets:tags": {"tags": "beach"},
     "assets:like": {"liked": "1"},
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
+    "generation:upscale": {"factor": "2"},
 }
 
 
@@ -161,6 +178,8 @@ def _state():
         sorted(CollectionItem.objects.values_list("collection_id", "asset_id")),
         sorted(Upload.objects.values_list("pk", "status")),
         sorted(Export.objects.values_list("pk", "status")),
+        sorted(EditJob.objects.values_list("pk", "status")),
+        sorted(CreditAccount.objects.values_list("org_id", "balance", "held")),
     )
 
 

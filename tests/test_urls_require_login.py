@@ -34,6 +34,15 @@ PUBLIC = {
     "wagtail_serve": 200,
     "wagtailimages_serve": 403,
     "healthz": 200,  # load balancers probe it without a session
+    # AI providers: webhooks are verified by signature, not session (POST only; a GET is 405),
+    # and inputs are fetched by signed URL ('x' isn't one).
+    "providers:webhook": 405,
+    "media_provider": 404,
+    # The JSON API answers 401 itself (no redirect to a login page); its schema and docs are public.
+    "api:openapi-json": 200,
+    "api:openapi-view": 200,
+    "api:job_status": 401,
+    "api:api-root": 404,  # django-ninja's placeholder for the prefix
     "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
     "admin:login": 200,
     # allauth's own screens: the middleware exempts /accounts/, so each is listed here.
@@ -130,6 +139,10 @@ def test_the_walk_covers_the_library_and_its_signed_media():
     names = {name for _, name in PATTERNS}
     assert "media_serve" in names
     assert {"assets:library", "assets:upload_data", "assets:download", "assets:export_download"} <= names
+
+
+def test_the_walk_covers_the_credit_history():
+    assert "billing:credits" in {name for _, name in PATTERNS}
 
 
 def test_a_valid_signed_media_link_still_needs_a_login(client, org, settings, tmp_path):

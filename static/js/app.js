@@ -74,4 +74,14 @@
       select.form.requestSubmit();
     }
   });
+
+  // A form with data-once submits once: its submit button is disabled after the first click
+  // (the server also ignores a repeated submit of the same form).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-once]");
+    if (!form) return;
+    if (form.dataset.submitted) { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); b.classList.add("is-busy"); });
+  });
 })();

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import QuestionnaireResponse, User
 from billing.models import Plan
+from billing.services import credits_grant
 from orgs.models import Membership, Organization, Role
 
 DEMO_PASSWORD = "personae-demo"  # noqa: S105 -- a published demo credential
@@ -52,6 +53,13 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(org=org, user=users["teammate@personae.local"], defaults={"role": Role.MEMBER})
         for email in ("demo@personae.local", "teammate@personae.local"):
             User.objects.filter(email=email, last_org__isnull=True).update(last_org=org)
+        # The Studio plan's credits, granted once however often this runs (keyed like org_create's grant).
+        credits_grant(
+            org=org,
+            amount=org.plan.monthly_credits,
+            key=f"plan-start:{org.public_id}",
+            description=f"{org.plan.name} plan credits",
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: log in as demo@personae.local / {DEMO_PASSWORD} "

@@ -1,0 +1,111 @@
+"""Concurrency on the real Postgres: many clicks against few credits, and cancel racing completion."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from assets.models import Asset
+from billing.models import Hold
+from billing.services import InsufficientCredits, credits_available, ledger_problems
+from core.exceptions import DomainError
+from generation import services
+from generation.models import EditJob
+from providers import gateway
+from providers.adapters.base import Status
+from providers.models import ProviderCall
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _in_threads(n, fn):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = fn(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_forty_clicks_with_credits_for_ten_run_exactly_ten(settings, people, org, fund, photo):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # each accepted click runs through the demo provider inline
+    fund(80)
+    results = _in_threads(40, lambda i: services.upscale_start(org=org, user=people.member, asset=photo, factor=2))
+
+    jobs = [r for r in results if isinstance(r, EditJob)]
+    refused = [r for r in results if isinstance(r, InsufficientCredits)]
+    assert len(jobs) == 10, [r for r in results if not isinstance(r, (EditJob, InsufficientCredits))]
+    assert len(refused) == 30
+    assert EditJob.objects.count() == 10
+    assert ProviderCall.objects.count() == 10
+    assert set(EditJob.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert Asset.objects.filter(org=org, source=Asset.Source.EDITED).count() == 10
+    assert credits_available(org) == 0
+    assert Hold.objects.filter(status="captured").count() == 10
+    assert ledger_problems(org) == []
+
+
+def _queued_job_with_a_finished_call(people, org, photo):
+    """A job whose provider call has just succeeded; the result is waiting to be copied."""
+    job = services.upscale_start(org=org, user=people.member, asset=photo, factor=2)
+    # Let the demo provider do the work, but hold back the finish step the gateway would enqueue.
+    call = ProviderCall.objects.get(pk=job.call_id)
+    from providers.adapters.demo import _work
+
+    output = _work(call.endpoint_id, "race", {"image_url": f"storage:{photo.original_key}", "upscale_factor": 2})
+    ProviderCall.objects.filter(pk=call.pk).update(status="running", request_id="demo-race")
+    gateway.call_apply_status(call.pk, Status("succeeded", output=output))
+    return job
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_cancel_racing_completion_settles_exactly_once(settings, people, org, fund, photo, run):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # nothing runs behind our back; we drive both sides
+    fund(8)
+    job = _queued_job_with_a_finished_call(people, org, photo)
+
+    def side(i):
+        if i == 0:
+            return gateway.call_finish(job.call_id)
+        try:
+            services.edit_job_cancel(job=job, user=people.member)
+            return "cancelled"
+        except DomainError as exc:
+            return exc.message
+
+    _in_threads(2, side)
+    job.refresh_from_db()
+    hold = Hold.objects.get(pk=job.hold_id)
+    results = Asset.objects.filter(org=org, source=Asset.Source.EDITED).count()
+    if job.status == "succeeded":
+        assert (hold.status, results, credits_available(org)) == ("captured", 1, 0)
+    else:
+        assert job.status == "cancelled"
+        assert (hold.status, results, credits_available(org)) == ("released", 0, 8)
+    assert ledger_problems(org) == []
+
+
+def test_a_webhook_after_cancel_changes_nothing(settings, people, org, fund, photo):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    fund(8)
+    job = services.upscale_start(org=org, user=people.member, asset=photo, factor=2)
+    ProviderCall.objects.filter(pk=job.call_id).update(status="queued", request_id="demo-late")
+    services.edit_job_cancel(job=job, user=people.member)
+    assert not gateway.call_apply_status(job.call_id, Status("succeeded", output={"image": {"url": "storage:x"}}))
+    gateway.call_finish(job.call_id)  # the finish the cancel enqueued
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert credits_available(org) == 8
+    assert not Asset.objects.filter(source=Asset.Source.EDITED).exists()

@@ -1,0 +1,78 @@
+"""The adapter interface every AI provider implements, and the errors adapters raise.
+
+Adapters are the only modules that import a vendor SDK. They translate between our calls and the
+vendor's queue protocol; they never touch the database. ``providers.gateway`` drives them.
+
+The lifecycle: ``submit`` sends the request to the provider's queue (with a webhook URL when we
+have a public one) and returns at once with the provider's request id. Completion then arrives
+by a verified webhook (``parse_webhook`` after ``providers.webhooks`` verified the signature) or by
+the poller calling ``status``. A synchronous provider (the xAI chat API) answers in ``submit``
+with ``Submitted.immediate`` set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class ProviderError(Exception):
+    """A provider call went wrong. ``message`` is plain words a user can read.
+
+    ``transient`` errors (rate limits, 5xx, timeouts, connection failures) are retried with
+    backoff; the rest (bad input, content policy, 4xx) fail the call with the message.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+        self.status_code = status_code
+
+
+class WebhookRejected(Exception):
+    """A webhook failed verification (bad or stale signature, missing headers, wrong account)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Status:
+    state: State
+    queue_position: int | None = None
+    output: dict | None = None  # the endpoint's result JSON, when succeeded
+    error: str = ""  # plain words, when failed
+    logs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Submitted:
+    request_id: str
+    queue_position: int | None = None
+    immediate: Status | None = None  # synchronous providers answer straight away
+
+
+@dataclass
+class WebhookEvent:
+    request_id: str
+    status: Status
+
+
+class Adapter(Protocol):
+    name: str
+
+    def submit(self, *, endpoint_id: str, arguments: dict, webhook_url: str | None) -> Submitted:
+        """Queue the request. Raises ``ProviderError``."""
+
+    def status(self, *, endpoint_id: str, request_id: str) -> Status:
+        """Where the request is; when it has succeeded, ``output`` carries the result JSON."""
+
+    def cancel(self, *, endpoint_id: str, request_id: str) -> None:
+        """Ask the provider to stop. Quiet when the request has already finished."""
+
+    def parse_webhook(self, payload: dict) -> WebhookEvent:
+        """Turn a verified webhook body into an event. Raises ``WebhookRejected`` if malformed."""

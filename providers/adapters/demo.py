@@ -1,0 +1,195 @@
+"""The offline demo provider: answers every operation when no provider key is configured.
+
+It goes through exactly the code path a real provider does (submit → queued → running →
+finished → outputs copied into the library), and it does real local work where that is honest:
+an upscale is a real Lanczos resize. Where the work would need a model (generating a picture),
+it renders a clearly labelled placeholder. Every output says it is a demo render.
+
+``DEMO_PROVIDER_LATENCY`` sets how long a call takes and ``DEMO_PROVIDER_FAILURE_RATE`` what
+share of calls fail, to try out progress and failure handling.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+
+UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
+IMAGE_ENDPOINTS = {
+    "fal-ai/flux-lora",
+    "fal-ai/z-image/turbo/lora",
+    "fal-ai/flux-pulid",
+    "fal-ai/flux/dev",
+    "fal-ai/flux-lora/inpainting",
+    "fal-ai/fashn/tryon/v1.6",
+}
+SIZES = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+}
+MAX_OUTPUT_PIXELS = 100_000_000
+
+
+def _state_key(request_id: str) -> str:
+    return f"demo-provider:{request_id}"
+
+
+class DemoAdapter:
+    name = "demo"
+
+    def submit(self, *, endpoint_id: str, arguments: dict, webhook_url: str | None) -> Submitted:
+        from providers import tasks
+
+        if endpoint_id not in UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS:
+            raise ProviderError(
+                "The demo provider can't do this. Set a provider key (see docs/configuration.md) to use the real model."
+            )
+        request_id = f"demo-{uuid.uuid4()}"
+        cache.set(_state_key(request_id), {"state": "queued"}, 24 * 3600)
+        queued_for = settings.DEMO_PROVIDER_LATENCY * 0.4
+        transaction.on_commit(
+            lambda: tasks.demo_run.apply_async(
+                args=[endpoint_id, request_id, arguments], countdown=queued_for, queue="generation"
+            )
+        )
+        return Submitted(request_id=request_id, queue_position=0)
+
+    def status(self, *, endpoint_id: str, request_id: str) -> Status:
+        state = cache.get(_state_key(request_id))
+        if state is None:
+            return Status("failed", error="The demo provider lost this request (its cache was cleared).")
+        return Status(state["state"], output=state.get("output"), error=state.get("error", ""))
+
+    def cancel(self, *, endpoint_id: str, request_id: str) -> None:
+        cache.set(_state_key(request_id), {"state": "cancelled"}, 24 * 3600)
+
+    def parse_webhook(self, payload: dict) -> WebhookEvent:
+        raise WebhookRejected("The demo provider sends no webhooks.")
+
+
+def run(endpoint_id: str, request_id: str, arguments: dict) -> None:
+    """The demo's 'GPU' (runs in a worker): do the work, then report through the gateway."""
+    from providers import gateway
+
+    state = cache.get(_state_key(request_id)) or {}
+    if state.get("state") == "cancelled":
+        return
+    cache.set(_state_key(request_id), {"state": "running"}, 24 * 3600)
+    gateway.call_apply_status_by_request("demo", request_id, Status("running"))
+    time.sleep(settings.DEMO_PROVIDER_LATENCY * 0.6)
+    if random.random() < settings.DEMO_PROVIDER_FAILURE_RATE:
+        status = Status("failed", error="Simulated failure from the demo provider (DEMO_PROVIDER_FAILURE_RATE).")
+    else:
+        try:
+            status = Status("succeeded", output=_work(endpoint_id, request_id, arguments))
+        except ProviderError as exc:
+            status = Status("failed", error=exc.message)
+    if (cache.get(_state_key(request_id)) or {}).get("state") == "cancelled":
+        return
+    cache.set(_state_key(request_id), {"state": status.state, "output": status.output, "error": status.error}, 86400)
+    gateway.call_apply_status_by_request("demo", request_id, status)
+
+
+def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
+    if endpoint_id in UPSCALE_ENDPOINTS:
+        image = _upscale(_open_input(arguments["image_url"]), float(arguments.get("upscale_factor", 2)))
+        url, width, height = _save(request_id, image)
+        return {"image": {"url": url, "width": width, "height": height, "content_type": "image/jpeg"}, "seed": 0}
+    width, height = _size(arguments.get("image_size"))
+    seed = int(arguments.get("seed") or random.randrange(2**31))
+    images = []
+    for index in range(int(arguments.get("num_images") or 1)):
+        image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
+        url, w, h = _save(f"{request_id}-{index}", image)
+        images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
+    return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
+
+
+def _open_input(ref: str) -> Image.Image:
+    from assets import storage
+
+    if not ref.startswith("storage:"):
+        raise ProviderError("The demo provider reads inputs from our own storage only.")
+    with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def _upscale(image: Image.Image, factor: float) -> Image.Image:
+    width, height = round(image.width * factor), round(image.height * factor)
+    if width * height > MAX_OUTPUT_PIXELS:
+        raise ProviderError(f"The result would be {width:,} × {height:,} pixels, over the 100 MP limit.")
+    result = image.resize((width, height), Image.Resampling.LANCZOS)
+    _label(result, f"Demo upscale · Lanczos {factor:g}× · not AI")
+    return result
+
+
+def _size(value) -> tuple[int, int]:
+    if isinstance(value, dict):
+        return int(value.get("width", 1024)), int(value.get("height", 1024))
+    return SIZES.get(value or "square_hd", (1024, 1024))
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow built without FreeType
+        return ImageFont.load_default()
+
+
+def _label(image: Image.Image, text: str) -> None:
+    """A small, legible tag in the corner, so a demo output is never mistaken for a model's."""
+    size = max(12, image.width // 60)
+    font = _font(size)
+    draw = ImageDraw.Draw(image)
+    pad = size // 2
+    box = draw.textbbox((0, 0), text, font=font)
+    w, h = box[2] - box[0], box[3] - box[1]
+    x, y = pad, image.height - h - pad * 3
+    draw.rectangle((x, y, x + w + pad * 2, y + h + pad * 2), fill=(17, 17, 27))
+    draw.text((x + pad, y + pad - box[1]), text, font=font, fill=(255, 255, 255))
+
+
+def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Image.Image:
+    """A labelled placeholder: a soft gradient, 'Demo render' and what was asked for."""
+    image = Image.new("RGB", (width, height))
+    top, bottom = (99, 102, 241), (236, 72, 153)
+    gradient = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient)
+    draw = ImageDraw.Draw(image)
+    big, small = _font(max(24, width // 14)), _font(max(14, width // 40))
+    draw.text((width // 2, height // 2 - width // 20), title.upper(), font=big, fill="white", anchor="mm")
+    draw.text(
+        (width // 2, height // 2 + width // 30),
+        "No AI provider configured — placeholder",
+        font=small,
+        fill="white",
+        anchor="mm",
+    )
+    if detail:
+        draw.text((width // 2, height - width // 12), detail[:80], font=small, fill="white", anchor="mm")
+    return image
+
+
+def _save(name: str, image: Image.Image) -> tuple[str, int, int]:
+    from assets import storage
+
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=94)
+    key = storage.storage().save(f"demo/{name}.jpg", ContentFile(buffer.getvalue()))
+    return f"storage:{key}", image.width, image.height

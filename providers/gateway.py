@@ -1,0 +1,447 @@
+"""The provider gateway: every AI call goes through here, from any domain app.
+
+A domain service calls ``call_create`` inside its transaction. After commit a worker submits
+the call to the provider's queue (``call_submit``) and returns; the GPU work happens elsewhere.
+The result arrives by a verified webhook (``providers.views``), by the poller (``call_poll``) for
+calls whose webhook never came, or, for the demo provider, from its local task. Each path ends in
+``call_apply_status``, whose compare-and-set updates make duplicates and stragglers no-ops. When a
+call finishes, ``call_finish`` runs the domain's handler in a worker: it copies the outputs into
+our storage and settles the domain job (and its credits).
+
+Handlers are dotted paths called as ``handler(call, event, *, last_attempt)`` with event
+``"running"`` or ``"finished"``. They must be idempotent: a worker may die half-way through and
+the task run again.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import mimetypes
+import os
+import random
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from providers import registry
+from providers.adapters import get_adapter
+from providers.adapters.base import ProviderError, Status
+from providers.models import ProviderCall
+
+log = logging.getLogger(__name__)
+
+MAX_SUBMIT_ATTEMPTS = 3
+MAX_FINISH_ATTEMPTS = 4
+OUTPUT_MAX_BYTES = 500 * 1024 * 1024
+# Provider CDNs we download results from (anything else is refused: no SSRF through a payload).
+OUTPUT_HOSTS = (
+    "fal.media",
+    "fal.run",
+    "fal.ai",
+    "storage.googleapis.com",
+    "replicate.delivery",
+    "replicate.com",
+)
+# How often the poller asks about a call: soon and often without webhooks, rarely with them.
+POLL_WITHOUT_WEBHOOK = (3, 5, 10, 20, 30)
+POLL_WITH_WEBHOOK = 120
+STALE_PENDING = timedelta(minutes=2)
+STALE_SUBMITTING = timedelta(minutes=3)
+STALE_UNHANDLED = timedelta(minutes=5)
+
+QUEUES = {"train_lora": "training", "image_to_video": "video", "animate_replace": "video", "animate_move": "video"}
+
+
+def queue_for(operation: str) -> str:
+    return QUEUES.get(operation, "generation")
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter: a random wait up to base·2^attempt (capped)."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+# --- Creating and submitting ---------------------------------------------------------------
+
+
+def call_create(*, org, operation: str, input: dict, handler: str) -> ProviderCall:
+    """A new call, submitted by a worker once the caller's transaction commits."""
+    from providers import tasks
+
+    provider, endpoint_id = registry.resolve(operation)
+    call = ProviderCall.objects.create(
+        org=org, operation=operation, provider=provider, endpoint_id=endpoint_id, input=input, handler=handler
+    )
+    transaction.on_commit(
+        lambda: tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(operation)), robust=True
+    )
+    return call
+
+
+def webhook_base() -> str:
+    """The public https origin providers can reach, or '' when there is none (then we poll)."""
+    if settings.PROVIDER_PUBLIC_URL:
+        return settings.PROVIDER_PUBLIC_URL
+    return settings.SITE_URL if settings.SITE_URL.startswith("https://") else ""
+
+
+def webhook_url(call: ProviderCall) -> str | None:
+    base = webhook_base()
+    if call.provider not in ("fal", "replicate") or not base:
+        return None
+    return base + reverse("providers:webhook", args=[call.provider, call.webhook_token])
+
+
+def _resolve_inputs(call: ProviderCall, value):
+    """Turn ``{"$asset": public_id, "variant": …}`` markers into something the provider can fetch.
+
+    Resolved at every submit, so a retry gets fresh URLs.
+    """
+    if isinstance(value, dict):
+        if "$asset" in value:
+            return _asset_input(call, value["$asset"], value.get("variant", "original"))
+        return {k: _resolve_inputs(call, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_inputs(call, v) for v in value]
+    return value
+
+
+def _asset_input(call: ProviderCall, public_id: str, variant: str) -> str:
+    from assets import storage
+    from assets.models import Asset
+
+    asset = Asset.objects.filter(org_id=call.org_id, public_id=public_id).select_related("org").first()
+    if asset is None:
+        raise ProviderError("The source image was deleted before the provider could read it.")
+    key = asset.original_key if variant == "original" else asset.variants.get(variant, asset.original_key)
+    if call.provider == "demo":
+        return f"storage:{key}"
+    url = storage.provider_url(asset.org, key)
+    if url:
+        return url
+    # No public URL (a laptop without a tunnel): send the file inline as a data URI.
+    with storage.storage().open(key, "rb") as fh:
+        data = fh.read()
+    mime = mimetypes.guess_type(key)[0] or asset.mime
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+class SubmitLater(Exception):
+    def __init__(self, countdown: float):
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+def call_submit(call_id: int) -> None:
+    """Send a pending call to its provider. Raises ``SubmitLater`` to be retried after a pause."""
+    now = timezone.now()
+    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.PENDING).update(
+        status=ProviderCall.Status.SUBMITTING, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not moved:
+        return  # already submitted, finished or cancelled: a duplicate task
+    call = ProviderCall.objects.get(pk=call_id)
+    try:
+        # One transaction around the request and its record, so what the adapter schedules on
+        # commit (the demo provider's work) starts only once the request id is stored.
+        with transaction.atomic():
+            arguments = _resolve_inputs(call, call.input)
+            submitted = get_adapter(call.provider).submit(
+                endpoint_id=call.endpoint_id, arguments=arguments, webhook_url=webhook_url(call)
+            )
+            _record_submitted(call, submitted, now)
+    except ProviderError as exc:
+        if exc.transient and call.attempts < MAX_SUBMIT_ATTEMPTS:
+            ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
+                status=ProviderCall.Status.PENDING, error=exc.message
+            )
+            log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
+            raise SubmitLater(backoff(call.attempts)) from exc
+        log.warning("provider call %s: submit failed for good: %s", call_id, exc.message)
+        call_apply_status(call_id, Status("failed", error=exc.message))
+
+
+def _record_submitted(call: ProviderCall, submitted, now) -> None:
+    call_id = call.pk
+    deadline = now + registry.deadline(call.operation)
+    first_poll = POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[0]
+    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
+        status=ProviderCall.Status.QUEUED,
+        request_id=submitted.request_id,
+        queue_position=submitted.queue_position,
+        submitted_at=now,
+        deadline_at=deadline,
+        next_poll_at=now + timedelta(seconds=first_poll),
+        error="",
+    )
+    if not moved:  # a fast webhook or a cancel got there first; keep the id for the record
+        ProviderCall.objects.filter(pk=call_id, request_id__isnull=True).update(
+            request_id=submitted.request_id, submitted_at=now
+        )
+        if ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.CANCELLED).exists():
+            transaction.on_commit(lambda: call_cancel_at_provider(call_id))  # cancelled mid-submit
+        return
+    if submitted.immediate is not None:
+        call_apply_status(call_id, submitted.immediate)
+
+
+# --- Status: from webhooks, the poller and the demo provider ---------------------------------
+
+
+def call_apply_status(call_id: int, status: Status) -> bool:
+    """Record what the provider told us. True if it moved the call forward."""
+    from providers import tasks
+
+    now = timezone.now()
+    calls = ProviderCall.objects.filter(pk=call_id)
+    if status.state == "queued":
+        calls.filter(status=ProviderCall.Status.QUEUED).update(queue_position=status.queue_position)
+        return False
+    if status.state == "running":
+        moved = calls.filter(status__in=(ProviderCall.Status.SUBMITTING, ProviderCall.Status.QUEUED)).update(
+            status=ProviderCall.Status.RUNNING, started_at=now, queue_position=None
+        )
+        if moved:
+            _dispatch(call_id, "running", last_attempt=True)
+        return bool(moved)
+    target = {
+        "succeeded": ProviderCall.Status.SUCCEEDED,
+        "failed": ProviderCall.Status.FAILED,
+        "cancelled": ProviderCall.Status.CANCELLED,
+    }[status.state]
+    moved = calls.filter(status__in=ProviderCall.AT_PROVIDER).update(
+        status=target,
+        output=status.output,
+        error=status.error[:2000],
+        finished_at=now,
+        queue_position=None,
+        next_poll_at=None,
+    )
+    if moved:
+        call = calls.values("operation").get()
+        transaction.on_commit(
+            lambda: tasks.call_finish.apply_async(args=[call_id], queue=queue_for(call["operation"])), robust=True
+        )
+    return bool(moved)
+
+
+def call_apply_status_by_request(provider: str, request_id: str, status: Status) -> bool:
+    call_id = ProviderCall.objects.filter(provider=provider, request_id=request_id).values_list("pk", flat=True).first()
+    if call_id is None:
+        log.warning("status for an unknown %s request %s ignored", provider, request_id)
+        return False
+    return call_apply_status(call_id, status)
+
+
+def call_poll(call_id: int) -> None:
+    """Ask the provider where a call is (for calls whose webhook hasn't come)."""
+    call = ProviderCall.objects.filter(pk=call_id, status__in=ProviderCall.AT_PROVIDER).first()
+    if call is None or not call.request_id:
+        return
+    polls = call.polls + 1
+    interval = (
+        POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[min(polls, len(POLL_WITHOUT_WEBHOOK) - 1)]
+    )
+    ProviderCall.objects.filter(pk=call_id).update(
+        polls=polls, next_poll_at=timezone.now() + timedelta(seconds=interval)
+    )
+    try:
+        status = get_adapter(call.provider).status(endpoint_id=call.endpoint_id, request_id=call.request_id)
+    except ProviderError as exc:
+        if not exc.transient:
+            call_apply_status(call_id, Status("failed", error=exc.message))
+        else:
+            log.info("provider call %s: poll failed (%s), will ask again", call_id, exc.message)
+        return
+    call_apply_status(call_id, status)
+
+
+def calls_due_for_poll(limit: int = 200) -> list[int]:
+    return list(
+        ProviderCall.objects.filter(
+            status__in=(ProviderCall.Status.QUEUED, ProviderCall.Status.RUNNING), next_poll_at__lte=timezone.now()
+        )
+        .order_by("next_poll_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Finishing: the domain handler -----------------------------------------------------------
+
+
+def _dispatch(call_id: int, event: str, *, last_attempt: bool) -> None:
+    call = ProviderCall.objects.get(pk=call_id)
+    import_string(call.handler)(call, event, last_attempt=last_attempt)
+
+
+def call_finish(call_id: int, *, attempt: int = 0) -> None:
+    """Run the domain handler for a finished call. Transient errors propagate for a retry."""
+    last_attempt = attempt >= MAX_FINISH_ATTEMPTS - 1
+    _dispatch(call_id, "finished", last_attempt=last_attempt)
+    ProviderCall.objects.filter(pk=call_id, handled_at__isnull=True).update(handled_at=timezone.now())
+
+
+def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
+    """Stop a call: ours at once, the provider's on a best-effort basis. True if it was active."""
+    from providers import tasks
+
+    moved = ProviderCall.objects.filter(pk=call.pk, status__in=ProviderCall.ACTIVE).update(
+        status=ProviderCall.Status.CANCELLED, error=reason, finished_at=timezone.now(), next_poll_at=None
+    )
+    if moved:
+        transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
+        transaction.on_commit(
+            lambda: tasks.call_finish.apply_async(args=[call.pk], queue=queue_for(call.operation)), robust=True
+        )
+    return bool(moved)
+
+
+def call_cancel_at_provider(call_id: int) -> None:
+    call = ProviderCall.objects.get(pk=call_id)
+    if not call.request_id:
+        return
+    try:
+        get_adapter(call.provider).cancel(endpoint_id=call.endpoint_id, request_id=call.request_id)
+    except ProviderError as exc:
+        log.info("provider call %s: cancel at the provider failed: %s", call_id, exc.message)
+
+
+def call_retry(call: ProviderCall) -> ProviderCall:
+    """Support staff: submit a finished call's request again, as a new call with the same handler."""
+    return call_create(org=call.org, operation=call.operation, input=call.input, handler=call.handler)
+
+
+# --- Outputs ---------------------------------------------------------------------------------
+
+
+def _allowed_output_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        return False
+    host = parsed.host or ""
+    return parsed.scheme == "https" and any(host == h or host.endswith("." + h) for h in OUTPUT_HOSTS)
+
+
+@contextlib.contextmanager
+def output_download(call: ProviderCall, url: str, *, client: httpx.Client | None = None) -> Iterator[Path]:
+    """A provider's output as a local temporary file. Raises ``ProviderError``.
+
+    Only https URLs on the providers' own hosts are fetched (or, for the demo provider, files it
+    wrote to our storage), capped at ``OUTPUT_MAX_BYTES``. An expired link (403/404/410) is a
+    permanent error: asking again won't bring it back.
+    """
+    fd, name = tempfile.mkstemp(prefix="personae-output-")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if url.startswith("storage:") and call.provider == "demo":
+                from assets import storage
+
+                key = url.removeprefix("storage:")
+                if not key.startswith("demo/"):
+                    raise ProviderError("The demo provider returned a file outside its folder.")
+                try:
+                    with storage.storage().open(key, "rb") as src:
+                        while chunk := src.read(1024 * 1024):
+                            out.write(chunk)
+                except FileNotFoundError:
+                    raise ProviderError("The demo provider's result is gone.") from None
+            else:
+                _http_download(url, out, client=client)
+        yield path
+        if url.startswith("storage:demo/"):  # once the copy is committed, the demo's scratch file can go
+            from assets import storage
+
+            transaction.on_commit(lambda: storage.delete(url.removeprefix("storage:")))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _http_download(url: str, out, *, client: httpx.Client | None) -> None:
+    if not _allowed_output_url(url):
+        raise ProviderError("The provider returned a result at an address we don't download from.")
+    try:
+        with (
+            client or httpx.Client(timeout=httpx.Timeout(60, connect=10), follow_redirects=False) as http,
+            http.stream("GET", url) as response,
+        ):
+            if response.status_code in (401, 403, 404, 410):
+                raise ProviderError(
+                    "The provider's result link had expired before we could copy it.", status_code=response.status_code
+                )
+            if response.status_code >= 400:
+                raise ProviderError(
+                    f"The provider's file server answered {response.status_code}.",
+                    transient=True,
+                    status_code=response.status_code,
+                )
+            received = 0
+            for chunk in response.iter_bytes(1024 * 1024):
+                received += len(chunk)
+                if received > OUTPUT_MAX_BYTES:
+                    raise ProviderError("The provider's result is larger than we accept.")
+                out.write(chunk)
+    except httpx.HTTPError as exc:
+        raise ProviderError(f"Copying the result failed ({exc.__class__.__name__}).", transient=True) from exc
+
+
+# --- The sweeper -------------------------------------------------------------------------------
+
+
+def calls_sweep(*, now=None) -> dict:
+    """Find calls that stalled and move them on. Runs on beat every couple of minutes.
+
+    - pending too long (the submit message was lost after commit): submit again;
+    - submitting too long (a worker died mid-submit): back to pending and submit again, while
+      attempts remain, else fail;
+    - past their deadline at the provider: ask once more, then give up, cancel at the provider
+      and fail (the domain handler returns the credits);
+    - finished but never handled (the finish message was lost): handle again.
+    """
+    from providers import tasks
+
+    now = now or timezone.now()
+    counts = {"resubmitted": 0, "timed_out": 0, "rehandled": 0}
+    for call in ProviderCall.objects.filter(status=ProviderCall.Status.PENDING, updated_at__lt=now - STALE_PENDING):
+        tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
+        counts["resubmitted"] += 1
+    stuck = ProviderCall.objects.filter(
+        status=ProviderCall.Status.SUBMITTING, updated_at__lt=now - STALE_SUBMITTING, request_id__isnull=True
+    )
+    for call in stuck:
+        if call.attempts < MAX_SUBMIT_ATTEMPTS:
+            if ProviderCall.objects.filter(pk=call.pk, status=ProviderCall.Status.SUBMITTING).update(
+                status=ProviderCall.Status.PENDING
+            ):
+                tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
+                counts["resubmitted"] += 1
+        else:
+            call_apply_status(call.pk, Status("failed", error="We couldn't reach the provider. Please try again."))
+            counts["timed_out"] += 1
+    for call in ProviderCall.objects.filter(status__in=ProviderCall.AT_PROVIDER, deadline_at__lt=now):
+        call_poll(call.pk)
+        minutes = int(registry.deadline(call.operation).total_seconds() // 60)
+        message = f"The provider took longer than {minutes} minutes, so we stopped waiting."
+        if call_apply_status(call.pk, Status("failed", error=message)):
+            tasks.call_cancel_at_provider.delay(call.pk)
+            counts["timed_out"] += 1
+    unhandled = ProviderCall.objects.filter(
+        status__in=ProviderCall.FINISHED, handled_at__isnull=True, finished_at__lt=now - STALE_UNHANDLED
+    )
+    for call in unhandled:
+        tasks.call_finish.apply_async(args=[call.pk], queue=queue_for(call.operation))
+        counts["rehandled"] += 1
+    return counts

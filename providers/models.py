@@ -1,0 +1,102 @@
+"""One row per request we make to an AI provider, and one per webhook delivery we accepted."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from core.models import PublicIdModel
+
+
+def _webhook_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ProviderCall(PublicIdModel):
+    """A request to a provider's queue, from submit to its result.
+
+    ``status`` moves ``pending → submitting → queued → running → succeeded | failed | cancelled``
+    by compare-and-set updates (see ``providers.gateway``). The domain job that made the call
+    names a ``handler`` (a dotted path) that the gateway calls when the call starts running and
+    when it finishes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUBMITTING = "submitting", "Submitting"
+        QUEUED = "queued", "In the provider's queue"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.PENDING, Status.SUBMITTING, Status.QUEUED, Status.RUNNING)
+    AT_PROVIDER = (Status.SUBMITTING, Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    operation = models.CharField(max_length=40, help_text="Registry key, e.g. upscale.")
+    provider = models.CharField(max_length=20)
+    endpoint_id = models.CharField(max_length=200)
+    input = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    request_id = models.CharField(max_length=200, null=True, blank=True)
+    queue_position = models.PositiveIntegerField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Submit attempts.")
+    handler = models.CharField(max_length=200, help_text="Dotted path called on start and finish.")
+    webhook_token = models.CharField(max_length=64, default=_webhook_token, unique=True, editable=False)
+    webhook_received_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True, help_text="When the domain handler settled it.")
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    polls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "request_id"],
+                condition=models.Q(request_id__isnull=False),
+                name="call_request_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_poll_at"], name="call_poll_due"),
+            models.Index(fields=["status", "deadline_at"], name="call_deadline"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.endpoint_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration(self):
+        if self.submitted_at and self.finished_at:
+            return self.finished_at - self.submitted_at
+        return None
+
+
+class WebhookDelivery(models.Model):
+    """A verified webhook we processed, so a redelivery is recognised and changes nothing."""
+
+    provider = models.CharField(max_length=20)
+    delivery_id = models.CharField(max_length=200)
+    call = models.ForeignKey(ProviderCall, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhook_delivery_once")]
+
+    def __str__(self):
+        return f"{self.provider} {self.delivery_id}"
