@@ -26,7 +26,7 @@ class ProviderCallAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("org",)
     inlines = [WebhookInline]
-    actions = ["cancel_calls", "retry_calls"]
+    actions = ["cancel_calls", "check_calls"]  # retrying is per job: Edit jobs → retry
     readonly_fields = [f.name for f in ProviderCall._meta.fields]
     fieldsets = (
         (None, {"fields": ("public_id", "org", "operation", "provider", "endpoint_id", "status", "error")}),
@@ -66,7 +66,7 @@ class ProviderCallAdmin(admin.ModelAdmin):
         self.message_user(request, f"Cancelled {done} call(s); finished calls were left alone.", messages.SUCCESS)
 
     @admin.action(description="Check the selected calls with the provider now")
-    def retry_calls(self, request, queryset):
+    def check_calls(self, request, queryset):
         for call in queryset.filter(status__in=ProviderCall.AT_PROVIDER):
             gateway.call_poll(call.pk)
         self.message_user(request, "Asked the provider about the selected calls that were in flight.")

@@ -317,11 +317,6 @@ def call_cancel_at_provider(call_id: int) -> None:
         log.info("provider call %s: cancel at the provider failed: %s", call_id, exc.message)
 
 
-def call_retry(call: ProviderCall) -> ProviderCall:
-    """Support staff: submit a finished call's request again, as a new call with the same handler."""
-    return call_create(org=call.org, operation=call.operation, input=call.input, handler=call.handler)
-
-
 # --- Outputs ---------------------------------------------------------------------------------
 
 

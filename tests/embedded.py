@@ -40,6 +40,7 @@ os.environ.update(
         # Live-server threads must not keep connections open past a test, or the test
         # database cannot be dropped.
         "DB_CONN_MAX_AGE": "0",
+        "CELERY_DB_REUSE_MAX": "0",  # the same for in-process test workers
         "CELERY_BEAT_SCHEDULE_FILENAME": str(_root / "celerybeat-schedule"),
     }
 )

@@ -32,6 +32,47 @@ class ProviderError(Exception):
         self.status_code = status_code
 
 
+MAX_MESSAGE_CHARS = 500
+UNREADABLE = "The provider sent an answer we couldn't read. We'll retry."
+
+
+def shorten(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def http_error(code: int, detail: str = "", *, credential: str = "") -> ProviderError:
+    """The same words for every provider's HTTP errors: 429, 408/409, 5xx (and no status at all)
+    are transient; 401/403 point at our key (``credential`` names it); other 4xx quote ``detail``."""
+    if code == 429:
+        return ProviderError("The provider is busy (rate limited). We'll retry.", transient=True, status_code=code)
+    if code in (408, 409) or code >= 500 or code == 0:
+        return ProviderError(
+            f"The provider had a temporary problem (HTTP {code}). We'll retry.", transient=True, status_code=code
+        )
+    if code in (401, 403):
+        if credential:
+            message = (
+                f"The provider refused our credentials (HTTP {code}). An administrator needs to check the {credential}."
+            )
+        else:
+            message = f"The provider refused our credentials (HTTP {code})" + (f": {detail}" if detail else ".")
+        return ProviderError(shorten(message), status_code=code)
+    if detail:
+        return ProviderError(shorten(f"The provider rejected the request: {detail}"), status_code=code)
+    return ProviderError(f"The provider rejected the request (HTTP {code}).", status_code=code)
+
+
+def transport_error(exc: Exception) -> ProviderError | None:
+    """Timeouts and connection failures (httpx), which are always worth retrying; None for others."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderError("The provider took too long to answer. We'll retry.", transient=True)
+    if isinstance(exc, httpx.TransportError):
+        return ProviderError("We couldn't reach the provider. We'll retry.", transient=True)
+    return None
+
+
 class WebhookRejected(Exception):
     """A webhook failed verification (bad or stale signature, missing headers, wrong account)."""
 

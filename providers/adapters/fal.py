@@ -22,13 +22,22 @@ import fal_client
 import httpx
 from django.conf import settings
 
-from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+from providers.adapters.base import (
+    UNREADABLE,
+    ProviderError,
+    Status,
+    Submitted,
+    WebhookEvent,
+    WebhookRejected,
+    http_error,
+    shorten,
+    transport_error,
+)
 
 log = logging.getLogger(__name__)
 
 # Where request parameters live in a 422 ``loc``; the field path that follows is what a user recognises.
 _LOC_PREFIXES = {"body", "query", "path", "header"}
-MAX_MESSAGE_CHARS = 500
 
 
 class FalAdapter:
@@ -77,7 +86,7 @@ class FalAdapter:
                 raise
             return Status("failed", error=exc.message, logs=logs)
         if not isinstance(output, dict):
-            raise ProviderError(_UNREADABLE, transient=True)
+            raise ProviderError(UNREADABLE, transient=True)
         return Status("succeeded", output=output, logs=logs)
 
     def cancel(self, *, endpoint_id: str, request_id: str) -> None:
@@ -86,7 +95,7 @@ class FalAdapter:
         except fal_client.FalClientHTTPError as exc:
             if exc.status_code == 400 and _body(exc.response).get("status") == "ALREADY_COMPLETED":
                 return
-            raise _http_error(exc) from exc
+            raise _translate(exc) from exc
         except _TRANSLATED as exc:
             raise _translate(exc) from exc
 
@@ -108,19 +117,18 @@ def _webhook_status(payload: dict) -> Status:
         if isinstance(result, dict):
             return Status("succeeded", output=result)
         reason = payload.get("payload_error") or "the result was empty"
-        return Status("failed", error=_shorten(f"The provider's result could not be read: {reason}"))
+        return Status("failed", error=shorten(f"The provider's result could not be read: {reason}"))
     if outcome == "ERROR":
         detail = result.get("detail") if isinstance(result, dict) else None
         if detail:
-            return Status("failed", error=_shorten(f"The provider rejected the request: {detail_text(detail)}"))
+            return Status("failed", error=shorten(f"The provider rejected the request: {detail_text(detail)}"))
         reason = payload.get("error") or payload.get("payload_error") or "no reason given"
-        return Status("failed", error=_shorten(f"The provider couldn't finish the request: {reason}"))
+        return Status("failed", error=shorten(f"The provider couldn't finish the request: {reason}"))
     raise WebhookRejected(f"unknown webhook status {outcome!r}")
 
 
 # --- Errors --------------------------------------------------------------------------------------
 
-_UNREADABLE = "The provider sent an answer we couldn't read. We'll retry."
 # What a fal_client call raises when it fails: fal's HTTP errors, httpx's transport errors, and for a
 # body that isn't the JSON it expects a ValueError (JSONDecodeError, an unknown status), KeyError or TypeError.
 _TRANSLATED = (fal_client.FalClientHTTPError, httpx.HTTPError, ValueError, KeyError, TypeError)
@@ -136,32 +144,12 @@ def _translated_errors() -> Iterator[None]:
 
 def _translate(exc: Exception) -> ProviderError:
     if isinstance(exc, fal_client.FalClientHTTPError):
-        return _http_error(exc)
-    if isinstance(exc, httpx.TimeoutException):
-        return ProviderError("The provider took too long to answer. We'll retry.", transient=True)
-    if isinstance(exc, httpx.TransportError):
-        return ProviderError("We couldn't reach the provider. We'll retry.", transient=True)
+        detail = detail_text(_body(exc.response).get("detail"))  # never a raw (HTML) body
+        return http_error(exc.status_code, detail, credential="fal key")
+    if error := transport_error(exc):
+        return error
     log.warning("fal sent a response we couldn't read: %r", exc)
-    return ProviderError(_UNREADABLE, transient=True)
-
-
-def _http_error(exc: fal_client.FalClientHTTPError) -> ProviderError:
-    code = exc.status_code
-    detail = detail_text(_body(exc.response).get("detail"))  # never a raw (HTML) body
-    if code == 429:
-        return ProviderError("The provider is busy (rate limited). We'll retry.", transient=True, status_code=code)
-    if code in (408, 409) or code >= 500:
-        return ProviderError(
-            f"The provider had a temporary problem (HTTP {code}). We'll retry.", transient=True, status_code=code
-        )
-    if code in (401, 403):
-        return ProviderError(
-            f"The provider refused our credentials (HTTP {code}). An administrator needs to check the fal key.",
-            status_code=code,
-        )
-    if detail:
-        return ProviderError(_shorten(f"The provider rejected the request: {detail}"), status_code=code)
-    return ProviderError(f"The provider rejected the request (HTTP {code}).", status_code=code)
+    return ProviderError(UNREADABLE, transient=True)
 
 
 def detail_text(detail: Any) -> str:
@@ -195,7 +183,7 @@ def _validation_item(item: Any) -> str:
 
 def _completed_error(error: str, error_type: str | None) -> str:
     reason = error.strip() or (error_type or "").replace("_", " ") or "no reason given"
-    return _shorten(f"The provider couldn't finish the request: {reason}")
+    return shorten(f"The provider couldn't finish the request: {reason}")
 
 
 def _body(response: httpx.Response) -> dict:
@@ -208,7 +196,3 @@ def _body(response: httpx.Response) -> dict:
 
 def _log_lines(logs: list[dict] | None) -> list[str]:
     return [str(entry["message"]) for entry in logs or [] if isinstance(entry, dict) and entry.get("message")]
-
-
-def _shorten(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"

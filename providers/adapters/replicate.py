@@ -23,13 +23,21 @@ import replicate
 from django.conf import settings
 from replicate.exceptions import ReplicateError
 
-from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+from providers.adapters.base import (
+    UNREADABLE,
+    ProviderError,
+    Status,
+    Submitted,
+    WebhookEvent,
+    WebhookRejected,
+    http_error,
+    shorten,
+    transport_error,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 500
 TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
-_UNREADABLE = "The provider sent an answer we couldn't read. We'll retry."
 # A JSON body that isn't one (JSONDecodeError), or a prediction the client's model refuses (pydantic's
 # ValidationError), are ValueErrors; a prediction without the fields we read is a KeyError or TypeError.
 _TRANSLATED = (ReplicateError, httpx.HTTPError, ValueError, KeyError, TypeError)
@@ -106,12 +114,12 @@ def prediction_status(prediction: dict) -> Status:
         return Status("succeeded", output={"output": prediction.get("output")}, logs=logs)
     if state == "failed":
         reason = str(prediction.get("error") or "no reason given").strip()
-        return Status("failed", error=_shorten(f"The model failed: {reason}"), logs=logs)
+        return Status("failed", error=shorten(f"The model failed: {reason}"), logs=logs)
     if state == "canceled":
         return Status("cancelled", logs=logs)
     if state == "aborted":
         return Status("failed", error="The provider gave up before the model started (its deadline passed).", logs=logs)
-    raise ProviderError(_UNREADABLE, transient=True)
+    raise ProviderError(UNREADABLE, transient=True)
 
 
 # --- Errors --------------------------------------------------------------------------------------
@@ -127,38 +135,14 @@ def _translated_errors() -> Iterator[None]:
 
 def _translate(exc: Exception) -> ProviderError:
     if isinstance(exc, ReplicateError):
-        return _http_error(exc)
-    if isinstance(exc, httpx.TimeoutException):
-        return ProviderError("The provider took too long to answer. We'll retry.", transient=True)
-    if isinstance(exc, httpx.TransportError):
-        return ProviderError("We couldn't reach the provider. We'll retry.", transient=True)
+        # RFC 7807 problem details: ``title`` and a more specific ``detail``.
+        detail = str(exc.detail or exc.title or "").strip()
+        return http_error(exc.status or 0, detail, credential="Replicate token")
+    if error := transport_error(exc):
+        return error
     log.warning("Replicate sent a response we couldn't read: %r", exc)
-    return ProviderError(_UNREADABLE, transient=True)
-
-
-def _http_error(exc: ReplicateError) -> ProviderError:
-    """Replicate's errors are RFC 7807 problem details: ``title`` and a more specific ``detail``."""
-    code = exc.status or 0
-    detail = str(exc.detail or exc.title or "").strip()
-    if code == 429:
-        return ProviderError("The provider is busy (rate limited). We'll retry.", transient=True, status_code=code)
-    if code in (408, 409) or code >= 500 or code == 0:
-        return ProviderError(
-            f"The provider had a temporary problem (HTTP {code}). We'll retry.", transient=True, status_code=code
-        )
-    if code in (401, 403):
-        return ProviderError(
-            f"The provider refused our credentials (HTTP {code}). An administrator needs to check the Replicate token.",
-            status_code=code,
-        )
-    if detail:
-        return ProviderError(_shorten(f"The provider rejected the request: {detail}"), status_code=code)
-    return ProviderError(f"The provider rejected the request (HTTP {code}).", status_code=code)
+    return ProviderError(UNREADABLE, transient=True)
 
 
 def _log_lines(logs: Any) -> list[str]:
     return [line for line in str(logs).splitlines() if line.strip()] if logs else []
-
-
-def _shorten(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"

@@ -15,14 +15,21 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+from providers.adapters.base import (
+    UNREADABLE,
+    ProviderError,
+    Status,
+    Submitted,
+    WebhookEvent,
+    WebhookRejected,
+    http_error,
+    transport_error,
+)
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 OPTIONAL_ARGUMENTS = ("response_format", "temperature", "max_tokens")
-MAX_MESSAGE_CHARS = 500
-_UNREADABLE = "The provider sent an answer we couldn't read. We'll retry."
 
 
 class XaiAdapter:
@@ -40,17 +47,15 @@ class XaiAdapter:
                 json=body,
                 headers={"Authorization": f"Bearer {settings.XAI_API_KEY}"},
             )
-        except httpx.TimeoutException as exc:
-            raise ProviderError("The provider took too long to answer. We'll retry.", transient=True) from exc
-        except httpx.TransportError as exc:
-            raise ProviderError("We couldn't reach the provider. We'll retry.", transient=True) from exc
+        except httpx.TransportError as exc:  # timeouts included
+            raise transport_error(exc) from exc
         if response.status_code >= 400:
             raise _http_error(response)
         try:
             return _submitted(response.json())
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             log.warning("xAI sent a response we couldn't read: %r", exc)
-            raise ProviderError(_UNREADABLE, transient=True) from exc
+            raise ProviderError(UNREADABLE, transient=True) from exc
 
     def status(self, *, endpoint_id: str, request_id: str) -> Status:
         """Only asked when the answer of ``submit`` was lost (the process stopped before saving it)."""
@@ -91,23 +96,7 @@ def _submitted(data: dict) -> Submitted:
 
 def _http_error(response: httpx.Response) -> ProviderError:
     code = response.status_code
-    if code == 429:
-        return ProviderError("The provider is busy (rate limited). We'll retry.", transient=True, status_code=code)
-    if code in (408, 409) or code >= 500:
-        return ProviderError(
-            f"The provider had a temporary problem (HTTP {code}). We'll retry.", transient=True, status_code=code
-        )
-    detail = _error_text(response)
-    if code in (401, 403):
-        return ProviderError(
-            _shorten(f"The provider refused our credentials (HTTP {code}): {detail}")
-            if detail
-            else f"The provider refused our credentials (HTTP {code}).",
-            status_code=code,
-        )
-    if detail:
-        return ProviderError(_shorten(f"The provider rejected the request: {detail}"), status_code=code)
-    return ProviderError(f"The provider rejected the request (HTTP {code}).", status_code=code)
+    return http_error(code, "" if code == 429 or code >= 500 else _error_text(response))
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -122,7 +111,3 @@ def _error_text(response: httpx.Response) -> str:
     if isinstance(error, dict):
         error = error.get("message")
     return str(error or body.get("message") or body.get("code") or "").strip()
-
-
-def _shorten(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
