@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "assets",
     "providers",
     "generation",
+    "characters",
+    "notifications",
     "marketing",
     # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
     "blog",

@@ -35,6 +35,12 @@ class Organization(PublicIdModel):
     allow_join_requests = models.BooleanField(
         default=True, help_text="People who know the org ID may ask to join; an owner or admin approves."
     )
+    # Adult content (PRODUCT.md §9): off until an owner switches it on and confirms they are 18+.
+    adult_content = models.BooleanField(default=False)
+    adult_content_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adult_content_confirmed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

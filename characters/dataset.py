@@ -1,0 +1,1 @@
+"""Dataset analysis and the dataset check (filled in by the dataset work)."""

@@ -1,0 +1,1 @@
+"""Training, wizard and reference-image pipeline (filled in by the training work)."""
