@@ -6,6 +6,7 @@ Other apps create assets through ``asset_create_from_bytes``, ``asset_create_fro
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -246,6 +247,45 @@ def asset_create_from_provider_output(
     return asset_create_from_url(
         org=org, url=url, source=source, parents=parents, metadata={"recipe": recipe}, **kwargs
     )
+
+
+def asset_create_file(
+    *,
+    org: Organization,
+    key: str,
+    filename: str,
+    title: str,
+    mime: str = "application/octet-stream",
+    source: str = Asset.Source.GENERATED,
+    created_by: User | None = None,
+    metadata: dict | None = None,
+) -> Asset:
+    """A library row (kind FILE) for a non-media file already stored at ``key`` (e.g. a trained
+    LoRA at ``storage.lora_key``). No renditions; deleting the asset deletes the file."""
+    if not storage.key_belongs_to(org, key):
+        raise ValueError(f"{key!r} is not in {org}'s storage")
+    digest = hashlib.sha256()
+    size = 0
+    with storage.storage().open(key, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    asset = Asset.objects.create(
+        org=org,
+        kind=Asset.Kind.FILE,
+        source=source,
+        title=title[:200],
+        original_filename=clean_filename(filename),
+        original_key=key,
+        mime=mime,
+        bytes=size,
+        stored_bytes=size,
+        sha256=digest.hexdigest(),
+        metadata=metadata or {},
+        created_by=created_by,
+    )
+    asset_reindex(asset.pk)
+    return asset
 
 
 # --- Uploads -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The only place that builds storage keys and URLs for media.
 
 Keys: ``orgs/<org_public_id>/assets/<asset_public_id>/<variant>.<ext>``, uploads in flight under
-``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, LoRAs under ``orgs/<org>/loras/``.
+``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, LoRAs under ``orgs/<org>/loras/``, training zips under
+``orgs/<org>/training/``.
 Files are private. Browsers get short-lived signed URLs: presigned S3/R2 URLs when S3 is
 configured, otherwise a signed URL to ``media_serve`` that also checks org membership.
 """
@@ -37,6 +38,11 @@ def export_key(org, export) -> str:
 
 def lora_key(org, character) -> str:
     return f"{_org_prefix(org)}/loras/{character.public_id}.safetensors"
+
+
+def training_zip_key(org, run) -> str:
+    """The zip of a training run's images (and captions), read by the trainer, deleted once it ends."""
+    return f"{_org_prefix(org)}/training/{run.public_id}.zip"
 
 
 def key_belongs_to(org, key: str) -> bool:

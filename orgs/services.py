@@ -138,6 +138,25 @@ def org_select_plan(*, org: Organization, actor: Membership, plan: Plan) -> None
     org.save(update_fields=["plan", "plan_selected_at", "updated_at"])
 
 
+@transaction.atomic
+def org_adult_content_set(*, org: Organization, user: User, enabled: bool, confirmed_adult: bool = False) -> None:
+    """Switch adult content on or off for ``org`` (PRODUCT.md §9). Only an owner may, and switching
+    it on needs their confirmation that they are 18 or older, recorded with who and when."""
+    if not org.memberships.filter(user=user, role=Role.OWNER).exists():
+        raise DomainError("Only an owner of this organisation can switch adult content on or off.")
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if not enabled:
+        org.adult_content = False
+        org.save(update_fields=["adult_content", "updated_at"])
+        return
+    if not confirmed_adult:
+        raise DomainError("Confirm that you are 18 or older to switch adult content on.", field="confirmed_adult")
+    org.adult_content = True
+    org.adult_content_confirmed_by = user
+    org.adult_content_confirmed_at = timezone.now()
+    org.save(update_fields=["adult_content", "adult_content_confirmed_by", "adult_content_confirmed_at", "updated_at"])
+
+
 # --- Members ----------------------------------------------------------------------------------
 
 

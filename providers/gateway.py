@@ -104,13 +104,16 @@ def webhook_url(call: ProviderCall) -> str | None:
 
 
 def _resolve_inputs(call: ProviderCall, value):
-    """Turn ``{"$asset": public_id, "variant": …}`` markers into something the provider can fetch.
+    """Turn ``{"$asset": public_id, "variant": …}`` (a library item) and ``{"$key": key}`` (another
+    file in the org's storage: a training zip, a LoRA) markers into something the provider can fetch.
 
     Resolved at every submit, so a retry gets fresh URLs.
     """
     if isinstance(value, dict):
         if "$asset" in value:
             return _asset_input(call, value["$asset"], value.get("variant", "original"))
+        if "$key" in value:
+            return _key_input(call, value["$key"])
         return {k: _resolve_inputs(call, v) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve_inputs(call, v) for v in value]
@@ -118,22 +121,39 @@ def _resolve_inputs(call: ProviderCall, value):
 
 
 def _asset_input(call: ProviderCall, public_id: str, variant: str) -> str:
-    from assets import storage
     from assets.models import Asset
 
     asset = Asset.objects.filter(org_id=call.org_id, public_id=public_id).select_related("org").first()
     if asset is None:
         raise ProviderError("The source image was deleted before the provider could read it.")
     key = asset.original_key if variant == "original" else asset.variants.get(variant, asset.original_key)
+    return _stored_file_input(call, asset.org, key, asset.mime)
+
+
+def _key_input(call: ProviderCall, key: str) -> str:
+    from assets import storage
+    from orgs.models import Organization
+
+    org = Organization.objects.filter(pk=call.org_id).first()
+    if org is None or not storage.key_belongs_to(org, key):
+        raise ProviderError("That file isn't in this organisation's storage.")
+    if not storage.storage().exists(key):
+        raise ProviderError("The file was deleted before the provider could read it.")
+    return _stored_file_input(call, org, key, "application/octet-stream")
+
+
+def _stored_file_input(call: ProviderCall, org, key: str, fallback_mime: str) -> str:
+    from assets import storage
+
     if call.provider == "demo":
         return f"storage:{key}"
-    url = storage.provider_url(asset.org, key)
+    url = storage.provider_url(org, key)
     if url:
         return url
     # No public URL (a laptop without a tunnel): send the file inline as a data URI.
     with storage.storage().open(key, "rb") as fh:
         data = fh.read()
-    mime = mimetypes.guess_type(key)[0] or asset.mime
+    mime = mimetypes.guess_type(key)[0] or fallback_mime
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 

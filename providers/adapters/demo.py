@@ -5,16 +5,25 @@ finished → outputs copied into the library), and it does real local work where
 an upscale is a real Lanczos resize. Where the work would need a model (generating a picture),
 it renders a clearly labelled placeholder. Every output says it is a demo render.
 
+LoRA training is honest about what it can't do: it reads the training zip for real, then returns a
+tiny valid ``.safetensors`` file whose metadata says it is a placeholder, not a trained model. The
+face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
+character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
+
 ``DEMO_PROVIDER_LATENCY`` sets how long a call takes and ``DEMO_PROVIDER_FAILURE_RATE`` what
 share of calls fail, to try out progress and failure handling.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import random
+import struct
 import time
 import uuid
+import zipfile
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,13 +31,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from providers import registry
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
+TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training"}
+FACE_REFERENCE_ENDPOINTS = {"fal-ai/flux-pulid"}
 IMAGE_ENDPOINTS = {
     "fal-ai/flux-lora",
     "fal-ai/z-image/turbo/lora",
-    "fal-ai/flux-pulid",
     "fal-ai/flux/dev",
     "fal-ai/flux-lora/inpainting",
     "fal-ai/fashn/tryon/v1.6",
@@ -42,6 +53,9 @@ SIZES = {
     "landscape_16_9": (1024, 576),
 }
 MAX_OUTPUT_PIXELS = 100_000_000
+TRAINING_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+DEMO_CAPTION = "person, photo (demo caption — no vision model configured)"
+DEMO_REPLY = "Demo reply — no language model is configured, so this is a placeholder, not an answer."
 
 
 def _state_key(request_id: str) -> str:
@@ -54,7 +68,9 @@ class DemoAdapter:
     def submit(self, *, endpoint_id: str, arguments: dict, webhook_url: str | None) -> Submitted:
         from providers import tasks
 
-        if endpoint_id not in UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS:
+        if endpoint_id == registry.ENDPOINTS["chat"].endpoint_id:
+            return Submitted(request_id=f"demo-{uuid.uuid4()}", immediate=Status("succeeded", output=_chat(arguments)))
+        if endpoint_id not in UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS:
             raise ProviderError(
                 "The demo provider can't do this. Set a provider key (see docs/configuration.md) to use the real model."
             )
@@ -109,6 +125,10 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         image = _upscale(_open_input(arguments["image_url"]), float(arguments.get("upscale_factor", 2)))
         url, width, height = _save(request_id, image)
         return {"image": {"url": url, "width": width, "height": height, "content_type": "image/jpeg"}, "seed": 0}
+    if endpoint_id in TRAINING_ENDPOINTS:
+        return _train(request_id, arguments)
+    if endpoint_id in FACE_REFERENCE_ENDPOINTS:
+        return _face_reference(request_id, arguments)
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
@@ -117,6 +137,99 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         url, w, h = _save(f"{request_id}-{index}", image)
         images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
     return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
+
+
+def _chat(arguments: dict) -> dict:
+    """A labelled placeholder: a caption when the request shows an image, else a plain reply."""
+    shows_image = any(
+        isinstance(part, dict) and part.get("type") == "image_url"
+        for message in arguments.get("messages") or []
+        for part in (message.get("content") if isinstance(message.get("content"), list) else [])
+    )
+    return {"text": DEMO_CAPTION if shows_image else DEMO_REPLY, "usage": {}, "model": "demo"}
+
+
+def _train(request_id: str, arguments: dict) -> dict:
+    """Read the training zip for real; answer a placeholder LoRA in fal's output shape."""
+    images = _count_training_images(arguments.get("images_data_url") or "")
+    trigger = str(arguments.get("trigger_word") or "")
+    weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0))
+    lora_url = _save_bytes(f"{request_id}.safetensors", weights)
+    config = {
+        "demo": True,
+        "note": "Written by the offline demo provider. No model was trained.",
+        "images": images,
+        "trigger_word": trigger,
+        "steps": arguments.get("steps"),
+        "create_masks": arguments.get("create_masks"),
+    }
+    # Inline, so nothing is left in the demo's scratch folder when no one downloads it.
+    config_url = "data:application/json;base64," + base64.b64encode(json.dumps(config).encode()).decode()
+    return {
+        "diffusers_lora_file": {
+            "url": lora_url,
+            "content_type": "application/octet-stream",
+            "file_name": "pytorch_lora_weights.safetensors",
+            "file_size": len(weights),
+        },
+        "config_file": {"url": config_url, "content_type": "application/json", "file_name": "config.json"},
+    }
+
+
+def _count_training_images(ref: str) -> int:
+    from assets import storage
+
+    if not ref.startswith("storage:"):
+        raise ProviderError("The demo provider reads inputs from our own storage only.")
+    try:
+        with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh, zipfile.ZipFile(fh) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES)]
+    except FileNotFoundError:
+        raise ProviderError("The training images were deleted before training started.") from None
+    except zipfile.BadZipFile:
+        raise ProviderError("The training images aren't a readable zip file.") from None
+    if not names:
+        raise ProviderError("The training zip has no images in it.")
+    return len(names)
+
+
+def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
+    """A valid, tiny safetensors file (one 4-byte tensor) whose metadata says it is a placeholder."""
+    header = {
+        "__metadata__": {
+            "format": "pt",
+            "personae_demo": "true",
+            "note": "Demo placeholder from the offline demo provider, not a trained model.",
+            "images": str(images),
+            "trigger_word": trigger_word,
+            "steps": str(steps),
+        },
+        "demo_placeholder.weight": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+    }
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)  # the format pads the header to 8 bytes
+    return struct.pack("<Q", len(encoded)) + encoded + struct.pack("<f", 0.0)
+
+
+def _face_reference(request_id: str, arguments: dict) -> dict:
+    """The reference photo itself, recropped (and mirrored for some seeds), with a label naming
+    the angle asked for: a stand-in that keeps the real face, so checks downstream run on it."""
+    reference = _open_input(arguments["reference_image_url"])
+    width, height = _size(arguments.get("image_size"))
+    seed = int(arguments.get("seed") or random.randrange(2**31))
+    zoom = 1.0 + (seed % 3) * 0.08
+    crop_w = min(reference.width, round(reference.height * width / height)) / zoom
+    crop_h = crop_w * height / width
+    left = (reference.width - crop_w) / 2
+    top = max(0.0, (reference.height - crop_h) / 3)
+    image = reference.crop((round(left), round(top), round(left + crop_w), round(top + crop_h)))
+    image = image.resize((width, height), Image.Resampling.LANCZOS)
+    if seed % 2:
+        image = ImageOps.mirror(image)
+    angle = str(arguments.get("prompt", "")).split(".")[0].strip()[:48] or "face reference"
+    _label(image, f"Demo · {angle} · not AI")
+    url, w, h = _save(request_id, image)
+    return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
 
 
 def _open_input(ref: str) -> Image.Image:
@@ -184,6 +297,12 @@ def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Ima
     if detail:
         draw.text((width // 2, height - width // 12), detail[:80], font=small, fill="white", anchor="mm")
     return image
+
+
+def _save_bytes(name: str, data: bytes) -> str:
+    from assets import storage
+
+    return "storage:" + storage.storage().save(f"demo/{name}", ContentFile(data))
 
 
 def _save(name: str, image: Image.Image) -> tuple[str, int, int]:

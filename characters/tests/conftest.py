@@ -1,0 +1,103 @@
+"""Character tests: their own MEDIA_ROOT, the demo provider at zero latency, a funded org, and
+characters in the states the pipelines start from.
+
+Helpers may append fixtures below in their own clearly marked blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from assets.services import asset_create_from_bytes
+from billing.services import credits_grant
+from characters import dataset, identity
+from characters.models import Character, DatasetImage
+from characters.services import consent_record
+from characters.tests import photos
+
+# --- Helper 2: pipelines (training, wizard, captions, delete) -------------------------------------
+
+LAYOUT_20 = ["closeup"] * 8 + ["half"] * 6 + ["full"] * 4 + ["variety"] * 2
+_analysed: dict[str, identity.Analysis] = {}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _demo_provider(settings):
+    settings.FAL_KEY = ""
+    settings.XAI_API_KEY = ""
+    settings.DEMO_PROVIDER_LATENCY = 0
+    settings.DEMO_PROVIDER_FAILURE_RATE = 0
+
+
+@pytest.fixture
+def fund(org):
+    def grant(amount: int, org=org):
+        credits_grant(org=org, amount=amount, key=f"test-grant:{org.pk}:{amount}:{id(object())}", description="Test")
+
+    return grant
+
+
+@pytest.fixture
+def analyse_once(monkeypatch):
+    """dlib runs once per distinct photo per session: its results, memoised by the file's bytes."""
+    real = identity.photo_analyse
+
+    def memoised(source, **options):
+        if not hasattr(source, "read") and not isinstance(source, str | Path):
+            return real(source, **options)  # a PIL image: nothing to key on
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+        key = hashlib.sha256(data + repr(sorted(options.items())).encode()).hexdigest()
+        if key not in _analysed:
+            _analysed[key] = real(io.BytesIO(data), **options)
+        return _analysed[key]
+
+    monkeypatch.setattr(identity, "photo_analyse", memoised)
+
+
+@pytest.fixture
+def trainable(org, people, analyse_once, django_capture_on_commit_callbacks) -> Character:
+    """A photo character with 20 real photos of one person (12-9-6-3 for 20: 8/6/4/2) that passed
+    the real dataset check, and a consent record by ``people.member``."""
+    character = Character.objects.create(
+        org=org, name="Ava Stone", origin=Character.Origin.PHOTOS, created_by=people.member, gender="female", age=29
+    )
+    for position, (data, bucket) in enumerate(zip(photos.person_a_photos(20), LAYOUT_20, strict=True)):
+        asset = asset_create_from_bytes(org=org, data=data, filename=f"ava-{position + 1}.jpg")
+        image = DatasetImage.objects.create(org=org, character=character, asset=asset, bucket=bucket, position=position)
+        dataset.image_analyse(image_id=image.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset.dataset_check_start(character=character, user=people.member)
+    consent_record(character=character, user=people.member, ip="203.0.113.5", user_agent="pytest")
+    status = dataset.dataset_status(character)
+    assert status.can_train, status.reasons
+    return character
+
+
+@pytest.fixture
+def wizard_character(org, people) -> Character:
+    return Character.objects.create(
+        org=org,
+        name="Mara Quinn",
+        origin=Character.Origin.WIZARD,
+        created_by=people.member,
+        gender="female",
+        age=27,
+        ethnicity="east_asian",
+        hair_colour="black",
+        hair_style="long_wavy",
+        eye_colour="brown",
+        body_type="athletic",
+        default_outfit="leather_jacket",
+    )

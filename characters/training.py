@@ -1,0 +1,485 @@
+"""LoRA training (PRODUCT.md §2 A, issue #5): start, prepare, settle and cancel a ``TrainingRun``.
+
+``training_start`` checks consent and the dataset, reserves the price and creates the run; a worker
+then zips the images (``NN_<bucket>.jpg``, at most 2048 px, with ``NN_<bucket>.txt`` captions when
+asked for) into the org's storage and creates the ``train_lora`` provider call. The gateway calls
+``training_on_call`` when training starts and when it ends. On success the LoRA is downloaded,
+checked to be a real safetensors file, copied to ``loras/<character>.safetensors`` in the org's
+storage and into the library, the hold is captured, four reference images are started and the
+creator is told "HD mode unlocked". On failure or cancel the hold is released and the reason kept
+in plain words. The wizard's sheet pipeline (``characters.wizard``) creates its run here too,
+paying with the training hold it reserved when the base image was chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import struct
+import tempfile
+import zipfile
+from contextlib import suppress
+from pathlib import Path
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, ImageOps
+
+from accounts.models import User
+from assets import media, storage  # noqa: F401 -- media registers the HEIF opener for originals
+from assets.models import Asset
+from assets.services import asset_create_file
+from billing.models import Hold
+from billing.prices import operation_credits
+from billing.services import hold_capture, hold_release, hold_reserve
+from characters import dataset, identity, pipeline
+from characters.captions import caption_with_trigger
+from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
+from characters.rules import BUCKET_KEYS
+from core.exceptions import DomainError
+from core.jobs import ACTIVE, JobStatus, transition
+from notifications.services import notify
+from providers import gateway
+from providers.adapters.base import ProviderError
+from providers.models import ProviderCall
+
+log = logging.getLogger(__name__)
+
+HANDLER = "characters.training.training_on_call"
+OPERATION = "lora_training"
+# fal's default for flux-lora-fast-training; enough for a face from 10–30 images.
+TRAINING_STEPS = 1000
+ZIP_MAX_PX = 2048
+SAFETENSORS_MAX_HEADER = 100 * 1024 * 1024
+# A run trained on a character sheet is keyed ``sheet:<job public id>``: one run per sheet.
+SHEET_RUN_KEY = "sheet:"
+
+
+def training_price(character: Character) -> int:
+    """Credits for training ``character``'s face model (captions and reference images included)."""
+    return operation_credits(OPERATION)
+
+
+# --- Starting ----------------------------------------------------------------------------------
+
+
+def training_start(*, character: Character, user: User | None, key: str, captions: bool = False) -> TrainingRun:
+    """Train ``character``'s face model on its checked dataset photos. ``captions``: put each
+    photo's caption next to it in the zip. Raises ``DomainError`` (``InsufficientCredits`` among
+    them); the same ``key`` (a double click) returns the same run."""
+    from characters.services import consent_current
+
+    if key and (existing := _run_by_key(character, key)):
+        return existing
+    if consent_current(character) is None:
+        raise DomainError(
+            "Accept the consent statement first: training needs your confirmation that you may use these photos.",
+            field="consent",
+        )
+    _ensure_idle(character)
+    if character.jobs.filter(kind=CharacterJob.Kind.CAPTIONS, status__in=ACTIVE).exists():
+        raise DomainError("Captions are still being written. Start training when they're done.")
+    status = dataset.dataset_status(character)
+    if not status.can_train:
+        raise DomainError(" ".join(status.reasons) or "The photos aren't ready for training yet.")
+    try:
+        with transaction.atomic():
+            pipeline.character_lock(character.pk)
+            _ensure_idle(character)
+            run = run_create(
+                character=character,
+                user=user,
+                source=TrainingRun.Source.PHOTOS,
+                key=key,
+                images=status.total,
+                captioned=captions,
+            )
+    except IntegrityError:
+        if key and (existing := _run_by_key(character, key)):
+            return existing
+        raise _already_running(character) from None
+    return run
+
+
+def _run_by_key(character: Character, key: str) -> TrainingRun | None:
+    run = TrainingRun.objects.for_org(character.org).filter(idempotency_key=key).first()
+    if run is not None and run.character_id != character.pk:
+        raise DomainError("That request was already used for another character. Reload the page and try again.")
+    return run
+
+
+def _already_running(character: Character) -> DomainError:
+    return DomainError(f"Training is already running for {character.name}. Wait for it to finish, or cancel it first.")
+
+
+def _ensure_idle(character: Character) -> None:
+    if character.training_runs.filter(status__in=ACTIVE).exists():
+        raise _already_running(character)
+    if character.jobs.filter(kind=CharacterJob.Kind.SHEET, status__in=ACTIVE).exists():
+        raise DomainError(
+            f"{character.name}'s character sheet is being made; training starts by itself when it's ready."
+        )
+
+
+def run_create(
+    *,
+    character: Character,
+    user: User | None,
+    source: str,
+    key: str,
+    images: int,
+    captioned: bool = False,
+    hold: Hold | None = None,
+) -> TrainingRun:
+    """The run, its hold (``hold``: one reserved earlier, e.g. by the wizard), and the worker task
+    that zips the images, on commit. Inside the caller's transaction."""
+    price = hold.amount if hold else training_price(character)
+    run = TrainingRun.objects.create(
+        org=character.org,
+        character=character,
+        source=source,
+        trigger_word=character.trigger_word,
+        steps=TRAINING_STEPS,
+        create_masks=True,
+        images=images,
+        captioned=captioned,
+        operation=OPERATION,
+        credits=price,
+        idempotency_key=key or None,
+        created_by=user,
+    )
+    run.hold = hold or hold_reserve(
+        org=character.org,
+        amount=price,
+        key=f"training:{run.public_id}",
+        operation=OPERATION,
+        description=f"Face model training for “{character.name}”",
+        subject=run,
+        user=user,
+    )
+    run.save(update_fields=["hold", "updated_at"])
+    Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.TRAINING)
+    character.lora_status = Character.LoraStatus.TRAINING
+    transaction.on_commit(
+        lambda: pipeline.training_prepare_task.apply_async(args=[run.pk], queue="training"), robust=True
+    )
+    return run
+
+
+# --- Preparing (worker): the zip and the provider call ---------------------------------------------
+
+
+def training_prepare(*, run_id: int) -> None:
+    """Zip the run's images into the org's storage and create the ``train_lora`` call. A repeated
+    task, or one for a run cancelled meanwhile, changes nothing."""
+    run = TrainingRun.objects.select_related("org", "character").filter(pk=run_id).first()
+    if run is None or run.status != JobStatus.QUEUED or run.call_id:
+        return
+    try:
+        entries = _training_images(run)
+        key = _zip_build(run, entries)
+    except DomainError as exc:
+        _run_settle(run, JobStatus.FAILED, exc.message)
+        return
+    with transaction.atomic():
+        pipeline.character_lock(run.character_id)
+        locked = TrainingRun.objects.select_for_update(of=("self",)).get(pk=run.pk)
+        if locked.status != JobStatus.QUEUED or locked.call_id:
+            transaction.on_commit(lambda: storage.delete(key))
+            return
+        locked.zip_key, locked.images = key, len(entries)
+        locked.call = gateway.call_create(
+            org=run.org,
+            operation="train_lora",
+            input={
+                "images_data_url": {"$key": key},
+                "trigger_word": run.trigger_word,
+                "steps": run.steps,
+                "create_masks": run.create_masks,
+            },
+            handler=HANDLER,
+        )
+        locked.save(update_fields=["zip_key", "images", "call", "updated_at"])
+
+
+def _training_images(run: TrainingRun) -> list[tuple[Asset, str, str]]:
+    """``(asset, name, caption)`` per image, in zip order."""
+    if run.source == TrainingRun.Source.PHOTOS:
+        images = sorted(
+            DatasetImage.objects.filter(character_id=run.character_id).select_related("asset"),
+            key=lambda i: (BUCKET_KEYS.index(i.bucket) if i.bucket in BUCKET_KEYS else 99, i.position, i.pk),
+        )
+        return [(i.asset, i.bucket, i.caption if run.captioned else "") for i in images]
+    # From the wizard: the base image and the sheet images that passed the check.
+    job = CharacterJob.objects.filter(
+        character_id=run.character_id,
+        kind=CharacterJob.Kind.SHEET,
+        public_id=(run.idempotency_key or "").removeprefix(SHEET_RUN_KEY) or None,
+    ).first()
+    if job is None:
+        raise DomainError("The character sheet this training was for is gone.")
+    kept = job.items.filter(pk__in=job.params.get("kept", []), asset__isnull=False).select_related("asset")
+    entries = [(i.asset, "sheet", "") for i in kept]
+    if run.character.base_image:
+        entries.insert(0, (run.character.base_image, "base", ""))
+    return entries
+
+
+def _zip_build(run: TrainingRun, entries: list[tuple[Asset, str, str]]) -> str:
+    if not entries:
+        raise DomainError("There are no images to train on.")
+    fd, name = tempfile.mkstemp(prefix="personae-training-", suffix=".zip")
+    os.close(fd)
+    path = Path(name)
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+            for number, (asset, bucket, caption) in enumerate(entries, start=1):
+                stem = f"{number:02d}_{bucket}"
+                archive.writestr(f"{stem}.jpg", _training_jpeg(asset))
+                if caption:
+                    archive.writestr(f"{stem}.txt", caption_with_trigger(caption, run.trigger_word))
+        key = storage.training_zip_key(run.org, run)
+        storage.delete(key)  # a repeated task writes the same name again
+        with path.open("rb") as fh:
+            return storage.storage().save(key, File(fh))
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _training_jpeg(asset: Asset) -> bytes:
+    """The asset's original, upright, RGB, at most ZIP_MAX_PX on its long side, as a JPEG."""
+    import io
+
+    try:
+        with storage.storage().open(asset.original_key, "rb") as fh, Image.open(fh) as im:
+            image = ImageOps.exif_transpose(im).convert("RGB")
+    except FileNotFoundError:
+        raise DomainError(f"“{asset.title}” was deleted, so training couldn't read it.") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise DomainError(f"“{asset.title}” couldn't be read for training ({exc.__class__.__name__}).") from None
+    image.thumbnail((ZIP_MAX_PX, ZIP_MAX_PX), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+# --- Settling (called by the gateway) -------------------------------------------------------------
+
+
+def training_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
+    run = TrainingRun.objects.filter(call_id=call.pk).first()
+    if run is None:
+        log.info("provider call %s has no training run (deleted with its character?)", call.pk)
+        return
+    if event == "running":
+        transition(TrainingRun, run.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now())
+        return
+    if call.status == ProviderCall.Status.SUCCEEDED:
+        _lora_deliver(run, call, last_attempt=last_attempt)
+    elif call.status == ProviderCall.Status.CANCELLED:
+        _run_settle(run, JobStatus.CANCELLED, call.error or "Cancelled.")
+    else:
+        _run_settle(run, JobStatus.FAILED, call.error or "The trainer stopped without saying why.")
+
+
+def _lock(run: TrainingRun) -> tuple[Character, TrainingRun] | None:
+    """The character, then the run, locked; None if the character was deleted meanwhile."""
+    character = (
+        Character.objects.select_for_update(of=("self",)).select_related("org").filter(pk=run.character_id).first()
+    )
+    if character is None:
+        return None
+    locked = TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "created_by").get(pk=run.pk)
+    return character, locked
+
+
+def _lora_deliver(run: TrainingRun, call: ProviderCall, *, last_attempt: bool) -> None:
+    with transaction.atomic():
+        locked = _lock(run)
+        if locked is None:
+            return
+        character, run = locked
+        if run.status not in ACTIVE:
+            return
+        try:
+            key = _lora_store(character, call)
+        except ProviderError as exc:
+            if exc.transient and not last_attempt:
+                raise
+            _run_stop(character, run, JobStatus.FAILED, exc.message)
+            return
+        _lora_ready(character, run, call, key)
+
+
+def _lora_url(output: dict | None) -> str:
+    lora = (output or {}).get("diffusers_lora_file")
+    if not isinstance(lora, dict) or not lora.get("url"):
+        raise ProviderError("The trainer finished but sent no face model file back.")
+    return lora["url"]
+
+
+def _lora_store(character: Character, call: ProviderCall) -> str:
+    """Download the LoRA, check it, and store it at ``loras/<character>.safetensors``."""
+    with gateway.output_download(call, _lora_url(call.output)) as path:
+        safetensors_check(path)
+        key = storage.lora_key(character.org, character)
+        storage.delete(key)  # retraining replaces the old file
+        with path.open("rb") as fh:
+            return storage.storage().save(key, File(fh))
+
+
+def safetensors_check(path: Path) -> dict:
+    """The header of a safetensors file (8-byte little-endian length, then that much JSON), or
+    ``ProviderError`` if ``path`` isn't one."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise ProviderError("The trainer sent back a file that isn't a face model (it is empty or cut short).")
+        (length,) = struct.unpack("<Q", head)
+        if length < 2 or length > SAFETENSORS_MAX_HEADER or 8 + length > size:
+            raise ProviderError("The trainer sent back a file that isn't a face model (not a safetensors file).")
+        try:
+            header = json.loads(fh.read(length))
+        except (UnicodeDecodeError, ValueError):
+            raise ProviderError(
+                "The trainer sent back a file that isn't a face model (its header is unreadable)."
+            ) from None
+    if not isinstance(header, dict) or not any(k != "__metadata__" for k in header):
+        raise ProviderError("The trainer sent back a face model file with no weights in it.")
+    return header
+
+
+def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key: str) -> None:
+    demo = call.provider == "demo"
+    old_asset_id = character.lora_asset_id
+    asset = asset_create_file(
+        org=character.org,
+        key=key,
+        filename=f"{slugify(character.name) or 'character'}-{character.trigger_word}.safetensors",
+        title=f"{character.name} — face model (LoRA)" + (" · demo placeholder" if demo else ""),
+        created_by=run.created_by,
+        metadata={
+            "lora": {
+                "character": str(character.public_id),
+                "trigger_word": run.trigger_word,
+                "steps": run.steps,
+                "images": run.images,
+                "source": run.source,
+                "run": str(run.public_id),
+                "provider": call.provider,
+                "model": call.endpoint_id,
+                "demo": demo,
+            }
+        },
+    )
+    if old_asset_id:
+        Asset.objects.filter(pk=old_asset_id).delete()  # the row only: its file was just replaced
+    now = timezone.now()
+    character.lora_asset, character.lora_key = asset, key
+    character.lora_status, character.lora_ready_at = Character.LoraStatus.READY, now
+    character.save(update_fields=["lora_asset", "lora_key", "lora_status", "lora_ready_at", "updated_at"])
+    if run.source == TrainingRun.Source.PHOTOS:
+        embeddings = [e for e in character.dataset.values_list("embedding", flat=True) if e]
+        if embeddings:
+            identity.reference_set(character, embeddings, source="dataset")
+    run.status, run.lora_key, run.error, run.finished_at = JobStatus.SUCCEEDED, key, "", now
+    run.save(update_fields=["status", "lora_key", "error", "finished_at", "updated_at"])
+    if run.hold:
+        hold_capture(hold=run.hold)
+    _zip_discard(run)
+    pipeline.references_start(character=character, run=run)
+    body = (
+        f"{character.name}'s face model is trained and saved in your library. New images of "
+        f"{character.name} now use it; four reference images are on their way."
+    )
+    if demo:
+        body = (
+            f"The demo provider made a placeholder file for {character.name}, not a trained model: "
+            "set a fal.ai key to train for real. The pipeline ran end to end."
+        )
+    notify(
+        org=character.org,
+        user=run.created_by,
+        kind="training_succeeded",
+        title=f"HD mode unlocked for {character.name}",
+        body=body,
+        url=pipeline.character_url(character),
+    )
+
+
+def _run_settle(run: TrainingRun, status: str, error: str) -> None:
+    with transaction.atomic():
+        locked = _lock(run)
+        if locked is None:
+            return
+        character, run = locked
+        if run.status in ACTIVE:
+            _run_stop(character, run, status, error)
+
+
+def run_stop_locked(character: Character, run_id: int, status: str, reason: str) -> None:
+    """Stop an active run of a locked character (used when the character is deleted)."""
+    run = (
+        TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "call", "created_by").get(pk=run_id)
+    )
+    if run.status in ACTIVE:
+        _run_stop(character, run, status, reason)
+        if run.call:
+            gateway.call_cancel(run.call, reason=reason)
+
+
+def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -> None:
+    """Fail or cancel a locked run: its credits back, the character's previous face model (if any)
+    kept, and, for a failure, the creator told why."""
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    if run.hold:
+        hold_release(hold=run.hold, reason=error)
+    if character.lora_key and character.lora_asset_id:
+        character.lora_status = Character.LoraStatus.READY
+    else:
+        character.lora_status = Character.LoraStatus.FAILED if status == JobStatus.FAILED else Character.LoraStatus.NONE
+    character.save(update_fields=["lora_status", "updated_at"])
+    _zip_discard(run)
+    if status == JobStatus.FAILED:
+        notify(
+            org=character.org,
+            user=run.created_by,
+            kind="training_failed",
+            title=f"Training failed for {character.name}",
+            body=f"{error} The {run.credits} credits held for it are available again.",
+            url=pipeline.character_url(character),
+        )
+
+
+def _zip_discard(run: TrainingRun) -> None:
+    """The trainer has read the zip by now: delete it (it holds the person's photos)."""
+    if run.zip_key:
+        key = run.zip_key
+        TrainingRun.objects.filter(pk=run.pk).update(zip_key="")
+        run.zip_key = ""
+        transaction.on_commit(lambda: storage.delete(key))
+
+
+# --- What people do ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_cancel(*, run: TrainingRun, user: User | None) -> None:
+    """Stop a queued or running training and return its credits."""
+    locked = _lock(run)
+    if locked is None:
+        raise DomainError("This character was deleted.")
+    character, locked_run = locked
+    if locked_run.status not in ACTIVE:
+        raise DomainError("This training has already finished.")
+    reason = f"Cancelled by {pipeline.who(user)}."
+    _run_stop(character, locked_run, JobStatus.CANCELLED, reason)
+    if locked_run.call_id:
+        gateway.call_cancel(ProviderCall.objects.get(pk=locked_run.call_id), reason=reason)
+    run.status, run.error = locked_run.status, locked_run.error
