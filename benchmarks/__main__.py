@@ -104,6 +104,10 @@ def main() -> int:
     from benchmarks import engine as engine_benchmark
 
     engine_benchmark.print_table(engine_benchmark.run())
+
+    from benchmarks import characters as characters_benchmark
+
+    characters_benchmark.print_table(characters_benchmark.run())
     return 0
 
 

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("", include("generation.urls")),
     path("", include("billing.urls")),
+    path("", include("characters.urls")),
+    path("", include("notifications.urls")),
     path("", include(assets_urls.media_urlpatterns)),
     path("", include("orgs.urls")),
     path("", include("marketing.urls")),

@@ -12,20 +12,8 @@ SECTIONS = {
             "Re-run, make variations, inpaint, change clothes or upscale any image.",
         ],
         "next": "The Studio opens from a character, so your first step is to create one.",
+        # The characters app answers /o/<slug>/characters/, so this link opens its list.
         "next_section": "characters",
-    },
-    "characters": {
-        "title": "Characters",
-        "icon": "user",
-        "lead": "Consistent identities you train once and reuse everywhere.",
-        "points": [
-            "Train a face model from 20–30 photos sorted by the 12-9-6-3 rule, with a dataset check first.",
-            "Or design a character with the wizard: choose attributes, pick a face, start generating.",
-            "Every real person needs a consent record; every character is an adult.",
-        ],
-        "next": "Character creation is not switched on for this workspace yet. Meanwhile, invite the people "
-        "who will build them with you.",
-        "next_section": "members",
     },
     "video": {
         "title": "Video",

@@ -58,8 +58,8 @@ def getting_started_steps(org: Organization) -> list[dict]:
         {
             "title": "Create your first character",
             "text": "Train a face model from 20–30 photos, or design one with the wizard.",
-            "done": False,
-            "url": reverse("orgs:section", args=[org.slug, "characters"]),
+            "done": org.characters.exists(),
+            "url": reverse("characters:list", args=[org.slug]),
             "cta": "Characters",
         },
         {

@@ -1,6 +1,7 @@
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, OrgHttpRequest
 from orgs import selectors, services
-from orgs.decorators import org_view
+from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
 from orgs.forms import (
     ApproveForm,
     InvitationForm,
@@ -131,6 +132,7 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
             "steps": steps,
             "steps_done": sum(s["done"] for s in steps),
             "seats": selectors.seat_usage(request.org),
+            "characters_used": request.org.characters.count(),
             "pending_requests": selectors.pending_join_requests_for_org(request.org)
             if request.membership.can_manage_members
             else [],
@@ -172,6 +174,8 @@ def billing(request: OrgHttpRequest) -> HttpResponse:
 def org_settings(request: OrgHttpRequest) -> HttpResponse:
     org = request.org
     initial = {"name": org.name, "email": org.email, "allow_join_requests": org.allow_join_requests}
+    if request.method == "POST" and request.POST.get("action") == "adult_content":
+        return _adult_content_set(request)
     form = OrgSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not request.membership.can_manage_members:
@@ -186,6 +190,32 @@ def org_settings(request: OrgHttpRequest) -> HttpResponse:
                 messages.success(request, "Settings saved.")
                 return redirect("orgs:settings", org.slug)
     return render(request, "orgs/settings.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _adult_content_set(request: OrgHttpRequest) -> HttpResponse:
+    """The owner-only adult-content switch on the settings page (PRODUCT.md §9)."""
+    if not request.membership.is_owner:
+        raise PermissionDenied(ROLE_DENIED_MESSAGES[Role.OWNER])
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        services.org_adult_content_set(
+            org=request.org,
+            user=request.user,
+            enabled=enabled,
+            confirmed_adult=request.POST.get("confirmed_adult") == "on",
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        if enabled:
+            messages.success(
+                request,
+                "Adult content is on. Each character still needs its own permission and a consent record that "
+                "covers it.",
+            )
+        else:
+            messages.success(request, "Adult content is off. No character can be used for adult content now.")
+    return redirect("orgs:settings", request.org.slug)
 
 
 # --- Members ----------------------------------------------------------------------------------

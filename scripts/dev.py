@@ -115,6 +115,8 @@ def lint() -> int:
             "assets",
             "blog",
             "generation",
+            "characters",
+            "notifications",
         ],
     ):
         say(" ".join(cmd))

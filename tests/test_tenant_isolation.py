@@ -17,9 +17,11 @@ from assets.models import Asset, Collection, CollectionItem, Export, Upload
 from assets.tests.factories import AssetFactory, AssetRowFactory, CollectionFactory, UploadFactory
 from billing.models import CreditAccount
 from billing.services import credits_grant
+from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
 from core.tests.pages import text_of
 from generation.models import EditJob
 from generation.services import upscale_start
+from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
@@ -74,7 +76,43 @@ ORG_URLS = {
     "generation:job_card": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
     "generation:job_retry": ({POST}, MEMBER, MEMBER, "edit_job"),
+    # Characters: viewers look (list, pages, polled status); members create, change and train.
+    "characters:list": ({GET}, VIEWER, None, None),
+    "characters:new": ({GET}, MEMBER, None, None),
+    "characters:new_photos": ({GET, POST}, MEMBER, MEMBER, None),
+    "characters:wizard": ({GET, POST}, MEMBER, MEMBER, None),
+    "characters:detail": ({GET}, VIEWER, None, "character"),
+    "characters:edit": ({GET, POST}, MEMBER, MEMBER, "character"),
+    "characters:delete": ({GET, POST}, MEMBER, MEMBER, "character"),
+    "characters:nsfw": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:wizard_candidates": ({GET}, VIEWER, None, "wizard_character"),
+    "characters:wizard_status": ({GET}, VIEWER, None, "wizard_character"),
+    "characters:wizard_regenerate": ({POST}, MEMBER, MEMBER, "wizard_character"),
+    "characters:wizard_choose": ({POST}, MEMBER, MEMBER, "wizard_character"),
+    "characters:hd_start": ({POST}, MEMBER, MEMBER, "wizard_character"),
+    "characters:pipeline": ({GET}, VIEWER, None, "wizard_character"),
+    "characters:dataset": ({GET}, VIEWER, None, "character"),
+    "characters:dataset_upload": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:dataset_status": ({GET}, VIEWER, None, "character"),
+    "characters:dataset_check": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:warnings_accept": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:dataset_clear": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:captions": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:dataset_move": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:dataset_remove": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:dataset_replace": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:caption_edit": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:consent": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:training_start": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:training_status": ({GET}, VIEWER, None, "character"),
+    "characters:training_cancel": ({POST}, MEMBER, MEMBER, "character"),
+    # Notifications are each person's own: everyone who belongs reads and clears theirs.
+    "notifications:list": ({GET}, VIEWER, None, None),
+    "notifications:read_all": ({POST}, VIEWER, VIEWER, None),
+    "notifications:read": ({POST}, VIEWER, VIEWER, "notification"),
 }
+# Second ids in a URL, and the object of the same org that each names.
+SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
 
 
 def _org_url_patterns():
@@ -126,15 +164,55 @@ def _library_objects(org):
     credits_grant(org=org, amount=100, key=f"isolation:{org.pk}", description="Test credits")
     source = AssetFactory(org=org, filename="source.jpg")
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
-    return {"asset": asset, "collection": collection, "upload": upload, "export": export, "edit_job": edit_job}
+    return {
+        "asset": asset,
+        "collection": collection,
+        "upload": upload,
+        "export": export,
+        "edit_job": edit_job,
+        **_character_objects(org),
+    }
 
 
-def _url(name, slug, targets, object_slug=None):
+def _character_objects(org):
+    """A photo character with one dataset photo and a queued training run, a wizard character with
+    one candidate face, and a notification for each person in the org (each reads only their own)."""
+    character = Character.objects.create(org=org, name=f"Ava {org.slug}", origin=Character.Origin.PHOTOS)
+    image = DatasetImage.objects.create(org=org, character=character, asset=AssetRowFactory(org=org), bucket="closeup")
+    run = TrainingRun.objects.create(
+        org=org, character=character, source="photos", trigger_word=character.trigger_word, steps=1000, credits=300
+    )
+    wizard = Character.objects.create(org=org, name=f"Nova {org.slug}", origin=Character.Origin.WIZARD)
+    job = CharacterJob.objects.create(org=org, character=wizard, kind="candidates", status="succeeded")
+    candidate = AssetRowFactory(org=org)
+    CharacterJobItem.objects.create(job=job, status="succeeded", asset=candidate)
+    notifications = {
+        user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
+        for user_id in Membership.objects.filter(org=org).values_list("user_id", flat=True)
+    }
+    return {
+        "character": character,
+        "dataset_image": image,
+        "training_run": run,
+        "wizard_character": wizard,
+        "candidate": candidate,
+        "notification": notifications,
+    }
+
+
+def _url(name, slug, targets, object_slug=None, user=None):
+    """``user``: whose notification a notification URL names (anyone's in that org if None)."""
     route = ROUTES[name]
     kind = ORG_URLS[name][3]
     url = "/" + route.replace("<slug:org_slug>", slug).replace("<slug:section>", "studio")
+    objects = targets[object_slug or slug]
     if kind:
-        url = url.replace("<uuid:public_id>", str(targets[object_slug or slug][kind].public_id))
+        target = objects[kind]
+        if isinstance(target, dict):  # one per person
+            target = target.get(user.pk) if user is not None and user.pk in target else next(iter(target.values()))
+        url = url.replace("<uuid:public_id>", str(target.public_id))
+    for placeholder, sub_kind in SUB_IDS.items():
+        url = url.replace(placeholder, str(objects[sub_kind].public_id))
     return url
 
 
@@ -153,6 +231,25 @@ POST_DATA = {
     "assets:like": {"liked": "1"},
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
+    "characters:new_photos": {"name": "Maya Lind"},
+    "characters:wizard": {
+        "name": "Nova Reyes",
+        "style": "photo",
+        "gender": "female",
+        "age": "27",
+        "default_outfit": "casual_jeans",
+    },
+    "characters:edit": lambda t: {
+        "name": t["character"].name,
+        "style": "photo",
+        "age": "30",
+        "default_outfit": "casual_jeans",
+    },
+    "characters:delete": lambda t: {"confirm_name": t["character"].name},
+    "characters:nsfw": {"allowed": "0"},
+    "characters:dataset_move": {"bucket": "half"},
+    "characters:caption_edit": {"caption": "close-up, smiling"},
+    "characters:consent": {"confirm": "on"},
 }
 
 
@@ -180,6 +277,12 @@ def _state():
         sorted(Export.objects.values_list("pk", "status")),
         sorted(EditJob.objects.values_list("pk", "status")),
         sorted(CreditAccount.objects.values_list("org_id", "balance", "held")),
+        sorted(Character.objects.values_list("pk", "name", "age", "nsfw_allowed", "base_image_id")),
+        sorted(DatasetImage.objects.values_list("pk", "bucket", "caption", "warnings_accepted")),
+        sorted(TrainingRun.objects.values_list("pk", "status")),
+        sorted(CharacterJob.objects.values_list("pk", "status")),
+        Consent.objects.count(),
+        sorted(Notification.objects.values_list("pk", "read_at")),
     )
 
 
@@ -217,13 +320,15 @@ def test_each_role_reaches_only_what_it_may(client, org, people, targets, name, 
     rank = ROLE_RANK[Role(role)]
     before = _state()
 
+    user = getattr(people, role)
     for method in sorted(methods):
-        response = _request(client, method, _url(name, org.slug, targets), name, targets[org.slug])
+        response = _request(client, method, _url(name, org.slug, targets, user=user), name, targets[org.slug])
         if rank < ROLE_RANK[needed]:
             assert response.status_code == 403, f"{role} {method} {name}"
             assert _state() == before
         else:
-            assert response.status_code in (200, 201, 302), f"{role} {method} {name} → {response.status_code}"
+            # 286: a polled status partial telling the page that nothing is running.
+            assert response.status_code in (200, 201, 286, 302), f"{role} {method} {name} → {response.status_code}"
             if method == POST and rank < ROLE_RANK[writes]:
                 assert _state() == before, f"{role} changed something with POST {name}"
 

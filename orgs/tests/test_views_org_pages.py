@@ -38,7 +38,7 @@ def test_it_tells_admins_about_waiting_join_requests_on_the_dashboard(client, pe
 
 @pytest.mark.parametrize(
     ("section", "title"),
-    [("studio", "Studio"), ("characters", "Characters"), ("video", "Video")],  # the library is its own app now
+    [("studio", "Studio"), ("video", "Video")],  # the library and characters are apps of their own now
 )
 @pytest.mark.parametrize("role", ["owner", "viewer"])
 def test_it_shows_each_section_to_members(client, people, section, title, role):
@@ -49,6 +49,17 @@ def test_it_shows_each_section_to_members(client, people, section, title, role):
     assert response.status_code == 200
     assert "What you'll do here" in text_of(response)
     assert f"<h1>{title}</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["owner", "viewer"])
+def test_the_characters_entry_opens_the_character_list(client, people, role):
+    client.force_login(getattr(people, role))
+
+    response = client.get("/o/northstar/characters/")
+
+    assert response.status_code == 200
+    assert "What you'll do here" not in text_of(response)
+    assert response.resolver_match.view_name == "characters:list"
 
 
 def test_it_answers_an_unknown_section_with_404(client, people):

@@ -1,0 +1,44 @@
+"""The notifications page: newest first, mark one or all read, each links to what it is about."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from core.http import OrgHttpRequest
+from notifications import selectors, services
+from orgs.decorators import org_view
+
+
+@require_GET
+@org_view()
+def notification_list(request: OrgHttpRequest):
+    items = selectors.notifications_for(request.org, request.user)
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    unread = selectors.unread_count(request.org, request.user)
+    return render(request, "notifications/list.html", {"page": page, "unread": unread})
+
+
+@require_POST
+@org_view()
+def notification_read(request: OrgHttpRequest, public_id):
+    """Mark one read, then open what it is about (or come back to the list)."""
+    notification = selectors.notification_get(request.org, request.user, public_id)
+    if notification is None:
+        raise Http404
+    services.notification_read(notification=notification)
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(notification.url)
+    return redirect("notifications:list", request.org.slug)
+
+
+@require_POST
+@org_view()
+def notifications_read_all(request: OrgHttpRequest):
+    services.notifications_read_all(org=request.org, user=request.user)
+    return redirect("notifications:list", request.org.slug)
