@@ -43,6 +43,14 @@ class Asset(OrgOwnedModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_duplicates"
     )
     metadata = models.JSONField(default=dict, blank=True, help_text="Technical facts; a generation's recipe.")
+    character = models.ForeignKey(
+        "characters.Character",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assets",
+        help_text="The character it shows, for images made for one (Studio, edits).",
+    )
     nsfw = models.BooleanField(default=False)
     liked = models.BooleanField(default=False)
     created_by = models.ForeignKey(

@@ -2,7 +2,8 @@
 
 Keys: ``orgs/<org_public_id>/assets/<asset_public_id>/<variant>.<ext>``, uploads in flight under
 ``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, LoRAs under ``orgs/<org>/loras/``, training zips under
-``orgs/<org>/training/``.
+``orgs/<org>/training/``, images between generation steps under ``orgs/<org>/generation/``, edit
+masks under ``orgs/<org>/masks/``.
 Files are private. Browsers get short-lived signed URLs: presigned S3/R2 URLs when S3 is
 configured, otherwise a signed URL to ``media_serve`` that also checks org membership.
 """
@@ -43,6 +44,16 @@ def lora_key(org, character) -> str:
 def training_zip_key(org, run) -> str:
     """The zip of a training run's images (and captions), read by the trainer, deleted once it ends."""
     return f"{_org_prefix(org)}/training/{run.public_id}.zip"
+
+
+def generation_scratch_key(org, job, image) -> str:
+    """A generated image waiting for its next step (a try-on), deleted once the final image is stored."""
+    return f"{_org_prefix(org)}/generation/{job.public_id}/{image.position:02d}-{image.attempts}.jpg"
+
+
+def edit_mask_key(org, job) -> str:
+    """The mask of an inpaint or clothing change: white where the image changes."""
+    return f"{_org_prefix(org)}/masks/{job.public_id}.png"
 
 
 def key_belongs_to(org, key: str) -> bool:

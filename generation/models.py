@@ -1,4 +1,10 @@
-"""Edits of existing library items: upscale now; inpaint and clothing changes build on the same job."""
+"""Generation in the Studio and edits of library items.
+
+``GenerationJob`` is an image pack for a character (1–10 images, each a ``GenerationImage`` made by
+one provider call, or a short chain of them: describe → generate → try on). ``EditJob`` is one edit
+of one library item: upscale, inpaint, change clothes. ``SafetyRefusal`` keeps the prompts refused
+for naming minors, for staff.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ class EditJob(OrgOwnedModel):
 
     class Kind(models.TextChoices):
         UPSCALE = "upscale", "Upscale"
+        INPAINT = "inpaint", "Inpaint"
+        CLOTHES = "clothes", "Change clothes"
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="edit_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -25,6 +33,12 @@ class EditJob(OrgOwnedModel):
     )
     source_title = models.CharField(max_length=200, blank=True, help_text="Kept if the source is deleted.")
     result = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Inpaint and clothes: the mask painted (or segmented) over the source, in the org's storage,
+    # and a clothing image for a try-on.
+    mask_key = models.CharField(max_length=300, blank=True)
+    reference = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Clothing image."
+    )
     operation = models.CharField(max_length=40, help_text="Key in billing.prices.")
     credits = models.PositiveIntegerField()
     hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -62,3 +76,179 @@ class EditJob(OrgOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("generation:job", args=[self.org.slug, self.public_id])
+
+
+class GenerationJob(OrgOwnedModel):
+    """An image pack for a character: the recipe it was asked with, one hold for all its images, and
+    the mode it ran in. Its images settle one by one; the hold is settled when the last one has."""
+
+    class Mode(models.TextChoices):
+        HD = "hd", "HD"
+        FACE_SWAP = "face_swap", "Face swap"
+
+    class Origin(models.TextChoices):
+        STUDIO = "studio", "Studio"
+        RERUN = "rerun", "Re-run"
+        VARIATIONS = "variations", "Variations"
+        BATCH = "batch", "Library batch"
+        API = "api", "API"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
+    character = models.ForeignKey(
+        "characters.Character", null=True, blank=True, on_delete=models.SET_NULL, related_name="generation_jobs"
+    )
+    character_name = models.CharField(max_length=80, help_text="Kept if the character is deleted.")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.STUDIO)
+    # The recipe (generation/presets.py keys).
+    scene = models.CharField(max_length=30, blank=True)
+    environment = models.CharField(max_length=30, blank=True)
+    outfit = models.CharField(max_length=30, blank=True, help_text="An outfit key; blank: the character's default.")
+    clothing = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Try-on image."
+    )
+    aspect_ratio = models.CharField(max_length=5)
+    quality = models.CharField(max_length=5)
+    count = models.PositiveSmallIntegerField()
+    seed = models.BigIntegerField(null=True, blank=True, help_text="The first image's seed; the rest follow it.")
+    nsfw = models.BooleanField(default=False)
+    prompt_text = models.TextField(blank=True, max_length=2000, help_text="Free text added to every prompt.")
+    prompts = models.JSONField(default=list, blank=True, help_text="Per-image prompts written or edited by the user.")
+    use_prompt_writer = models.BooleanField(default=False, help_text="Batch: the vision model describes each image.")
+    # How it ran.
+    operation = models.CharField(max_length=40, help_text="The registry operation, e.g. image_lora.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    steps = models.PositiveSmallIntegerField()
+    price_per_image = models.PositiveIntegerField()
+    credits = models.PositiveIntegerField(help_text="Held when the pack started: price × count.")
+    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    error = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, help_text="One pack per form submit.")
+    source_job = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns", help_text="Re-run of."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True, help_text="When the pack's hold was settled.")
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["org", "-created_at"], name="genjob_org_newest"),
+            models.Index(fields=["character", "-created_at"], name="genjob_character_newest"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="genjob_key_once")]
+
+    def __str__(self):
+        return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:pack", args=[self.org.slug, self.public_id])
+
+
+class GenerationImage(models.Model):
+    """One image of a pack. ``stage`` is the call it is waiting on: ``describe`` (the vision model
+    writes its prompt from a reference), ``generate``, then ``tryon`` when the pack has a clothing
+    image. A retried image pays with its own ``hold``."""
+
+    class Stage(models.TextChoices):
+        DESCRIBE = "describe", "Writing the prompt"
+        GENERATE = "generate", "Generating"
+        TRYON = "tryon", "Changing clothes"
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.GENERATE)
+    prompt = models.TextField(blank=True)
+    seed = models.BigIntegerField()
+    reference = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Batch source."
+    )
+    call = models.ForeignKey(
+        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    intermediate_key = models.CharField(max_length=300, blank=True, help_text="The generated image, before try-on.")
+    asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    identity_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    scored = models.BooleanField(default=False, help_text="Scoring ran (the score stays empty without a face).")
+    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="genimage_position_once")]
+
+    def __str__(self):
+        return f"{self.job} #{self.position + 1}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class PromptDraft(OrgOwnedModel):
+    """ "Write prompts for me": one request to the language model for ``count`` varied prompts from
+    the Studio's choices, paid for with one credit. The prompts are shown for editing, not used as-is."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    character = models.ForeignKey("characters.Character", on_delete=models.CASCADE, related_name="prompt_drafts")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict, help_text="The Studio choices the prompts were written for.")
+    count = models.PositiveSmallIntegerField()
+    nsfw = models.BooleanField(default=False)
+    prompts = models.JSONField(default=list, blank=True)
+    credits = models.PositiveIntegerField()
+    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(
+        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="promptdraft_key_once")]
+
+    def __str__(self):
+        return f"{self.count} prompts for {self.character} ({self.status})"
+
+
+class SafetyRefusal(OrgOwnedModel):
+    """A prompt refused because it names or implies a minor: who, where, and the words, for staff."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    where = models.CharField(max_length=40, help_text="studio, prompt_writer, inpaint, batch, api …")
+    text = models.TextField()
+    matched = models.CharField(max_length=100)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Refused “{self.matched}” ({self.where})"

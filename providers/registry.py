@@ -28,6 +28,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("upscale", "fal", "fal-ai/seedvr/upscale/image", timedelta(minutes=10), "SeedVR upscaler"),
         Endpoint("image_lora", "fal", "fal-ai/flux-lora", timedelta(minutes=10), "FLUX with the character's LoRA"),
         Endpoint("image_draft", "fal", "fal-ai/z-image/turbo/lora", timedelta(minutes=5), "Z-Image Turbo"),
+        Endpoint(
+            "image_lora_i2i",
+            "fal",
+            "fal-ai/flux-lora/image-to-image",
+            timedelta(minutes=10),
+            "FLUX image-to-image with the character's LoRA",
+        ),
         Endpoint("image_pulid", "fal", "fal-ai/flux-pulid", timedelta(minutes=10), "FLUX PuLID (face reference)"),
         Endpoint("image_base", "fal", "fal-ai/flux/dev", timedelta(minutes=10), "FLUX dev"),
         Endpoint("inpaint", "fal", "fal-ai/flux-lora/inpainting", timedelta(minutes=10), "FLUX inpainting"),

@@ -20,6 +20,7 @@ import base64
 import io
 import json
 import random
+import re
 import struct
 import time
 import uuid
@@ -37,6 +38,7 @@ from providers.adapters.base import ProviderError, Status, Submitted, WebhookEve
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
 TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training"}
 FACE_REFERENCE_ENDPOINTS = {"fal-ai/flux-pulid"}
+REFERENCE_ENDPOINTS = {"fal-ai/flux-lora/image-to-image"}
 IMAGE_ENDPOINTS = {
     "fal-ai/flux-lora",
     "fal-ai/z-image/turbo/lora",
@@ -56,6 +58,20 @@ MAX_OUTPUT_PIXELS = 100_000_000
 TRAINING_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 DEMO_CAPTION = "person, photo (demo caption — no vision model configured)"
 DEMO_REPLY = "Demo reply — no language model is configured, so this is a placeholder, not an answer."
+# Prompt requests (generation.prompt_writer) name their base prompt and how many they want; the demo
+# answers with that prompt and a different framing each, marked as a demo.
+DEMO_VARIATIONS = [
+    "looking at the camera, medium shot",
+    "three-quarter view, candid, laughing",
+    "seen from a low angle, full body",
+    "close-up portrait, soft window light",
+    "walking towards the camera, natural motion",
+    "over-the-shoulder glance, shallow depth of field",
+    "sitting, relaxed, wide shot",
+    "profile view, golden light",
+    "leaning on a wall, arms crossed",
+    "high angle, looking up and smiling",
+]
 
 
 def _state_key(request_id: str) -> str:
@@ -70,7 +86,10 @@ class DemoAdapter:
 
         if endpoint_id == registry.ENDPOINTS["chat"].endpoint_id:
             return Submitted(request_id=f"demo-{uuid.uuid4()}", immediate=Status("succeeded", output=_chat(arguments)))
-        if endpoint_id not in UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS:
+        known = (
+            UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS
+        )
+        if endpoint_id not in known:
             raise ProviderError(
                 "The demo provider can't do this. Set a provider key (see docs/configuration.md) to use the real model."
             )
@@ -129,6 +148,8 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         return _train(request_id, arguments)
     if endpoint_id in FACE_REFERENCE_ENDPOINTS:
         return _face_reference(request_id, arguments)
+    if endpoint_id in REFERENCE_ENDPOINTS:
+        return _from_reference(request_id, arguments)
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
@@ -140,12 +161,21 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
 
 
 def _chat(arguments: dict) -> dict:
-    """A labelled placeholder: a caption when the request shows an image, else a plain reply."""
-    shows_image = any(
-        isinstance(part, dict) and part.get("type") == "image_url"
+    """A labelled placeholder: prompts when asked for prompts, a caption when the request shows an
+    image, else a plain reply."""
+    parts = [
+        part
         for message in arguments.get("messages") or []
-        for part in (message.get("content") if isinstance(message.get("content"), list) else [])
-    )
+        for part in (message.get("content") if isinstance(message.get("content"), list) else [message])
+    ]
+    text = "\n".join(str(part.get("text") or part.get("content") or "") for part in parts if isinstance(part, dict))
+    base = re.search(r"^Base prompt: (.+)$", text, flags=re.MULTILINE)
+    wanted = re.search(r"^Write (\d+) ", text, flags=re.MULTILINE)
+    if base and wanted:
+        count = max(1, min(int(wanted.group(1)), len(DEMO_VARIATIONS)))
+        prompts = [f"{base.group(1).strip()}, {DEMO_VARIATIONS[n]} (demo variation)" for n in range(count)]
+        return {"text": json.dumps(prompts), "usage": {}, "model": "demo"}
+    shows_image = any(part.get("type") == "image_url" for part in parts if isinstance(part, dict))
     return {"text": DEMO_CAPTION if shows_image else DEMO_REPLY, "usage": {}, "model": "demo"}
 
 
@@ -229,6 +259,18 @@ def _face_reference(request_id: str, arguments: dict) -> dict:
     angle = str(arguments.get("prompt", "")).split(".")[0].strip()[:48] or "face reference"
     _label(image, f"Demo · {angle} · not AI")
     url, w, h = _save(request_id, image)
+    return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
+
+
+def _from_reference(request_id: str, arguments: dict) -> dict:
+    """Image-to-image: the reference itself at the size asked for, labelled, so the pipeline runs
+    (and its lineage can be seen) without pretending to repaint anything."""
+    reference = _open_input(arguments["image_url"])
+    width, height = _size(arguments.get("image_size"))
+    image = ImageOps.fit(reference, (width, height), Image.Resampling.LANCZOS)
+    _label(image, "Demo · image-to-image from your reference · not AI")
+    url, w, h = _save(request_id, image)
+    seed = int(arguments.get("seed") or random.randrange(2**31))
     return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
 
 
