@@ -137,6 +137,16 @@ HASH_CHUNK = 1024 * 1024
 ACCEPTED = "We accept JPEG, PNG, WebP and HEIC images, and MP4, MOV and WebM videos."
 
 
+def photos_only(message: str, accepted: str) -> str:
+    """A refusal reworded for a place that takes photos only (training, clothing): no mention of
+    videos, and ``accepted`` in place of the library's own list."""
+    return (
+        message.replace("not an image or video", "not a photo")
+        .replace("the photos or videos inside", "the photos inside")
+        .replace(ACCEPTED, accepted)
+    )
+
+
 @dataclass(frozen=True)
 class Sniffed:
     mime: str

@@ -108,6 +108,10 @@ def main() -> int:
     from benchmarks import characters as characters_benchmark
 
     characters_benchmark.print_table(characters_benchmark.run())
+
+    from benchmarks import studio as studio_benchmark
+
+    studio_benchmark.print_table(studio_benchmark.run())
     return 0
 
 

@@ -349,7 +349,9 @@ def character_delete_preview(character: Character) -> dict:
     lora = 1 if character.lora_key or character.lora_asset_id else 0
     runs = character.training_runs.count()
     active = (
-        character.training_runs.filter(status__in=ACTIVE).count() + character.jobs.filter(status__in=ACTIVE).count()
+        character.training_runs.filter(status__in=ACTIVE).count()
+        + character.jobs.filter(status__in=ACTIVE).count()
+        + character.generation_jobs.filter(status__in=ACTIVE).count()
     )
     parts = [
         f"{photos} photo{'s' if photos != 1 else ''}",
@@ -387,6 +389,9 @@ def character_delete(*, character: Character, user: User | None) -> dict:
         .filter(character=locked, status__in=ACTIVE)
     ):
         _job_cancel_locked(locked, job, reason)
+    from generation.packs import packs_cancel_for_character
+
+    packs_cancel_for_character(locked, reason)
     # A finished sheet whose check hasn't run yet still holds the training credits.
     for hold_id in locked.jobs.filter(kind=CharacterJob.Kind.SHEET).values_list("params__training_hold", flat=True):
         if hold_id and (hold := Hold.objects.filter(pk=hold_id, status=Hold.Status.ACTIVE).first()):

@@ -184,13 +184,7 @@ def _photo_from_file(*, character: Character, user: User | None, path: Path, fil
     try:
         sniffed = media.sniff(path)
     except media.MediaError as exc:
-        # The library's wording offers videos too; training takes photos only.
-        raise media.MediaError(
-            exc.message.replace("not an image or video", "not a photo")
-            .replace("the photos or videos inside", "the photos inside")
-            .replace(media.ACCEPTED, PHOTOS_ACCEPTED),
-            exc.code,
-        ) from None
+        raise media.MediaError(media.photos_only(exc.message, PHOTOS_ACCEPTED), exc.code) from None
     if sniffed.kind != "image":
         raise DomainError(
             f"“{clean_filename(filename)}” is a video. {PHOTOS_ACCEPTED}",

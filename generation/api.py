@@ -1,4 +1,7 @@
-"""Job status as JSON, for scripts and for anything that would rather not parse HTML."""
+"""The JSON API of generation: edit-job status (``/api/v1/jobs/``) and image packs
+(``/api/v1/generations/``: start one, read its per-image progress, cancel it). The same services as
+the pages, so the same rules, prices and refusals. Session auth for now (API keys arrive with the
+extension)."""
 
 from __future__ import annotations
 
@@ -6,11 +9,15 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from assets import storage
-from generation.models import EditJob
-from orgs.models import Membership
+from characters.models import Character
+from core.exceptions import DomainError
+from generation import packs, presets, selectors
+from generation.models import EditJob, GenerationJob
+from orgs.models import Membership, Role
 
 router = Router(tags=["jobs"])
 
@@ -81,3 +88,188 @@ def job_status(request, job_id: UUID):
     if job is None:
         raise Http404
     return job_json(job)
+
+
+# --- Image packs ----------------------------------------------------------------------------------
+
+generations_router = Router(tags=["generations"])
+
+
+class GenerationIn(Schema):
+    character: UUID = Field(description="The character's id (from the character page's URL).")
+    scene: str = Field(presets.DEFAULT_SCENE, description="One of: " + ", ".join(presets.SCENE_KEYS))
+    environment: str = Field(presets.DEFAULT_ENVIRONMENT, description="One of: " + ", ".join(presets.ENVIRONMENT_KEYS))
+    outfit: str = Field("", description="'' keeps the character's default; else one of the twenty outfit keys.")
+    aspect_ratio: str = Field(presets.DEFAULT_ASPECT, description="1:1, 9:16, 16:9, 2:3 or 4:3")
+    quality: str = Field(presets.DEFAULT_QUALITY, description="draft (20 steps) or hq (40 steps)")
+    count: int = Field(presets.DEFAULT_COUNT, description="1, 5 or 10")
+    seed: int | None = Field(None, description="The first image's seed; the rest follow it.")
+    nsfw: bool = False
+    prompt: str = Field("", description="Free text added to every image's prompt.")
+    prompts: list[str] = Field(default_factory=list, description="Per-image prompts (optional).")
+    idempotency_key: str = Field("", description="Repeat a request with the same key to get the same pack back.")
+
+
+class ImageOut(Schema):
+    position: int
+    status: str
+    stage: str
+    seed: int
+    prompt: str
+    error: str
+    identity_score: int | None
+    asset: UUID | None
+    url: str | None
+
+
+class GenerationOut(Schema):
+    id: UUID
+    character: UUID | None
+    status: str
+    finished: bool
+    mode: str
+    scene: str
+    environment: str
+    outfit: str
+    aspect_ratio: str
+    quality: str
+    count: int
+    width: int
+    height: int
+    credits_held: int
+    credits_per_image: int
+    progress: dict
+    images: list[ImageOut]
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+def generation_json(job: GenerationJob) -> dict:
+    images = list(job.images.all())
+    progress = packs.progress(images)
+    return {
+        "id": job.public_id,
+        "character": job.character.public_id if job.character else None,
+        "status": job.status,
+        "finished": not job.is_active,
+        "mode": job.mode,
+        "scene": job.scene,
+        "environment": job.environment,
+        "outfit": job.outfit,
+        "aspect_ratio": job.aspect_ratio,
+        "quality": job.quality,
+        "count": job.count,
+        "width": job.width,
+        "height": job.height,
+        "credits_held": job.credits,
+        "credits_per_image": job.price_per_image,
+        "progress": {
+            "total": progress.total,
+            "done": progress.done,
+            "failed": progress.failed,
+            "cancelled": progress.cancelled,
+            "active": progress.active,
+        },
+        "images": [
+            {
+                "position": image.position,
+                "status": image.status,
+                "stage": image.stage,
+                "seed": image.seed,
+                "prompt": image.prompt,
+                "error": image.error,
+                "identity_score": image.identity_score,
+                "asset": image.asset.public_id if image.asset else None,
+                "url": storage.signed_url(job.org, image.asset.variants.get("preview") or image.asset.original_key)
+                if image.asset
+                else None,
+            }
+            for image in images
+        ],
+        "error": job.error,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _membership(request, org_id=None) -> Membership | None:
+    memberships = Membership.objects.filter(user_id=request.user.pk).select_related("org")
+    return memberships.filter(org_id=org_id).first() if org_id else None
+
+
+def _job_or_404(request, job_id: UUID) -> tuple[GenerationJob, Membership]:
+    orgs = Membership.objects.filter(user_id=request.user.pk).values("org_id")
+    job = (
+        GenerationJob.objects.filter(public_id=job_id, org_id__in=orgs)
+        .select_related("org", "character")
+        .prefetch_related("images__asset")
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job, _membership(request, job.org_id)
+
+
+@generations_router.post(
+    "", response={201: GenerationOut, 400: ErrorOut, 402: ErrorOut, 403: ErrorOut}, summary="Start a pack"
+)
+def generation_create(request, payload: GenerationIn):
+    """Start a pack of images of one of your characters. Credits are held now and charged per image
+    delivered; 402 when the organisation can't cover the pack (the message has the numbers)."""
+    character = Character.objects.filter(public_id=payload.character).select_related("org", "base_image").first()
+    membership = _membership(request, character.org_id) if character else None
+    if character is None or membership is None:
+        raise Http404
+    if not membership.has_role(Role.MEMBER):
+        return Status(403, {"detail": "Viewers can look but not generate. Ask an admin to make you a member."})
+    recipe = packs.PackRecipe(
+        scene=payload.scene,
+        environment=payload.environment,
+        outfit=payload.outfit,
+        aspect_ratio=payload.aspect_ratio,
+        quality=payload.quality,
+        count=payload.count,
+        seed=payload.seed,
+        nsfw=payload.nsfw,
+        prompt_text=payload.prompt,
+        prompts=[p for p in payload.prompts][: max(presets.COUNTS)],
+    )
+    try:
+        job = packs.pack_start(
+            character=character,
+            user=request.user,
+            recipe=recipe,
+            key=payload.idempotency_key,
+            origin=GenerationJob.Origin.API,
+        )
+    except DomainError as exc:
+        status = 402 if getattr(exc, "needed", None) is not None else 400
+        return Status(status, {"detail": exc.message, "field": exc.field})
+    return Status(201, generation_json(selectors.pack_get(character.org, job.public_id)))
+
+
+@generations_router.get("{job_id}", response=GenerationOut, summary="A pack's status, image by image")
+def generation_status(request, job_id: UUID):
+    """Status of a pack in one of your organisations, with each image's progress and result."""
+    return generation_json(_job_or_404(request, job_id)[0])
+
+
+@generations_router.post(
+    "{job_id}/cancel", response={200: GenerationOut, 400: ErrorOut, 403: ErrorOut}, summary="Cancel a pack"
+)
+def generation_cancel(request, job_id: UUID):
+    """Stop the images not made yet; their credits are returned. Delivered images stay."""
+    job, membership = _job_or_404(request, job_id)
+    if not membership.has_role(Role.MEMBER):
+        return Status(403, {"detail": "Viewers can look but not cancel. Ask an admin to make you a member."})
+    try:
+        packs.pack_cancel(job=job, user=request.user)
+    except DomainError as exc:
+        return Status(400, {"detail": exc.message})
+    return Status(200, generation_json(selectors.pack_get(job.org, job.public_id)))

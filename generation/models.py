@@ -156,6 +156,33 @@ class GenerationJob(OrgOwnedModel):
     def get_absolute_url(self) -> str:
         return reverse("generation:pack", args=[self.org.slug, self.public_id])
 
+    # Labels of the recipe's keys (generation.presets), for pages.
+    @property
+    def scene_label(self) -> str:
+        from generation import presets
+
+        return presets.SCENES_BY_KEY[self.scene].label if self.scene in presets.SCENES_BY_KEY else ""
+
+    @property
+    def environment_label(self) -> str:
+        from generation import presets
+
+        entry = presets.ENVIRONMENTS_BY_KEY.get(self.environment)
+        return entry.label if entry else ""
+
+    @property
+    def outfit_label(self) -> str:
+        from generation import presets
+
+        return "Uploaded clothing" if self.clothing_id else presets.outfit_label(self.outfit)
+
+    @property
+    def quality_label(self) -> str:
+        from generation import presets
+
+        entry = presets.QUALITIES_BY_KEY.get(self.quality)
+        return entry.label if entry else self.quality
+
 
 class GenerationImage(models.Model):
     """One image of a pack. ``stage`` is the call it is waiting on: ``describe`` (the vision model

@@ -123,9 +123,9 @@ def _seeds(first: int | None, count: int) -> list[int]:
     return [(first + n) % (presets.MAX_SEED + 1) for n in range(count)]
 
 
-def _refuse_credits(exc: InsufficientCredits, *, count: int, per_image: int) -> DomainError:
-    """The exact numbers, and what would fit."""
-    fits = max((c for c in presets.COUNTS if c * per_image <= exc.available and c < count), default=0)
+def _refuse_credits(exc: InsufficientCredits, *, count: int, per_image: int, suggest: bool = True) -> DomainError:
+    """The exact numbers, and (``suggest``: a Studio pack) which pack size would fit."""
+    fits = max((c for c in presets.COUNTS if c * per_image <= exc.available and c < count), default=0) if suggest else 0
     text = (
         f"{count} image{'s' if count != 1 else ''} need{'s' if count == 1 else ''} {exc.needed:,} credits and you "
         f"have {exc.available:,} available."
@@ -134,7 +134,7 @@ def _refuse_credits(exc: InsufficientCredits, *, count: int, per_image: int) -> 
         text += f" {fits} image{'s' if fits != 1 else ''} ({fits * per_image:,} credits) would fit, or add credits."
     else:
         text += " Add credits on the Billing page to generate."
-    error = DomainError(text, field="count")
+    error = DomainError(text, field="count" if suggest else None)
     error.needed, error.available = exc.needed, exc.available  # type: ignore[attr-defined]
     return error
 
@@ -306,7 +306,9 @@ def _create(
                     user=user,
                 )
             except InsufficientCredits as exc:
-                raise _refuse_credits(exc, count=len(specs), per_image=per_image) from None
+                raise _refuse_credits(
+                    exc, count=len(specs), per_image=per_image, suggest=origin != GenerationJob.Origin.BATCH
+                ) from None
             job.save(update_fields=["hold", "updated_at"])
             for position, spec in enumerate(specs):
                 image = GenerationImage.objects.create(
@@ -772,6 +774,7 @@ def image_rerun(*, image: GenerationImage, user: User | None, variations: int = 
     recipe_ = _recipe_of(job)
     recipe_.count = variations or 1
     recipe_.prompts = [image.prompt] * recipe_.count
+    recipe_.seed = None  # variations: new seeds; a re-run passes the image's own below
     return pack_start(
         character=character,
         user=user,

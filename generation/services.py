@@ -1,4 +1,5 @@
-"""Edit jobs: start, settle, cancel and retry. Upscale is the first edit; the others follow its shape.
+"""Edit jobs: start, settle, cancel and retry. Upscale lives here; inpaint and clothing changes
+follow its shape in ``generation.edits``, and this module's handler and retry dispatch to it by kind.
 
 Starting a job is one transaction: the job row, a credit hold (refused if the org can't cover it)
 and a provider call that a worker submits after commit. The gateway calls ``edit_job_on_call``
@@ -23,6 +24,7 @@ from billing.prices import operation_credits
 from billing.services import hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
+from generation import edits
 from generation.models import EditJob
 from orgs.models import Organization
 from providers import gateway, registry
@@ -147,6 +149,9 @@ def edit_job_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> N
     if event == "running":
         transition(EditJob, job.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now())
         return
+    if job.kind != EditJob.Kind.UPSCALE:
+        edits.edit_job_settle(job.pk, call, last_attempt=last_attempt)
+        return
     if call.status == ProviderCall.Status.SUCCEEDED:
         _deliver(job.pk, call, last_attempt=last_attempt)
     elif call.status == ProviderCall.Status.CANCELLED:
@@ -252,4 +257,6 @@ def edit_job_retry(*, job: EditJob, user: User | None) -> EditJob:
         raise DomainError("Only failed or cancelled jobs can be retried.")
     if job.source is None:
         raise DomainError("The original image was deleted, so this can't run again.")
+    if job.kind != EditJob.Kind.UPSCALE:
+        return edits.edit_job_rerun(job=job, user=user)
     return upscale_start(org=job.org, user=user, asset=job.source, factor=job.params.get("factor", 2), retry_of=job)

@@ -2,19 +2,6 @@
 empty state instead of a broken link. A section leaves this table when its app takes the URL."""
 
 SECTIONS = {
-    "studio": {
-        "title": "Studio",
-        "icon": "sparkles",
-        "lead": "Generate on-model image packs for a character.",
-        "points": [
-            "Pick a scene, an environment and an outfit from presets — or write your own prompt.",
-            "Get 1, 5 or 10 images per pack, each scored for how closely it matches your character.",
-            "Re-run, make variations, inpaint, change clothes or upscale any image.",
-        ],
-        "next": "The Studio opens from a character, so your first step is to create one.",
-        # The characters app answers /o/<slug>/characters/, so this link opens its list.
-        "next_section": "characters",
-    },
     "video": {
         "title": "Video",
         "icon": "film",

@@ -65,8 +65,8 @@ def getting_started_steps(org: Organization) -> list[dict]:
         {
             "title": "Generate an image pack",
             "text": "Pick a scene, an environment and an outfit; get 5 on-model images.",
-            "done": False,
-            "url": reverse("orgs:section", args=[org.slug, "studio"]),
+            "done": org.generation_jobs.filter(status="succeeded").exists(),
+            "url": reverse("generation:studio_home", args=[org.slug]),
             "cta": "Studio",
         },
         {

@@ -5,12 +5,15 @@ one fails ``test_every_org_url_has_a_row`` until its rules are written down. Sig
 (``media_serve``) carry their org in the token and are checked at the end.
 """
 
+import io
 import uuid
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
+from PIL import Image
 
 from assets import storage
 from assets.models import Asset, Collection, CollectionItem, Export, Upload
@@ -19,7 +22,7 @@ from billing.models import CreditAccount
 from billing.services import credits_grant
 from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
 from core.tests.pages import text_of
-from generation.models import EditJob
+from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from generation.services import upscale_start
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
@@ -71,11 +74,28 @@ ORG_URLS = {
     "billing:credits": ({GET}, VIEWER, None, None),
     # Edit jobs: viewers watch them; members start, cancel and retry them.
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
+    "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
+    "generation:clothes": ({GET, POST}, MEMBER, MEMBER, "asset"),
     "generation:jobs": ({GET}, VIEWER, None, None),
     "generation:job": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_card": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
     "generation:job_retry": ({POST}, MEMBER, MEMBER, "edit_job"),
+    # The library's batch sidebar: members open its panel and start a batch from their selection.
+    "generation:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
+    "generation:batch": ({POST}, MEMBER, MEMBER, None),
+    # The Studio: viewers watch packs and read history; members generate, write prompts, retry, cancel.
+    "generation:studio_home": ({GET}, VIEWER, None, None),
+    "generation:studio": ({GET, POST}, VIEWER, MEMBER, "wizard_character"),
+    "generation:history": ({GET}, VIEWER, None, "wizard_character"),
+    "generation:prompts_write": ({POST}, MEMBER, MEMBER, "wizard_character"),
+    "generation:prompts_status": ({GET}, VIEWER, None, "prompt_draft"),
+    "generation:pack": ({GET}, VIEWER, None, "pack"),
+    "generation:pack_status": ({GET}, VIEWER, None, "pack"),
+    "generation:pack_cancel": ({POST}, MEMBER, MEMBER, "pack"),
+    "generation:pack_rerun": ({POST}, MEMBER, MEMBER, "pack"),
+    "generation:image_retry": ({POST}, MEMBER, MEMBER, "pack"),
+    "generation:image_rerun": ({POST}, MEMBER, MEMBER, "pack"),
     # Characters: viewers look (list, pages, polled status); members create, change and train.
     "characters:list": ({GET}, VIEWER, None, None),
     "characters:new": ({GET}, MEMBER, None, None),
@@ -113,6 +133,8 @@ ORG_URLS = {
 }
 # Second ids in a URL, and the object of the same org that each names.
 SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
+# Image positions in a pack: the first image.
+SUB_VALUES = {"<int:position>": "0"}
 
 
 def _org_url_patterns():
@@ -186,6 +208,7 @@ def _character_objects(org):
     job = CharacterJob.objects.create(org=org, character=wizard, kind="candidates", status="succeeded")
     candidate = AssetRowFactory(org=org)
     CharacterJobItem.objects.create(job=job, status="succeeded", asset=candidate)
+    pack, draft = _studio_objects(org, wizard, candidate)
     notifications = {
         user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
         for user_id in Membership.objects.filter(org=org).values_list("user_id", flat=True)
@@ -197,7 +220,38 @@ def _character_objects(org):
         "wizard_character": wizard,
         "candidate": candidate,
         "notification": notifications,
+        "pack": pack,
+        "prompt_draft": draft,
     }
+
+
+def _studio_objects(org, character, face):
+    """A finished pack of one failed image (retry, re-run and cancel all have something to act on,
+    and each refuses with a message where it must) and a finished prompt draft."""
+    Character.objects.filter(pk=character.pk).update(base_image=face, avatar=face)
+    pack = GenerationJob.objects.create(
+        org=org,
+        character=character,
+        character_name=character.name,
+        status="failed",
+        mode="face_swap",
+        scene="night_out",
+        environment="studio",
+        aspect_ratio="9:16",
+        quality="draft",
+        count=1,
+        operation="image_pulid",
+        width=768,
+        height=1360,
+        steps=20,
+        price_per_image=4,
+        credits=4,
+    )
+    GenerationImage.objects.create(job=pack, position=0, status="failed", seed=1, prompt="x", error="Test failure")
+    draft = PromptDraft.objects.create(
+        org=org, character=character, status="succeeded", count=1, credits=1, prompts=["a prompt"]
+    )
+    return pack, draft
 
 
 def _url(name, slug, targets, object_slug=None, user=None):
@@ -213,6 +267,8 @@ def _url(name, slug, targets, object_slug=None, user=None):
         url = url.replace("<uuid:public_id>", str(target.public_id))
     for placeholder, sub_kind in SUB_IDS.items():
         url = url.replace(placeholder, str(objects[sub_kind].public_id))
+    for placeholder, value in SUB_VALUES.items():
+        url = url.replace(placeholder, value)
     return url
 
 
@@ -231,6 +287,30 @@ POST_DATA = {
     "assets:like": {"liked": "1"},
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
+    "generation:inpaint": lambda t: {"prompt": "a red scarf", "mask": _mask_for(t["asset"])},
+    "generation:clothes": {"via": "outfit", "outfit": "casual_jeans"},
+    # The org's photo character has no face yet: refused (nothing charged), back to the library.
+    "generation:batch": lambda t: {
+        "ids": str(t["asset"].public_id),
+        "character": str(t["character"].public_id),
+        "use_prompt_writer": "on",
+        "aspect_ratio": "9:16",
+        "quality": "draft",
+    },
+    "generation:studio": {
+        "scene": "night_out",
+        "environment": "studio",
+        "aspect_ratio": "9:16",
+        "quality": "draft",
+        "count": "1",
+    },
+    "generation:prompts_write": {
+        "scene": "night_out",
+        "environment": "studio",
+        "aspect_ratio": "9:16",
+        "quality": "draft",
+        "count": "1",
+    },
     "characters:new_photos": {"name": "Maya Lind"},
     "characters:wizard": {
         "name": "Nova Reyes",
@@ -251,6 +331,15 @@ POST_DATA = {
     "characters:caption_edit": {"caption": "close-up, smiling"},
     "characters:consent": {"confirm": "on"},
 }
+
+
+def _mask_for(asset):
+    """A painted mask (white where the image changes) at ``asset``'s size, as the inpaint page sends it."""
+    image = Image.new("L", (asset.width, asset.height), 0)
+    image.paste(255, (0, 0, asset.width // 2, asset.height // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return SimpleUploadedFile("mask.png", buffer.getvalue(), content_type="image/png")
 
 
 def _request(client, method, url, name, targets=None):
@@ -282,6 +371,9 @@ def _state():
         sorted(TrainingRun.objects.values_list("pk", "status")),
         sorted(CharacterJob.objects.values_list("pk", "status")),
         Consent.objects.count(),
+        sorted(GenerationJob.objects.values_list("pk", "status")),
+        sorted(GenerationImage.objects.values_list("pk", "status", "attempts")),
+        PromptDraft.objects.count(),
         sorted(Notification.objects.values_list("pk", "read_at")),
     )
 

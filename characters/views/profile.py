@@ -88,6 +88,11 @@ def _items_with_assets():
     return CharacterJobItem.objects.filter(status=JobStatus.SUCCEEDED, asset__isnull=False).select_related("asset")
 
 
+def _studio_assets(character: Character):
+    """Images made of the character in the Studio and edits (not its own files)."""
+    return Asset.objects.for_org(character.org).filter(character=character).order_by("-created_at", "-id")
+
+
 def _character_assets(character: Character, sheet, references) -> list[dict]:
     """The library items made for this character, with what each one is."""
     rows: list[dict] = []
@@ -130,6 +135,8 @@ def character_detail(request: OrgHttpRequest, public_id):
             "references": references,
             "runs": runs,
             "character_assets": _character_assets(character, sheet, references),
+            "studio_assets": list(_studio_assets(character)[:12]),
+            "studio_count": _studio_assets(character).count(),
             "photos_price": operation_credits("lora_training"),
         },
     )

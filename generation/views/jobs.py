@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -75,9 +76,13 @@ def job(request: OrgHttpRequest, public_id):
 def job_card(request: OrgHttpRequest, public_id):
     """The live status card, polled while the job runs; 286 stops the polling once it ends."""
     job = _job_or_404(request, public_id)
-    response = render(request, "generation/_job_card.html", {"job": job, "compact": bool(request.GET.get("compact"))})
+    compact = bool(request.GET.get("compact"))
+    response = render(request, "generation/_job_card.html", {"job": job, "compact": compact})
     if not job.is_active:
         response.status_code = HttpResponseStopPolling.status_code
+        if not compact:  # on the job page, the result appears next to the original, with the details
+            for part in ("job-pair", "job-details"):
+                response.write(render_to_string(f"generation/job.html#{part}", {"job": job, "oob": True}, request))
     return response
 
 

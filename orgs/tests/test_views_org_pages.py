@@ -38,7 +38,7 @@ def test_it_tells_admins_about_waiting_join_requests_on_the_dashboard(client, pe
 
 @pytest.mark.parametrize(
     ("section", "title"),
-    [("studio", "Studio"), ("video", "Video")],  # the library and characters are apps of their own now
+    [("video", "Video")],  # the library, characters and the studio are apps of their own now
 )
 @pytest.mark.parametrize("role", ["owner", "viewer"])
 def test_it_shows_each_section_to_members(client, people, section, title, role):
@@ -52,14 +52,15 @@ def test_it_shows_each_section_to_members(client, people, section, title, role):
 
 
 @pytest.mark.parametrize("role", ["owner", "viewer"])
-def test_the_characters_entry_opens_the_character_list(client, people, role):
+@pytest.mark.parametrize(("path", "view"), [("characters", "characters:list"), ("studio", "generation:studio_home")])
+def test_the_characters_and_studio_entries_open_their_apps(client, people, role, path, view):
     client.force_login(getattr(people, role))
 
-    response = client.get("/o/northstar/characters/")
+    response = client.get(f"/o/northstar/{path}/")
 
     assert response.status_code == 200
     assert "What you'll do here" not in text_of(response)
-    assert response.resolver_match.view_name == "characters:list"
+    assert response.resolver_match.view_name == view
 
 
 def test_it_answers_an_unknown_section_with_404(client, people):

@@ -17,11 +17,13 @@ share of calls fail, to try out progress and failure handling.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import random
 import re
 import struct
+import textwrap
 import time
 import uuid
 import zipfile
@@ -30,7 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from providers import registry
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
@@ -39,12 +41,14 @@ UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
 TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training"}
 FACE_REFERENCE_ENDPOINTS = {"fal-ai/flux-pulid"}
 REFERENCE_ENDPOINTS = {"fal-ai/flux-lora/image-to-image"}
+INPAINT_ENDPOINTS = {"fal-ai/flux-lora/inpainting"}
+SEGMENT_ENDPOINTS = {"fal-ai/evf-sam"}
+TRYON_ENDPOINTS = {"fal-ai/fashn/tryon/v1.6"}
+EDIT_ENDPOINTS = INPAINT_ENDPOINTS | SEGMENT_ENDPOINTS | TRYON_ENDPOINTS
 IMAGE_ENDPOINTS = {
     "fal-ai/flux-lora",
     "fal-ai/z-image/turbo/lora",
     "fal-ai/flux/dev",
-    "fal-ai/flux-lora/inpainting",
-    "fal-ai/fashn/tryon/v1.6",
 }
 SIZES = {
     "square_hd": (1024, 1024),
@@ -88,7 +92,7 @@ class DemoAdapter:
             return Submitted(request_id=f"demo-{uuid.uuid4()}", immediate=Status("succeeded", output=_chat(arguments)))
         known = (
             UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS
-        )
+        ) | EDIT_ENDPOINTS
         if endpoint_id not in known:
             raise ProviderError(
                 "The demo provider can't do this. Set a provider key (see docs/configuration.md) to use the real model."
@@ -150,6 +154,12 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         return _face_reference(request_id, arguments)
     if endpoint_id in REFERENCE_ENDPOINTS:
         return _from_reference(request_id, arguments)
+    if endpoint_id in INPAINT_ENDPOINTS:
+        return _inpaint(request_id, arguments)
+    if endpoint_id in SEGMENT_ENDPOINTS:
+        return _segment(request_id, arguments)
+    if endpoint_id in TRYON_ENDPOINTS:
+        return _tryon(request_id, arguments)
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
@@ -272,6 +282,172 @@ def _from_reference(request_id: str, arguments: dict) -> dict:
     url, w, h = _save(request_id, image)
     seed = int(arguments.get("seed") or random.randrange(2**31))
     return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
+
+
+# --- Edits: inpaint, segment, try-on (generation/edits.py, and the Studio's try-on) ------------------
+
+
+def _inpaint(request_id: str, arguments: dict) -> dict:
+    """Inpainting: the source with the masked area really painted over by a labelled placeholder
+    fill that shows the prompt, outlined; outside the mask the image is untouched."""
+    image = _open_input(arguments["image_url"])
+    mask = _open_mask(arguments["mask_url"], image.size)
+    box = mask.getbbox()
+    if box is None:
+        raise ProviderError("The mask is empty, so there is nothing to paint.")
+    fill = _edit_fill(image, box, str(arguments.get("prompt") or ""))
+    result = Image.composite(fill, image, mask)
+    edge = mask.filter(ImageFilter.FIND_EDGES).filter(ImageFilter.MaxFilter(3))
+    result.paste((255, 255, 255), mask=edge)
+    _label(result, "Demo · inpaint · placeholder fill · not AI")
+    url, width, height = _save(request_id, result)
+    seed = int(arguments.get("seed") or random.randrange(2**31))
+    return {
+        "images": [{"url": url, "width": width, "height": height, "content_type": "image/jpeg"}],
+        "seed": seed,
+        "has_nsfw_concepts": [False],
+        "prompt": str(arguments.get("prompt") or ""),
+        "timings": {},
+    }
+
+
+def _edit_fill(image: Image.Image, box: tuple[int, int, int, int], prompt: str) -> Image.Image:
+    """What the demo paints inside a mask: the source blurred under a tinted, striped wash, with
+    "Demo fill" and the prompt written in the middle of the masked area."""
+    width, height = image.size
+    blurred = image.filter(ImageFilter.GaussianBlur(max(4, width // 80)))
+    gradient = Image.linear_gradient("L").resize(image.size)
+    tint = Image.composite(
+        Image.new("RGB", image.size, (236, 72, 153)), Image.new("RGB", image.size, (99, 102, 241)), gradient
+    )
+    fill = Image.blend(blurred, tint, 0.6).convert("RGBA")
+    stripes = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stripes)
+    step = max(12, width // 40)
+    for x in range(-height, width, step * 2):
+        draw.line([(x, 0), (x + height, height)], fill=(255, 255, 255, 48), width=max(2, step // 2))
+    fill = Image.alpha_composite(fill, stripes).convert("RGB")
+    left, top, right, bottom = box
+    box_w, box_h = right - left, bottom - top
+    size = max(10, min(box_w // 14, box_h // 6, width // 24))
+    font = _font(size)
+    lines = ["Demo fill · not AI", *textwrap.wrap(prompt, max(8, int(box_w / (size * 0.55))))[:4]]
+    draw = ImageDraw.Draw(fill)
+    line_h = int(size * 1.3)
+    y = (top + bottom) // 2 - line_h * len(lines) // 2
+    for line in lines:
+        draw.text(((left + right) // 2, y + line_h // 2), line, font=font, fill="white", anchor="mm")
+        y += line_h
+    return fill
+
+
+def _open_mask(ref: str, size: tuple[int, int]) -> Image.Image:
+    """A mask from our storage as black (keep) and white (change), at ``size``."""
+    from assets import storage
+
+    if not ref.startswith("storage:"):
+        raise ProviderError("The demo provider reads inputs from our own storage only.")
+    try:
+        with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh:
+            mask = Image.open(fh)
+            mask.load()
+    except FileNotFoundError:
+        raise ProviderError("The mask was deleted before the demo provider could read it.") from None
+    mask = mask.convert("L")
+    if mask.size != size:
+        mask = mask.resize(size, Image.Resampling.NEAREST)
+    return mask.point(lambda v: 255 if v >= 128 else 0)
+
+
+def _segment(request_id: str, arguments: dict) -> dict:
+    """Text-prompted segmentation, done by a heuristic rather than a model: a rounded block over
+    the torso below the face dlib finds (or, with no face found, below where a portrait's face
+    usually is), grown by ``expand_mask``. Answered as fal's ``{"image": {...}}`` PNG. The mask
+    carries no label (it would be painted into); the inpainted result that uses it does."""
+    image = _open_input(arguments["image_url"])
+    width, height = image.size
+    face = _face_box(image)
+    if face is None:  # assume a portrait: the face in the upper middle
+        face_w = width * 0.2
+        face = (width / 2 - face_w / 2, height * 0.12, width / 2 + face_w / 2, height * 0.12 + face_w * 1.25)
+    left, top, right, bottom = face
+    face_w, face_h = right - left, bottom - top
+    grow = float(arguments.get("expand_mask") or 0)
+    centre_x, shoulders = (left + right) / 2, bottom + face_h * 0.2
+    box = (
+        max(0.0, centre_x - face_w * 1.4 - grow),
+        max(0.0, shoulders - grow),
+        min(width - 1.0, centre_x + face_w * 1.4 + grow),
+        min(height - 1.0, shoulders + face_h * 5 + grow),
+    )
+    mask = Image.new("L", image.size, 0)
+    if box[2] > box[0] and box[3] > box[1]:
+        ImageDraw.Draw(mask).rounded_rectangle(box, radius=face_w * 0.7, fill=255)
+    if arguments.get("revert_mask"):
+        mask = ImageOps.invert(mask)
+    if blur := int(arguments.get("blur_mask") or 0):
+        mask = mask.filter(ImageFilter.GaussianBlur(blur / 2))
+    output = mask if arguments.get("mask_only", True) else Image.composite(image, Image.new("RGB", image.size), mask)
+    buffer = io.BytesIO()
+    output.save(buffer, "PNG")
+    data = buffer.getvalue()
+    url = _save_bytes(f"{request_id}.png", data)
+    return {
+        "image": {
+            "url": url,
+            "content_type": "image/png",
+            "file_name": "mask.png",
+            "file_size": len(data),
+            "width": width,
+            "height": height,
+        }
+    }
+
+
+@functools.cache
+def _face_detector():
+    import dlib
+
+    return dlib.get_frontal_face_detector()
+
+
+def _face_box(image: Image.Image) -> tuple[float, float, float, float] | None:
+    """The largest face dlib's detector finds, in ``image``'s pixels, or None."""
+    import numpy as np
+
+    small = image.copy()
+    small.thumbnail((640, 640))
+    rects = _face_detector()(np.asarray(small), 1)
+    if not rects:
+        return None
+    rect = max(rects, key=lambda r: r.width() * r.height())
+    scale = image.width / small.width
+    return (rect.left() * scale, rect.top() * scale, rect.right() * scale, rect.bottom() * scale)
+
+
+def _tryon(request_id: str, arguments: dict) -> dict:
+    """Virtual try-on: the person's image unchanged, with the garment pasted as a framed inset and a
+    label, in fal's ``{"images": [...]}`` shape. Nothing is re-dressed."""
+    person = _open_input(arguments["model_image"])
+    garment = _open_input(arguments["garment_image"])
+    side = max(64, min(person.size) // 3)
+    inset = ImageOps.contain(garment, (side, side), Image.Resampling.LANCZOS)
+    pad = max(4, side // 24)
+    caption = max(12, side // 9)
+    frame = Image.new("RGB", (inset.width + pad * 2, inset.height + pad * 3 + caption), "white")
+    frame.paste(inset, (pad, pad))
+    ImageDraw.Draw(frame).text(
+        (frame.width // 2, inset.height + pad * 2 + caption // 2),
+        "Garment",
+        font=_font(caption),
+        fill=(17, 17, 27),
+        anchor="mm",
+    )
+    margin = max(8, person.width // 40)
+    person.paste(frame, (person.width - frame.width - margin, margin))
+    _label(person, "Demo · try-on · garment shown as an inset · not AI")
+    url, width, height = _save(request_id, person)
+    return {"images": [{"url": url, "width": width, "height": height, "content_type": "image/jpeg"}]}
 
 
 def _open_input(ref: str) -> Image.Image:

@@ -1,0 +1,238 @@
+"""Studio figures (issue #6): a 10-image pack end to end, the Studio page, and the pack panel.
+
+1. A 10-image pack on the offline demo provider at zero latency through one real Celery worker
+   (solo pool, in a thread) on the real Redis: the Studio's POST → 10 × (``call_submit`` →
+   ``demo_run`` → ``call_finish``: the image copied into the library with its thumbnails) → 10 ×
+   ``image_score`` (the face found and compared with the character's). The character is in
+   face-swap mode with a real face (person A), so the demo's images carry a face and every image
+   really is scored. The clock stops when the last image has its score.
+2. The Studio page (GET, with a finished 10-image pack on show): median and p95 server time.
+3. The pack panel that the page polls: median server time, and its query count with 1 and with 10
+   images (it must not grow).
+
+Runs on its own throwaway database (``bench_personae_studio``), a temporary MEDIA_ROOT and its own
+Celery queue (deleted afterwards). ``python -m benchmarks`` or ``python -m benchmarks.studio``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from unittest import mock
+
+DATABASE = "bench_personae_studio"
+PACK = 10
+Row = tuple[str, str, str]
+
+
+def run() -> list[Row]:
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    previous_test_name = test_settings.get("NAME")
+    test_settings["NAME"] = DATABASE
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="personae-bench-studio-") as tmp,
+            override_settings(
+                MEDIA_ROOT=str(Path(tmp) / "media"),
+                FAL_KEY="",
+                XAI_API_KEY="",
+                DEMO_PROVIDER_LATENCY=0,
+                DEMO_PROVIDER_FAILURE_RATE=0,
+            ),
+        ):
+            org, owner, character = _set_up()
+            rows = _pack_end_to_end(org, owner, character)
+            rows += _pages(org, owner, character)
+    finally:
+        from benchmarks.engine import _disconnect_others
+
+        _disconnect_others(connection)
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        test_settings["NAME"] = previous_test_name
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    print("\nStudio (demo provider at 0 s latency; 1 real worker, solo pool):\n")
+    width = max(len(m) for m, _r, _t in rows) + 2
+    result_width = max(len(r) for _m, r, _t in rows) + 2
+    print(f"{'measure':<{width}}{'result':>{result_width}}  target")
+    for measure, result, target in rows:
+        print(f"{measure:<{width}}{result:>{result_width}}  {target}")
+
+
+def _set_up():
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from assets.services import asset_create_from_bytes
+    from billing.models import Plan
+    from billing.services import credits_grant
+    from characters import identity
+    from characters.models import Character
+    from characters.tests import photos
+    from orgs.services import org_create
+
+    owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
+    org = org_create(user=owner, name="Bench Studio")
+    org.plan = Plan.objects.get(slug="agency")
+    org.save(update_fields=["plan"])
+    credits_grant(org=org, amount=100_000, key="bench-studio", description="Benchmark")
+    face = photos.photo("person-a-1")
+    base = asset_create_from_bytes(org=org, data=face, filename="face.jpg")
+    character = Character.objects.create(
+        org=org, name="Bench", origin="wizard", gender="female", age=28, base_image=base, avatar=base
+    )
+    identity.reference_set(character, [identity.analyse(io.BytesIO(face))[0].embedding], source="base")
+    return org, owner, character
+
+
+@contextlib.contextmanager
+def _one_worker():
+    """One real worker (solo pool) in a thread on a private queue that every task of a pack goes to."""
+    from celery.contrib.testing.worker import start_worker
+
+    from benchmarks.engine import _delete_queue
+    from config.celery import app
+    from generation import tasks as generation_tasks
+    from providers import tasks
+
+    queue = f"bench-studio-{uuid.uuid4().hex[:12]}"
+    real_demo_run, real_score = tasks.demo_run, generation_tasks.image_score
+    celery_log = logging.getLogger("celery")
+    level = celery_log.level
+    celery_log.setLevel(logging.WARNING)
+    app.conf.task_always_eager = False
+    try:
+        with (
+            mock.patch("providers.gateway.queue_for", return_value=queue),
+            mock.patch("providers.tasks.demo_run") as demo_run,
+            mock.patch("generation.tasks.image_score") as image_score,
+            start_worker(app, queues=[queue], pool="solo", perform_ping_check=False, shutdown_timeout=60),
+        ):
+            demo_run.apply_async.side_effect = lambda *a, **k: real_demo_run.apply_async(*a, **{**k, "queue": queue})
+            image_score.apply_async.side_effect = lambda *a, **k: real_score.apply_async(*a, **{**k, "queue": queue})
+            yield
+    finally:
+        app.conf.task_always_eager = True
+        celery_log.setLevel(level)
+        _delete_queue(app, queue)
+
+
+def _post_pack(client, org, character, count: int):
+    from django.urls import reverse
+
+    from generation.models import GenerationJob
+
+    form = {
+        "scene": "candid_lifestyle",
+        "environment": "cafe",
+        "outfit": "",
+        "aspect_ratio": "9:16",
+        "quality": "draft",
+        "count": str(count),
+        "key": str(uuid.uuid4()),
+    }
+    response = client.post(reverse("generation:studio", args=[org.slug, character.public_id]), form)
+    assert response.status_code == 302, response.status_code
+    return GenerationJob.objects.filter(character=character).latest("created_at")
+
+
+def _wait_scored(job, count: int, timeout: float = 120) -> None:
+    from generation.models import GenerationImage
+
+    deadline = time.monotonic() + timeout
+    while GenerationImage.objects.filter(job=job, scored=True).count() < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the pack didn't finish in {timeout:.0f} s")
+        time.sleep(0.01)
+
+
+def _pack_end_to_end(org, owner, character) -> list[Row]:
+    from django.test import Client
+
+    from generation.models import GenerationImage
+
+    client = Client()
+    client.force_login(owner)
+    with _one_worker():
+        warm = time.perf_counter()
+        _wait_scored(_post_pack(client, org, character, 1), 1)  # loads the face models in the worker
+        warm = time.perf_counter() - warm
+        begun = time.perf_counter()
+        job = _post_pack(client, org, character, PACK)
+        posted = time.perf_counter() - begun
+        _wait_scored(job, PACK)
+        elapsed = time.perf_counter() - begun
+    images = list(GenerationImage.objects.filter(job=job).select_related("asset"))
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    assert all(i.asset and i.asset.variants.get("thumb") for i in images)
+    scores = [i.identity_score for i in images if i.identity_score is not None]
+    stored = sorted((i.finished_at - job.created_at).total_seconds() for i in images)
+    return [
+        (f"{PACK}-image pack: request → all stored, thumbnailed and scored", f"{elapsed:.2f} s", "≤ 5 s"),
+        ("  the Studio's POST (validate, hold, 10 calls created)", f"{posted * 1000:.0f} ms", ""),
+        ("  first image stored / last image stored", f"{stored[0]:.2f} s / {stored[-1]:.2f} s", ""),
+        ("  images with a face scored (of 10), median score", f"{len(scores)}, {statistics.median(scores):.0f}", ""),
+        ("  worker warm-up (a 1-image pack, models loaded; not timed)", f"{warm:.1f} s", ""),
+    ]
+
+
+def _pages(org, owner, character) -> list[Row]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from benchmarks.__main__ import RUNS
+    from generation import packs
+    from generation.models import GenerationJob
+    from generation.packs import PackRecipe
+
+    client = Client()
+    client.force_login(owner)
+    studio_url = reverse("generation:studio", args=[org.slug, character.public_id])
+    ten = GenerationJob.objects.filter(character=character, count=PACK).latest("created_at")
+
+    def timed(url: str, status: int) -> tuple[float, float, int]:
+        client.get(url)
+        timings = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == status, (url, response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        timings.sort()
+        return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], len(queries)
+
+    studio = timed(f"{studio_url}?pack={ten.public_id}", 200)
+    panel = timed(reverse("generation:pack_status", args=[org.slug, ten.public_id]), 286)
+    one = packs.pack_start(character=character, user=owner, recipe=PackRecipe(count=1))  # eager: made inline
+    panel_one = timed(reverse("generation:pack_status", args=[org.slug, one.public_id]), 286)
+    return [
+        (f"Studio page with a {PACK}-image pack, median (p95)", f"{studio[0]:.1f} ms ({studio[1]:.1f})", "≤ 80 ms"),
+        ("  queries", str(studio[2]), ""),
+        (f"pack panel ({PACK} images), median (p95)", f"{panel[0]:.1f} ms ({panel[1]:.1f})", "≤ 20 ms"),
+        ("  queries with 1 image / with 10 images", f"{panel_one[2]} / {panel[2]}", "constant"),
+    ]
+
+
+if __name__ == "__main__":
+    import benchmarks.__main__  # noqa: F401, I001  (environment, embedded services, django.setup())
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    print_table(run())

@@ -1,0 +1,82 @@
+"""``/api/v1/generations/``: start a pack, read its per-image progress, cancel it; with the Studio's
+rules and refusals."""
+
+import pytest
+
+from billing.services import credits_available
+from generation.models import GenerationJob
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/generations/"
+
+
+def create(client, character, **fields):
+    return client.post(BASE, {"character": str(character.public_id), **fields}, content_type="application/json")
+
+
+def test_start_read_and_finish_a_pack(client, people, org, hd_character, fund, django_capture_on_commit_callbacks):
+    fund(100)
+    client.force_login(people.member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = create(client, hd_character, scene="beach_day", environment="beach", count=5, seed=3)
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["mode"], body["count"], body["credits_per_image"], body["credits_held"]) == ("hd", 5, 4, 20)
+
+    status = client.get(BASE + body["id"]).json()
+    assert status["status"] == "succeeded"
+    assert status["finished"] is True
+    assert status["progress"] == {"total": 5, "done": 5, "failed": 0, "cancelled": 0, "active": 0}
+    assert [i["seed"] for i in status["images"]] == [3, 4, 5, 6, 7]
+    first = status["images"][0]
+    assert first["status"] == "succeeded"
+    assert first["asset"]
+    assert first["url"].startswith("/media/")
+    assert GenerationJob.objects.get().origin == "api"
+
+
+def test_cancel_returns_the_unmade_images_credits(client, people, org, hd_character, fund):
+    fund(100)
+    client.force_login(people.member)
+    job_id = create(client, hd_character, count=5).json()["id"]  # submits never run here
+    assert credits_available(org) == 80
+    response = client.post(f"{BASE}{job_id}/cancel")
+    assert response.status_code == 200
+    assert response.json()["progress"]["cancelled"] == 5
+    assert credits_available(org) == 100
+    assert client.post(f"{BASE}{job_id}/cancel").json()["detail"] == "This pack has already finished."
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "detail"),
+    [
+        ({"count": 11}, 400, "Choose 1, 5 or 10 images."),
+        ({"scene": "moon"}, 400, "Choose one of the eight scenes."),
+        ({"count": 10}, 402, "10 images need 40 credits and you have 25 available."),
+        ({"prompt": "two kids playing"}, 400, "Prompts can't mention children"),
+        ({"nsfw": True}, 400, "Adult content isn't allowed"),
+    ],
+)
+def test_refusals_say_why(client, people, org, hd_character, fund, fields, status, detail):
+    fund(25)
+    client.force_login(people.member)
+    response = create(client, hd_character, **fields)
+    assert response.status_code == status
+    assert detail in response.json()["detail"]
+    assert not GenerationJob.objects.exists()
+
+
+def test_viewers_outsiders_and_strangers(client, people, org, hd_character, fund):
+    fund(100)
+    client.force_login(people.viewer)
+    assert create(client, hd_character).status_code == 403
+    client.force_login(people.outsider)
+    assert create(client, hd_character).status_code == 404
+    client.force_login(people.member)
+    job_id = create(client, hd_character, count=1).json()["id"]
+    client.force_login(people.outsider)
+    assert client.get(BASE + job_id).status_code == 404
+    assert client.post(f"{BASE}{job_id}/cancel").status_code == 404
+    client.logout()
+    assert client.get(BASE + job_id).status_code == 401

@@ -1,0 +1,365 @@
+"""The Content Studio (PRODUCT.md §3): pick a character, set a recipe, generate a pack, watch it fill
+in, retry, cancel, re-run, make variations, and look back at past packs.
+
+The pack panel is one partial (``#pack``) polled every second while images are being made; the
+server answers 286 once nothing is running, which stops the polling. Prompt drafts work the same
+way (``#prompt-draft``). Every action also works as a plain form post.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from billing.prices import operation_credits
+from billing.selectors import credit_summary
+from characters.models import Character
+from characters.services import nsfw_permitted
+from characters.views import character_or_404
+from core.analytics import track
+from core.exceptions import DomainError
+from core.htmx import render_page
+from core.http import OrgHttpRequest
+from core.jobs import ACTIVE
+from generation import clothing, drafts, packs, presets, selectors
+from generation.forms import StudioForm
+from generation.models import GenerationJob
+from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
+from orgs.models import Role
+
+TEMPLATE = "generation/studio.html"
+
+
+# --- Choosing a character ---------------------------------------------------------------------------
+
+
+@require_GET
+@org_view()
+def studio_home(request: OrgHttpRequest):
+    characters = list(
+        Character.objects.for_org(request.org)
+        .select_related("avatar")
+        .annotate(
+            packs=Count("generation_jobs", distinct=True),
+            running=Count("generation_jobs", filter=Q(generation_jobs__status__in=ACTIVE), distinct=True),
+        )
+        .order_by("name")
+    )
+    return render(request, "generation/studio_home.html", {"characters": characters})
+
+
+# --- The Studio ---------------------------------------------------------------------------------------
+
+
+def _pack_or_404(request: OrgHttpRequest, public_id) -> GenerationJob:
+    job = selectors.pack_get(request.org, public_id)
+    if job is None:
+        raise Http404("No such pack.")
+    return job
+
+
+def _studio_context(request: OrgHttpRequest, character: Character, form: StudioForm, pack: GenerationJob | None):
+    credits = credit_summary(request.org)
+    return {
+        "character": character,
+        "form": form,
+        "pack": pack,
+        **pack_context(pack),
+        "credits": credits,
+        "prices": {q.key: packs.price_per_image(q.key) for q in presets.QUALITIES},
+        "clothing_price": operation_credits("clothing_change"),
+        "prompt_price": operation_credits("prompt_generation"),
+        "default_outfit": presets.outfit_label(presets.KEEP_OUTFIT)
+        if not character.default_outfit
+        else character.get_default_outfit_display(),
+        "nsfw_allowed": form.nsfw_allowed,
+        "draft": selectors.draft_open(character, request.user),
+        "can_create": request.membership.can_create,
+        "usable": character.mode != "none",
+    }
+
+
+def pack_context(pack: GenerationJob | None) -> dict:
+    if pack is None:
+        return {"images": [], "progress": None, "polling": False}
+    images = list(pack.images.all())
+    progress = packs.progress(images)
+    return {
+        "images": images,
+        "progress": progress,
+        "threshold": packs.IDENTITY_THRESHOLD,
+        "charged": progress.done * pack.price_per_image,
+        # Keep polling while images are made, and until the delivered ones have their score.
+        "polling": pack.is_active or any(image.asset_id and not image.scored for image in images),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def studio(request: OrgHttpRequest, public_id):
+    character = character_or_404(request, public_id)
+    allowed = nsfw_permitted(character)
+    if request.method == "POST":
+        if not request.membership.can_create:
+            messages.error(request, ROLE_DENIED_MESSAGES[Role.MEMBER])
+            return redirect("generation:studio", request.org.slug, character.public_id)
+        return _generate(request, character, allowed)
+    pack = None
+    if wanted := request.GET.get("pack"):
+        pack = selectors.pack_get(request.org, _uuid_or_none(wanted))
+        if pack is not None and pack.character_id != character.pk:
+            pack = None
+    pack = pack or selectors.pack_latest(character)
+    # The form starts from the shown pack's settings (a new seed unless "Use these settings").
+    initial = _initial_from(pack, seed=bool(request.GET.get("reuse"))) if pack and pack.origin != "batch" else {}
+    form = StudioForm(initial=initial, nsfw_allowed=allowed)
+    track(
+        "studio_opened",
+        org=request.org,
+        user=request.user,
+        influencer_id=str(character.public_id),
+        lora_status=character.lora_status,
+        mode=character.mode,
+    )
+    return render_page(request, TEMPLATE, _studio_context(request, character, form, pack), partials=("pack",))
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _initial_from(pack: GenerationJob, *, seed: bool) -> dict:
+    """The form filled in with a past pack's recipe; its seed too when asked ("Use these settings")."""
+    return {
+        "scene": pack.scene or presets.DEFAULT_SCENE,
+        "environment": pack.environment or presets.DEFAULT_ENVIRONMENT,
+        "outfit": pack.outfit if pack.outfit != presets.CLOTHING else presets.KEEP_OUTFIT,
+        "aspect_ratio": pack.aspect_ratio,
+        "quality": pack.quality,
+        "count": str(pack.count) if pack.count in presets.COUNTS else str(presets.DEFAULT_COUNT),
+        "seed": pack.seed if seed else None,
+        "nsfw": pack.nsfw,
+        "prompt_text": pack.prompt_text,
+    }
+
+
+def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> HttpResponse:
+    form = StudioForm(request.POST, request.FILES, nsfw_allowed=allowed)
+    if form.is_valid():
+        try:
+            garment = None
+            if form.cleaned_data.get("outfit") == presets.CLOTHING:
+                upload = form.cleaned_data.get("clothing")
+                if not upload:
+                    raise DomainError("Upload a photo of the clothing, or pick an outfit instead.", field="clothing")
+                garment = clothing.clothing_store(
+                    org=request.org, user=request.user, upload=upload, for_name=character.name
+                )
+            key = str(form.cleaned_data.get("key") or "")
+            job = packs.pack_start(
+                character=character, user=request.user, recipe=form.recipe(clothing=garment), key=key
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            url = reverse("generation:studio", args=[request.org.slug, character.public_id])
+            return redirect(f"{url}?pack={job.public_id}#pack")
+    context = _studio_context(request, character, form, selectors.pack_latest(character))
+    context["written_prompts"] = form.written_prompts()
+    if context["written_prompts"]:
+        context["draft"] = None  # show what they edited, not the draft as it came
+    return render(request, TEMPLATE, context, status=400)
+
+
+# --- A pack -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@org_view()
+def pack(request: OrgHttpRequest, public_id):
+    job = _pack_or_404(request, public_id)
+    if job.character is not None:
+        url = reverse("generation:studio", args=[request.org.slug, job.character.public_id])
+        return redirect(f"{url}?pack={job.public_id}#pack")
+    return render(request, "generation/pack.html", {"pack": job, **pack_context(job), "can_create": False})
+
+
+@require_GET
+@org_view()
+def pack_status(request: OrgHttpRequest, public_id):
+    """The pack panel, polled every second while images are on their way; 286 once none is."""
+    job = _pack_or_404(request, public_id)
+    context = {
+        "pack": job,
+        "character": job.character,
+        **pack_context(job),
+        "can_create": request.membership.can_create,
+    }
+    response = render(request, f"{TEMPLATE}#pack", context)
+    if not context["polling"]:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+def _back_to_pack(request: OrgHttpRequest, job: GenerationJob) -> HttpResponse:
+    if request.htmx:
+        fresh = _pack_or_404(request, job.public_id)
+        return render(
+            request,
+            f"{TEMPLATE}#pack",
+            {"pack": fresh, "character": fresh.character, **pack_context(fresh), "can_create": True},
+        )
+    return redirect(packs.pack_url(job))
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def pack_cancel(request: OrgHttpRequest, public_id):
+    job = _pack_or_404(request, public_id)
+    try:
+        stopped = packs.pack_cancel(job=job, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Stopped {stopped} image{'s' if stopped != 1 else ''}; "
+            f"{'their' if stopped != 1 else 'its'} credits are available again.",
+        )
+    return _back_to_pack(request, job)
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def pack_rerun(request: OrgHttpRequest, public_id):
+    job = _pack_or_404(request, public_id)
+    try:
+        new = packs.pack_rerun(job=job, user=request.user, key=request.POST.get("key", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(packs.pack_url(job))
+    messages.success(request, f"Running the same recipe again: {new.count} image{'s' if new.count != 1 else ''}.")
+    return redirect(packs.pack_url(new))
+
+
+def _image_or_404(job: GenerationJob, position: int):
+    image = selectors.image_get(job, position)
+    if image is None:
+        raise Http404("No such image in this pack.")
+    return image
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def image_retry(request: OrgHttpRequest, public_id, position: int):
+    job = _pack_or_404(request, public_id)
+    image = _image_or_404(job, position)
+    try:
+        packs.image_retry(image=image, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Trying image {position + 1} again ({job.price_per_image} credits).")
+    return _back_to_pack(request, job)
+
+
+VARIATIONS = 4
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def image_rerun(request: OrgHttpRequest, public_id, position: int):
+    """The same image again (same prompt, seed and settings), or ``variations=1`` for four new seeds."""
+    job = _pack_or_404(request, public_id)
+    image = _image_or_404(job, position)
+    variations = VARIATIONS if request.POST.get("variations") else 0
+    try:
+        new = packs.image_rerun(image=image, user=request.user, variations=variations, key=request.POST.get("key", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(packs.pack_url(job))
+    messages.success(
+        request,
+        f"Making {VARIATIONS} variations of image {position + 1}."
+        if variations
+        else f"Re-running image {position + 1}.",
+    )
+    return redirect(packs.pack_url(new))
+
+
+# --- Prompt drafts ("Write prompts for me") -----------------------------------------------------------
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def prompts_write(request: OrgHttpRequest, public_id):
+    character = character_or_404(request, public_id)
+    allowed = nsfw_permitted(character)
+    form = StudioForm(request.POST, nsfw_allowed=allowed)
+    context: dict = {"character": character}
+    if not form.is_valid():
+        context["draft_error"] = next(iter(form.errors.values()))[0]
+    else:
+        recipe = form.recipe()
+        recipe.nsfw = allowed and request.POST.get("writer_nsfw") == "on"
+        recipe.prompts = []
+        try:
+            context["draft"] = drafts.draft_start(
+                character=character, user=request.user, recipe=recipe, key=request.POST.get("writer_key", "")
+            )
+        except DomainError as exc:
+            context["draft_error"] = exc.message
+    if not request.htmx:
+        if "draft_error" in context:
+            messages.error(request, context["draft_error"])
+        url = reverse("generation:studio", args=[request.org.slug, character.public_id])
+        return redirect(url)
+    return render(request, f"{TEMPLATE}#prompt-draft", context, status=400 if "draft_error" in context else 200)
+
+
+@require_GET
+@org_view()
+def prompts_status(request: OrgHttpRequest, public_id):
+    draft = selectors.draft_get(request.org, public_id)
+    if draft is None:
+        raise Http404
+    response = render(request, f"{TEMPLATE}#prompt-draft", {"draft": draft, "character": draft.character})
+    if draft.status not in ACTIVE:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+# --- History --------------------------------------------------------------------------------------------
+
+
+@require_GET
+@org_view()
+def history(request: OrgHttpRequest, public_id):
+    character = character_or_404(request, public_id)
+    filters = {name: request.GET.get(name, "") for name in selectors.HISTORY_FILTERS}
+    page = Paginator(selectors.pack_history(character, filters), 12).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "generation/history.html",
+        {
+            "character": character,
+            "page": page,
+            "filters": filters,
+            "scenes": presets.SCENES,
+            "environments": presets.ENVIRONMENTS,
+            "qualities": presets.QUALITIES,
+            "modes": GenerationJob.Mode.choices,
+            "threshold": packs.IDENTITY_THRESHOLD,
+        },
+    )
