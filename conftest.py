@@ -1,6 +1,9 @@
 """Shared fixtures: an organisation with an owner, admin, member and viewer, and an outsider
 who belongs to another organisation."""
 
+import hashlib
+import io
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -48,3 +51,25 @@ def people(org):
         outsider=outsider,
         other_org=other,
     )
+
+
+_analysed: dict = {}
+
+
+@pytest.fixture
+def analyse_once(monkeypatch):
+    """dlib runs once per distinct photo per session: its results, memoised by the file's bytes."""
+    from characters import identity
+
+    real = identity.photo_analyse
+
+    def memoised(source, **options):
+        if not hasattr(source, "read") and not isinstance(source, str | Path):
+            return real(source, **options)  # a PIL image: nothing to key on
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+        key = hashlib.sha256(data + repr(sorted(options.items())).encode()).hexdigest()
+        if key not in _analysed:
+            _analysed[key] = real(io.BytesIO(data), **options)
+        return _analysed[key]
+
+    monkeypatch.setattr(identity, "photo_analyse", memoised)

@@ -1,10 +1,11 @@
-"""Support staff: edit jobs, with retry and cancel that go through the same services as the app."""
+"""Support staff: edit jobs and image packs (cancel and retry through the same services as the app),
+prompt drafts, and the prompts refused for naming minors."""
 
 from django.contrib import admin, messages
 
 from core.exceptions import DomainError
-from generation import services
-from generation.models import EditJob
+from generation import packs, services
+from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft, SafetyRefusal
 
 
 @admin.register(EditJob)
@@ -48,3 +49,75 @@ class EditJobAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
             else:
                 self.message_user(request, f"{job}: queued again.", messages.SUCCESS)
+
+
+class GenerationImageInline(admin.TabularInline):
+    model = GenerationImage
+    extra = 0
+    fields = ("position", "status", "stage", "seed", "attempts", "identity_score", "asset", "call", "error")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "org", "character_name", "count", "mode", "scene", "status", "credits", "created_by")
+    list_filter = ("status", "mode", "origin", "quality", "scene", "environment", "nsfw")
+    search_fields = ("public_id", "org__name", "org__slug", "character_name", "prompt_text", "error")
+    date_hierarchy = "created_at"
+    list_select_related = ("org", "created_by")
+    raw_id_fields = ("character", "clothing", "hold", "source_job", "created_by")
+    readonly_fields = [f.name for f in GenerationJob._meta.fields]
+    inlines = [GenerationImageInline]
+    actions = ["cancel_packs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected packs (images not made yet are refunded)")
+    def cancel_packs(self, request, queryset):
+        done = 0
+        for job in queryset:
+            try:
+                packs.pack_cancel(job=job, user=None)
+                done += 1
+            except DomainError:
+                pass
+        self.message_user(request, f"Cancelled {done} pack(s); finished ones were left alone.", messages.SUCCESS)
+
+
+@admin.register(PromptDraft)
+class PromptDraftAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "org", "character", "count", "nsfw", "status", "created_by")
+    list_filter = ("status", "nsfw")
+    search_fields = ("public_id", "org__name", "character__name")
+    list_select_related = ("org", "character", "created_by")
+    readonly_fields = [f.name for f in PromptDraft._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SafetyRefusal)
+class SafetyRefusalAdmin(admin.ModelAdmin):
+    """Prompts refused for naming or implying a minor: who, where, what (PRODUCT.md §9)."""
+
+    list_display = ("created_at", "org", "user", "where", "matched", "short_text")
+    list_filter = ("where",)
+    search_fields = ("org__name", "org__slug", "user__email", "matched", "text")
+    date_hierarchy = "created_at"
+    list_select_related = ("org", "user")
+    readonly_fields = [f.name for f in SafetyRefusal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Text")
+    def short_text(self, refusal):
+        return (refusal.text[:100] + "…") if len(refusal.text) > 100 else refusal.text

@@ -42,6 +42,9 @@ PUBLIC = {
     "api:openapi-json": 200,
     "api:openapi-view": 200,
     "api:job_status": 401,
+    "api:generation_status": 401,
+    "api:generation_create": 405,  # POST only; an anonymous POST gets 401 (generation/tests/test_api_generations.py)
+    "api:generation_cancel": 405,  # POST only, likewise
     "api:api-root": 404,  # django-ninja's placeholder for the prefix
     "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
     "admin:login": 200,
@@ -96,7 +99,7 @@ def _url_for(route: str, org_slug: str) -> str:
         if name == "org_slug":
             return org_slug
         if name == "section":
-            return "studio"
+            return "video"
         return {"slug": org_slug, "uuid": str(uuid.uuid4()), "int": "1", "path": "1"}.get(converter, "x")
 
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: REGEX_ARGS[m.group(1)], route)

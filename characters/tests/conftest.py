@@ -1,28 +1,21 @@
 """Character tests: their own MEDIA_ROOT, the demo provider at zero latency, a funded org, and
-characters in the states the pipelines start from.
-
-Helpers may append fixtures below in their own clearly marked blocks.
-"""
+characters in the states the pipelines start from. ``analyse_once`` (the root conftest) memoises
+dlib's results per distinct photo."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 from pathlib import Path
 
 import pytest
 
 from assets.services import asset_create_from_bytes
 from billing.services import credits_grant
-from characters import dataset, identity
+from characters import dataset
 from characters.models import Character, DatasetImage
 from characters.services import consent_record
 from characters.tests import photos
 
-# --- Helper 2: pipelines (training, wizard, captions, delete) -------------------------------------
-
 LAYOUT_20 = ["closeup"] * 8 + ["half"] * 6 + ["full"] * 4 + ["variety"] * 2
-_analysed: dict[str, identity.Analysis] = {}
 
 
 @pytest.fixture(autouse=True)
@@ -47,23 +40,6 @@ def fund(org):
         credits_grant(org=org, amount=amount, key=f"test-grant:{org.pk}:{amount}:{id(object())}", description="Test")
 
     return grant
-
-
-@pytest.fixture
-def analyse_once(monkeypatch):
-    """dlib runs once per distinct photo per session: its results, memoised by the file's bytes."""
-    real = identity.photo_analyse
-
-    def memoised(source, **options):
-        if not hasattr(source, "read") and not isinstance(source, str | Path):
-            return real(source, **options)  # a PIL image: nothing to key on
-        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-        key = hashlib.sha256(data + repr(sorted(options.items())).encode()).hexdigest()
-        if key not in _analysed:
-            _analysed[key] = real(io.BytesIO(data), **options)
-        return _analysed[key]
-
-    monkeypatch.setattr(identity, "photo_analyse", memoised)
 
 
 @pytest.fixture

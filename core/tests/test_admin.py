@@ -63,3 +63,38 @@ def test_it_keeps_people_who_are_not_staff_out(client, people):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/?next=")
+
+
+def test_staff_see_packs_refused_prompts_and_analytics(client, support, people, org):
+    from characters.models import Character
+    from core.models import AnalyticsEvent
+    from generation.models import GenerationImage, GenerationJob, SafetyRefusal
+
+    character = Character.objects.create(org=org, name="Nova Reyes", origin="wizard")
+    job = GenerationJob.objects.create(
+        org=org,
+        character=character,
+        character_name="Nova Reyes",
+        mode="face_swap",
+        scene="night_out",
+        aspect_ratio="9:16",
+        quality="draft",
+        count=1,
+        operation="image_pulid",
+        width=768,
+        height=1360,
+        steps=20,
+        price_per_image=4,
+        credits=4,
+    )
+    GenerationImage.objects.create(job=job, position=0, seed=1, status="failed", error="Simulated failure")
+    SafetyRefusal.objects.create(org=org, user=people.member, where="studio", text="a teen at school", matched="teen")
+    AnalyticsEvent.objects.create(name="studio_opened", org=org, user=people.member, properties={"mode": "hd"})
+
+    packs_page = client.get("/admin/generation/generationjob/?q=nova&status__exact=queued&mode__exact=face_swap")
+    assert "1 generation job" in text_of(packs_page)
+    assert "Simulated failure" in text_of(client.get(f"/admin/generation/generationjob/{job.pk}/change/"))
+    refusals = client.get("/admin/generation/safetyrefusal/?q=teen&where__exact=studio")
+    assert "a teen at school" in text_of(refusals)
+    events = client.get("/admin/core/analyticsevent/?name__exact=studio_opened")
+    assert "1 analytics event" in text_of(events)

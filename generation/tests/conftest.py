@@ -88,3 +88,8 @@ def hd_character(swap_character):
     swap_character.lora_key, swap_character.lora_status = key, "ready"
     swap_character.save()
     return swap_character
+
+
+@pytest.fixture(autouse=True)
+def _faces_once(analyse_once):
+    """dlib analyses each distinct image once per session (the demo's placeholders repeat)."""

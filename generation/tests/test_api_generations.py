@@ -80,3 +80,5 @@ def test_viewers_outsiders_and_strangers(client, people, org, hd_character, fund
     assert client.post(f"{BASE}{job_id}/cancel").status_code == 404
     client.logout()
     assert client.get(BASE + job_id).status_code == 401
+    assert create(client, hd_character).status_code == 401
+    assert client.post(f"{BASE}{job_id}/cancel").status_code == 401
