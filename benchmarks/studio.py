@@ -1,30 +1,39 @@
 """Studio figures (issue #6): a 10-image pack end to end, the Studio page, and the pack panel.
 
-1. A 10-image pack on the offline demo provider at zero latency through one real Celery worker
-   (solo pool, in a thread) on the real Redis: the Studio's POST → 10 × (``call_submit`` →
-   ``demo_run`` → ``call_finish``: the image copied into the library with its thumbnails) → 10 ×
-   ``image_score`` (the face found and compared with the character's). The character is in
-   face-swap mode with a real face (person A), so the demo's images carry a face and every image
-   really is scored. The clock stops when the last image has its score.
+1. A 10-image pack on the offline demo provider at zero latency through one real Celery worker —
+   ``celery worker`` as deployed (prefork, its default two processes on this 2-core machine),
+   consuming the real queues of a private Redis started for the run, so nothing is mocked and a
+   dev worker can't take the tasks: the Studio's POST → 10 × (``call_submit`` → ``demo_run`` →
+   ``call_finish``: the image copied into the library with its thumbnails) → 10 × ``image_score``
+   (the face found and compared with the character's). The character is in face-swap mode with a
+   real face (person A), so the demo's images carry a face and every image really is scored. The
+   clock stops when the last image has its score. The same pack on a solo-pool worker (one
+   process) is reported beside it.
 2. The Studio page (GET, with a finished 10-image pack on show): median and p95 server time.
 3. The pack panel that the page polls: median server time, and its query count with 1 and with 10
    images (it must not grow).
 
-Runs on its own throwaway database (``bench_personae_studio``), a temporary MEDIA_ROOT and its own
-Celery queue (deleted afterwards). ``python -m benchmarks`` or ``python -m benchmarks.studio``.
+Runs on its own throwaway database (``bench_personae_studio``), a temporary MEDIA_ROOT and a
+private Redis. ``python -m benchmarks`` or ``python -m benchmarks.studio``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import logging
+import json
+import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from unittest import mock
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DATABASE = "bench_personae_studio"
 PACK = 10
@@ -63,7 +72,7 @@ def run() -> list[Row]:
 
 
 def print_table(rows: list[Row]) -> None:
-    print("\nStudio (demo provider at 0 s latency; 1 real worker, solo pool):\n")
+    print("\nStudio (demo provider at 0 s latency; a real worker on a private Redis):\n")
     width = max(len(m) for m, _r, _t in rows) + 2
     result_width = max(len(r) for _m, r, _t in rows) + 2
     print(f"{'measure':<{width}}{'result':>{result_width}}  target")
@@ -97,39 +106,107 @@ def _set_up():
     return org, owner, character
 
 
-@contextlib.contextmanager
-def _one_worker():
-    """One real worker (solo pool) in a thread on a private queue that every task of a pack goes to."""
-    from celery.contrib.testing.worker import start_worker
+def _pack_end_to_end(org, owner, character) -> list[Row]:
+    """Run the timed pack in a child process whose Celery app talks to a private Redis, with a real
+    worker process beside it; the child prints its figures as JSON."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
 
-    from benchmarks.engine import _delete_queue
-    from config.celery import app
-    from generation import tasks as generation_tasks
-    from providers import tasks
+    from config.embedded import ensure_redis, redis_socket
 
-    queue = f"bench-studio-{uuid.uuid4().hex[:12]}"
-    real_demo_run, real_score = tasks.demo_run, generation_tasks.image_score
-    celery_log = logging.getLogger("celery")
-    level = celery_log.level
-    celery_log.setLevel(logging.WARNING)
-    app.conf.task_always_eager = False
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="personae-bench-redis-") as tmp:
+        redis_url = ensure_redis(Path(tmp))
+        url = urlsplit(os.environ["DATABASE_URL"])
+        env = {
+            **os.environ,
+            "DATABASE_URL": urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"])),
+            "REDIS_URL": redis_url,
+            "MEDIA_ROOT": settings.MEDIA_ROOT,
+            "FAL_KEY": "",
+            "XAI_API_KEY": "",
+            "DEMO_PROVIDER_LATENCY": "0",
+            "DEMO_PROVIDER_FAILURE_RATE": "0",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+        }
+        env.pop("TEST_DATABASE_URL", None)
+        try:
+            for pool in ("prefork", "solo"):
+                done = subprocess.run(  # noqa: S603 (our own interpreter and module)
+                    [sys.executable, "-m", "benchmarks.studio", "--pack", pool, org.slug, str(character.public_id)],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=False,
+                )
+                if done.returncode:
+                    raise RuntimeError(f"the {pool} pack run failed:\n{done.stderr[-3000:]}")
+                rows += [tuple(row) for row in json.loads(done.stdout.strip().splitlines()[-1])]
+        finally:
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis(unix_socket_path=str(redis_socket(Path(tmp)))).shutdown(nosave=True)
+    return rows
+
+
+def _pack_child(pool: str, org_slug: str, character_id: str) -> list[Row]:
+    """In the child: start ``celery worker`` (``pool``), warm it up with a 1-image pack, then time a
+    10-image pack from the Studio's POST until its last image is scored."""
+    from django.test import Client
+
+    from characters.models import Character
+    from generation.models import GenerationImage
+
+    character = Character.objects.select_related("org").get(public_id=character_id)
+    client = Client()
+    client.force_login(character.org.memberships.get(role="owner").user)
+    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", pool, "-l", "warning"]
+    cmd += ["-Q", "default,generation,training,video,email", "--without-mingle", "--without-gossip"]
+    if pool == "prefork":
+        cmd += ["-c", str(os.cpu_count() or 2)]
+    worker = subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+        cmd, cwd=ROOT, env=os.environ, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        with (
-            mock.patch("providers.gateway.queue_for", return_value=queue),
-            mock.patch("providers.tasks.demo_run") as demo_run,
-            mock.patch("generation.tasks.image_score") as image_score,
-            start_worker(app, queues=[queue], pool="solo", perform_ping_check=False, shutdown_timeout=60),
-        ):
-            demo_run.apply_async.side_effect = lambda *a, **k: real_demo_run.apply_async(*a, **{**k, "queue": queue})
-            image_score.apply_async.side_effect = lambda *a, **k: real_score.apply_async(*a, **{**k, "queue": queue})
-            yield
+        warm = time.perf_counter()
+        _wait_scored(_post_pack(client, org_slug, character, 5), 5, timeout=180)  # starts, loads models
+        warm = time.perf_counter() - warm
+        begun = time.perf_counter()
+        job = _post_pack(client, org_slug, character, PACK)
+        posted = time.perf_counter() - begun
+        _wait_scored(job, PACK)
+        elapsed = time.perf_counter() - begun
     finally:
-        app.conf.task_always_eager = True
-        celery_log.setLevel(level)
-        _delete_queue(app, queue)
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+    images = list(GenerationImage.objects.filter(job=job).select_related("asset"))
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    assert all(i.asset and i.asset.variants.get("thumb") for i in images)
+    scores = [i.identity_score for i in images if i.identity_score is not None]
+    stored = sorted((i.finished_at - job.created_at).total_seconds() for i in images)
+    processes = f"{os.cpu_count() or 2} processes" if pool == "prefork" else "1 process"
+    if pool == "solo":
+        return [(f"  the same on a solo-pool worker ({processes})", f"{elapsed:.2f} s", "")]
+    return [
+        (
+            f"{PACK}-image pack: request → all stored, thumbnailed and scored (1 worker, {processes})",
+            f"{elapsed:.2f} s",
+            "≤ 5 s",
+        ),
+        ("  the Studio's POST (validate, hold, 10 calls created)", f"{posted * 1000:.0f} ms", ""),
+        ("  first image stored / last image stored", f"{stored[0]:.2f} s / {stored[-1]:.2f} s", ""),
+        ("  images with a face scored (of 10), median score", f"{len(scores)}, {statistics.median(scores):.0f}", ""),
+        ("  worker start and warm-up (a 5-image pack; not timed)", f"{warm:.1f} s", ""),
+    ]
 
 
-def _post_pack(client, org, character, count: int):
+def _post_pack(client, org_slug: str, character, count: int):
     from django.urls import reverse
 
     from generation.models import GenerationJob
@@ -143,7 +220,7 @@ def _post_pack(client, org, character, count: int):
         "count": str(count),
         "key": str(uuid.uuid4()),
     }
-    response = client.post(reverse("generation:studio", args=[org.slug, character.public_id]), form)
+    response = client.post(reverse("generation:studio", args=[org_slug, character.public_id]), form)
     assert response.status_code == 302, response.status_code
     return GenerationJob.objects.filter(character=character).latest("created_at")
 
@@ -156,37 +233,6 @@ def _wait_scored(job, count: int, timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the pack didn't finish in {timeout:.0f} s")
         time.sleep(0.01)
-
-
-def _pack_end_to_end(org, owner, character) -> list[Row]:
-    from django.test import Client
-
-    from generation.models import GenerationImage
-
-    client = Client()
-    client.force_login(owner)
-    with _one_worker():
-        warm = time.perf_counter()
-        _wait_scored(_post_pack(client, org, character, 1), 1)  # loads the face models in the worker
-        warm = time.perf_counter() - warm
-        begun = time.perf_counter()
-        job = _post_pack(client, org, character, PACK)
-        posted = time.perf_counter() - begun
-        _wait_scored(job, PACK)
-        elapsed = time.perf_counter() - begun
-    images = list(GenerationImage.objects.filter(job=job).select_related("asset"))
-    job.refresh_from_db()
-    assert job.status == "succeeded", job.error
-    assert all(i.asset and i.asset.variants.get("thumb") for i in images)
-    scores = [i.identity_score for i in images if i.identity_score is not None]
-    stored = sorted((i.finished_at - job.created_at).total_seconds() for i in images)
-    return [
-        (f"{PACK}-image pack: request → all stored, thumbnailed and scored", f"{elapsed:.2f} s", "≤ 5 s"),
-        ("  the Studio's POST (validate, hold, 10 calls created)", f"{posted * 1000:.0f} ms", ""),
-        ("  first image stored / last image stored", f"{stored[0]:.2f} s / {stored[-1]:.2f} s", ""),
-        ("  images with a face scored (of 10), median score", f"{len(scores)}, {statistics.median(scores):.0f}", ""),
-        ("  worker warm-up (a 1-image pack, models loaded; not timed)", f"{warm:.1f} s", ""),
-    ]
 
 
 def _pages(org, owner, character) -> list[Row]:
@@ -203,7 +249,7 @@ def _pages(org, owner, character) -> list[Row]:
     client = Client()
     client.force_login(owner)
     studio_url = reverse("generation:studio", args=[org.slug, character.public_id])
-    ten = GenerationJob.objects.filter(character=character, count=PACK).latest("created_at")
+    ten = GenerationJob.objects.filter(character=character, count=PACK).latest("created_at")  # the solo run's
 
     def timed(url: str, status: int) -> tuple[float, float, int]:
         client.get(url)
@@ -231,8 +277,20 @@ def _pages(org, owner, character) -> list[Row]:
 
 
 if __name__ == "__main__":
-    import benchmarks.__main__  # noqa: F401, I001  (environment, embedded services, django.setup())
-    from django.test.utils import setup_test_environment
+    if sys.argv[1:2] == ["--pack"]:
+        # The child of _pack_end_to_end: settings from its environment (the bench database, the
+        # private Redis), then one timed pack; its figures go to stdout as JSON.
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        os.environ.update({"DEBUG": "false", "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "testserver"})
+        os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+        os.environ.setdefault("STATIC_MANIFEST", "false")
+        import django
 
-    setup_test_environment()
-    print_table(run())
+        django.setup()
+        print(json.dumps(_pack_child(*sys.argv[2:5])))
+    else:
+        import benchmarks.__main__  # noqa: F401, I001  (environment, embedded services, django.setup())
+        from django.test.utils import setup_test_environment
+
+        setup_test_environment()
+        print_table(run())

@@ -46,19 +46,36 @@ def clothing_choices(org, *, exclude, selected=None, limit: int = 24) -> list:
 
 
 def _with_images(jobs):
-    return jobs.select_related("character", "clothing", "created_by").prefetch_related(
-        Prefetch("images", queryset=GenerationImage.objects.select_related("asset", "reference").order_by("position"))
+    return jobs.prefetch_related(
+        Prefetch(
+            "images",
+            queryset=GenerationImage.objects.select_related("asset").order_by("position"),
+        )
     )
 
 
 def pack_get(org, public_id) -> GenerationJob | None:
-    """A pack of ``org`` with its images (and their assets) in two queries; None if not theirs."""
-    return _with_images(GenerationJob.objects.for_org(org).filter(public_id=public_id)).first()
+    """A pack of ``org`` with its character and its images (and their assets), in one query; None
+    if it isn't theirs. (A pack always has images.)"""
+    images = list(
+        GenerationImage.objects.filter(job__org=org, job__public_id=public_id)
+        .select_related("job", "job__character", "asset")
+        .order_by("position")
+    )
+    if not images:
+        return None
+    job = images[0].job
+    for image in images:
+        image.job = job
+    job._prefetched_objects_cache = {"images": images}  # job.images.all() without another query
+    return job
 
 
 def pack_latest(character) -> GenerationJob | None:
     """The character's newest pack: the one the Studio shows when it opens."""
-    return _with_images(GenerationJob.objects.filter(character=character).order_by("-created_at", "-id")).first()
+    return _with_images(
+        GenerationJob.objects.filter(character=character).select_related("character").order_by("-created_at", "-id")
+    ).first()
 
 
 HISTORY_FILTERS = ("scene", "environment", "quality", "mode", "status")
@@ -73,7 +90,7 @@ def pack_history(character, filters: dict | None = None):
         jobs = (
             jobs.filter(status__in=ACTIVE) if name == "status" and value == "active" else jobs.filter(**{name: value})
         )
-    return _with_images(jobs.order_by("-created_at", "-id"))
+    return _with_images(jobs.select_related("character", "created_by").order_by("-created_at", "-id"))
 
 
 def image_get(job: GenerationJob, position: int) -> GenerationImage | None:

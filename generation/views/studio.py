@@ -72,7 +72,7 @@ def _studio_context(request: OrgHttpRequest, character: Character, form: StudioF
         "character": character,
         "form": form,
         "pack": pack,
-        **pack_context(pack),
+        **pack_context(pack, request.org.slug),
         "credits": credits,
         "prices": {q.key: packs.price_per_image(q.key) for q in presets.QUALITIES},
         "clothing_price": operation_credits("clothing_change"),
@@ -87,10 +87,37 @@ def _studio_context(request: OrgHttpRequest, character: Character, form: StudioF
     }
 
 
-def pack_context(pack: GenerationJob | None) -> dict:
+_SENTINEL = uuid.UUID(int=0)
+
+
+def _url_template(name: str, *args) -> str:
+    """A reversed URL with a placeholder for one id, filled in per tile by ``str.replace``: the panel
+    is polled every second, and a dozen reverses per tile added up."""
+    return reverse(name, args=[*args, _SENTINEL])
+
+
+def _tile_urls(pack: GenerationJob, images, slug: str) -> None:
+    base = reverse("generation:pack", args=[slug, pack.public_id])
+    detail = _url_template("assets:detail", slug)
+    inpaint = _url_template("generation:inpaint", slug)
+    clothes = _url_template("generation:clothes", slug)
+    zero = str(_SENTINEL)
+    for image in images:
+        asset_id = str(image.asset.public_id) if image.asset else zero
+        image.urls = {
+            "detail": detail.replace(zero, asset_id),
+            "inpaint": inpaint.replace(zero, asset_id),
+            "clothes": clothes.replace(zero, asset_id),
+            "retry": f"{base}images/{image.position}/retry/",
+            "rerun": f"{base}images/{image.position}/rerun/",
+        }
+
+
+def pack_context(pack: GenerationJob | None, slug: str) -> dict:
     if pack is None:
         return {"images": [], "progress": None, "polling": False}
     images = list(pack.images.all())
+    _tile_urls(pack, images, slug)
     progress = packs.progress(images)
     return {
         "images": images,
@@ -192,7 +219,9 @@ def pack(request: OrgHttpRequest, public_id):
     if job.character is not None:
         url = reverse("generation:studio", args=[request.org.slug, job.character.public_id])
         return redirect(f"{url}?pack={job.public_id}#pack")
-    return render(request, "generation/pack.html", {"pack": job, **pack_context(job), "can_create": False})
+    return render(
+        request, "generation/pack.html", {"pack": job, **pack_context(job, request.org.slug), "can_create": False}
+    )
 
 
 @require_GET
@@ -203,7 +232,7 @@ def pack_status(request: OrgHttpRequest, public_id):
     context = {
         "pack": job,
         "character": job.character,
-        **pack_context(job),
+        **pack_context(job, request.org.slug),
         "can_create": request.membership.can_create,
     }
     response = render(request, f"{TEMPLATE}#pack", context)
@@ -218,7 +247,7 @@ def _back_to_pack(request: OrgHttpRequest, job: GenerationJob) -> HttpResponse:
         return render(
             request,
             f"{TEMPLATE}#pack",
-            {"pack": fresh, "character": fresh.character, **pack_context(fresh), "can_create": True},
+            {"pack": fresh, "character": fresh.character, **pack_context(fresh, request.org.slug), "can_create": True},
         )
     return redirect(packs.pack_url(job))
 
