@@ -67,7 +67,11 @@ def pack_get(org, public_id) -> GenerationJob | None:
     job = images[0].job
     for image in images:
         image.job = job
-    job._prefetched_objects_cache = {"images": images}  # job.images.all() without another query
+    # What prefetch_related leaves behind: job.images.all() answers from these rows, and anything
+    # else on job.images (order_by, filter) still queries as usual.
+    cached = GenerationImage.objects.filter(job=job)
+    cached._result_cache, cached._prefetch_done = images, True
+    job._prefetched_objects_cache = {"images": cached}
     return job
 
 

@@ -287,3 +287,14 @@ def test_history_lists_packs_with_their_settings_and_filters(
     assert "Night out" not in beach.split("Outcome")[1]
     none = text_of(member.get(url("history", org, hd_character.public_id) + "?status=failed"))
     assert "No packs match these filters" in none
+
+
+def test_a_pack_read_for_its_panel_still_answers_other_questions(org, people, hd_character, fund):
+    from generation import selectors
+
+    fund(100)
+    job = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe(count=5))
+    read = selectors.pack_get(org, job.public_id)
+    assert [i.position for i in read.images.all()] == [0, 1, 2, 3, 4]
+    assert list(read.images.order_by("-position").values_list("position", flat=True)) == [4, 3, 2, 1, 0]
+    assert selectors.pack_get(people.other_org, job.public_id) is None
