@@ -252,20 +252,20 @@ def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
 
 
 def _face_reference(request_id: str, arguments: dict) -> dict:
-    """The reference photo itself, recropped (and mirrored for some seeds), with a label naming
-    the angle asked for: a stand-in that keeps the real face, so checks downstream run on it."""
+    """The reference photo itself, recropped a little differently per seed, with a label naming
+    the angle asked for: a stand-in that keeps the real face, so checks downstream run on it. (Not
+    mirrored: a mirrored placeholder's text reads backwards, as if broken.)"""
     reference = _open_input(arguments["reference_image_url"])
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     zoom = 1.0 + (seed % 3) * 0.08
     crop_w = min(reference.width, round(reference.height * width / height)) / zoom
     crop_h = crop_w * height / width
-    left = (reference.width - crop_w) / 2
+    shift = ((seed // 3) % 5 - 2) * 0.03 * reference.width
+    left = min(max(0.0, (reference.width - crop_w) / 2 + shift), reference.width - crop_w)
     top = max(0.0, (reference.height - crop_h) / 3)
     image = reference.crop((round(left), round(top), round(left + crop_w), round(top + crop_h)))
     image = image.resize((width, height), Image.Resampling.LANCZOS)
-    if seed % 2:
-        image = ImageOps.mirror(image)
     angle = str(arguments.get("prompt", "")).split(".")[0].strip()[:48] or "face reference"
     _label(image, f"Demo · {angle} · not AI")
     url, w, h = _save(request_id, image)
