@@ -53,6 +53,46 @@ def people(org):
     )
 
 
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """A MEDIA_ROOT of the test's own, so leftovers can be checked; packages make it autouse."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+@pytest.fixture
+def demo_provider(settings):
+    """No provider keys: the offline demo provider answers, at once, and never fails unless told to."""
+    settings.FAL_KEY = ""
+    settings.XAI_API_KEY = ""
+    settings.DEMO_PROVIDER_LATENCY = 0
+    settings.DEMO_PROVIDER_FAILURE_RATE = 0
+
+
+@pytest.fixture
+def fund(org):
+    """``fund(100)``: grant ``org`` (or ``org=`` another) that many credits."""
+    from billing.services import credits_grant
+
+    def grant(amount: int, org=org):
+        credits_grant(org=org, amount=amount, key=f"test-grant:{org.pk}:{amount}:{id(object())}", description="Test")
+
+    return grant
+
+
+@pytest.fixture
+def login(client, people):
+    """``login("viewer")``: the test client, signed in as that person of ``org``."""
+
+    def sign_in(role: str):
+        client.force_login(getattr(people, role))
+        return client
+
+    return sign_in
+
+
 _analysed: dict = {}
 
 

@@ -4,12 +4,9 @@ dlib's results per distinct photo."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assets.services import asset_create_from_bytes
-from billing.services import credits_grant
 from characters import dataset
 from characters.models import Character, DatasetImage
 from characters.services import consent_record
@@ -19,27 +16,8 @@ LAYOUT_20 = ["closeup"] * 8 + ["half"] * 6 + ["full"] * 4 + ["variety"] * 2
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    return root
-
-
-@pytest.fixture(autouse=True)
-def _demo_provider(settings):
-    settings.FAL_KEY = ""
-    settings.XAI_API_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 0
-    settings.DEMO_PROVIDER_FAILURE_RATE = 0
-
-
-@pytest.fixture
-def fund(org):
-    def grant(amount: int, org=org):
-        credits_grant(org=org, amount=amount, key=f"test-grant:{org.pk}:{amount}:{id(object())}", description="Test")
-
-    return grant
+def _isolated(media_root, demo_provider):
+    """Every test: its own MEDIA_ROOT and the demo provider at zero latency."""
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The photo path as people use it: name a character, fill the four buckets, consent, check, and
 start, watch and cancel training — with the roles, tenants and bad input that go with it."""
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
@@ -21,30 +19,6 @@ pytestmark = pytest.mark.django_db
 
 LAYOUT_20 = ["closeup"] * 8 + ["half"] * 6 + ["full"] * 4 + ["variety"] * 2
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    return root
-
-
-@pytest.fixture(autouse=True)
-def _demo_provider(settings):
-    settings.FAL_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 0
-    settings.DEMO_PROVIDER_FAILURE_RATE = 0
-
-
-@pytest.fixture
-def login(client, people):
-    def sign_in(role: str):
-        client.force_login(getattr(people, role))
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -22,15 +22,6 @@ from core.tests.pages import text_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client, people):
-    def sign_in(role: str):
-        client.force_login(getattr(people, role))
-        return client
-
-    return sign_in
-
-
 def _url(name: str, org, *args) -> str:
     return reverse(f"characters:{name}", args=[org.slug, *args])
 

@@ -17,14 +17,6 @@ from core.exceptions import DomainError
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    return root
-
-
 @pytest.fixture
 def character(org, people):
     return services.character_create(org=org, user=people.owner, name="Ava Stone", origin=Character.Origin.PHOTOS)

@@ -30,15 +30,6 @@ ATTRIBUTES = {
 }
 
 
-@pytest.fixture
-def login(client, people):
-    def sign_in(role: str):
-        client.force_login(getattr(people, role))
-        return client
-
-    return sign_in
-
-
 def _url(name: str, org, *args) -> str:
     return reverse(f"characters:{name}", args=[org.slug, *args])
 

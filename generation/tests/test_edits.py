@@ -615,15 +615,6 @@ def test_cancel_a_clothing_change_returns_the_credits(people, org, fund, photo, 
 # --- Pages ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def login(client, people):
-    def sign_in(role: str):
-        client.force_login(getattr(people, role))
-        return client
-
-    return sign_in
-
-
 def _url(name, org, asset):
     return reverse(f"generation:{name}", args=[org.slug, asset.public_id])
 

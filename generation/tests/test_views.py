@@ -8,15 +8,6 @@ from generation import services
 from generation.models import EditJob
 
 
-@pytest.fixture
-def login(client, people):
-    def sign_in(role: str):
-        client.force_login(getattr(people, role))
-        return client
-
-    return sign_in
-
-
 def _detail(org, asset):
     return reverse("assets:detail", args=[org.slug, asset.public_id])
 

@@ -42,6 +42,35 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def demo_latency() -> float:
+    """Seconds each demo provider call takes; a journey that watches progress sets its own."""
+    return 1.0
+
+
+@pytest.fixture
+def worker(django_db_blocker, settings, tmp_path, demo_latency):
+    """A real Celery worker (solo pool, in this process) on the real Redis; the offline demo
+    provider (no keys) at ``demo_latency`` and never failing unless a test says so; media under the
+    test's own folder."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.FAL_KEY = ""
+    settings.XAI_API_KEY = ""
+    settings.DEMO_PROVIDER_LATENCY = demo_latency
+    settings.DEMO_PROVIDER_FAILURE_RATE = 0
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            yield
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
 def site(live_server, settings):
     """The live server, with links in emails pointing at it and emails in the dev mailbox
     (pytest-django would otherwise swap in its in-memory backend)."""

@@ -4,7 +4,6 @@ cost follow the choices, pick a character and generate, then land on the pack an
 arrive, each made from its reference."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
@@ -14,7 +13,6 @@ from assets.tests.factories import AssetFactory
 from billing.services import credits_available, credits_grant
 from characters.models import Character
 from characters.tests import photos
-from config.celery import app
 from generation.models import GenerationJob
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
@@ -22,19 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 
 @pytest.fixture
-def worker(django_db_blocker, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.FAL_KEY = ""
-    settings.XAI_API_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 1.5
-    settings.DEMO_PROVIDER_FAILURE_RATE = 0
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = True
+def demo_latency():
+    return 1.5
 
 
 def _characters(org):

@@ -5,13 +5,11 @@ consent, run the dataset check, accept its warnings, start training, watch it fi
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Page, expect
 
 from billing.services import credits_available, credits_grant
 from characters.models import Character, Consent, DatasetImage, TrainingRun
 from characters.tests import photos
-from config.celery import app
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -20,18 +18,8 @@ LAYOUT = {"closeup": 8, "half": 6, "full": 4, "variety": 2}
 
 
 @pytest.fixture
-def worker(django_db_blocker, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.FAL_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 1.0
-    settings.DEMO_PROVIDER_FAILURE_RATE = 0
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = True
+def demo_latency():
+    return 1.0
 
 
 @pytest.fixture

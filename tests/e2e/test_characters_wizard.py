@@ -3,12 +3,10 @@
 mode at once, follow the sheet → training pipeline, and land in HD mode with a notification."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Page, expect
 
 from billing.services import credits_available, credits_grant
 from characters.models import Character
-from config.celery import app
 from notifications.models import Notification
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
@@ -16,19 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 
 @pytest.fixture
-def worker(django_db_blocker, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.FAL_KEY = ""
-    settings.XAI_API_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 0.6
-    settings.DEMO_PROVIDER_FAILURE_RATE = 0
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = True
+def demo_latency():
+    return 0.6
 
 
 def _shoot(page: Page, path, name: str) -> None:

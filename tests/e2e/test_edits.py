@@ -5,14 +5,12 @@ the original; then change the clothes on another photo by picking an outfit."""
 import io
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Page, expect
 
 from assets.models import Asset
 from assets.services import asset_create_from_bytes
 from billing.services import credits_available, credits_grant
 from characters.tests import photos
-from config.celery import app
 from generation.models import EditJob
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
@@ -20,17 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 
 @pytest.fixture
-def worker(django_db_blocker, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.FAL_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 1.5
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = True
+def demo_latency():
+    return 1.5
 
 
 def _photo(org, name: str, title: str) -> Asset:

@@ -3,30 +3,19 @@ price, watch the job go queued → running → done, open the result, and find t
 credit history."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Page, expect
 
 from assets.models import Asset
 from assets.tests.factories import AssetFactory
 from billing.services import credits_grant
-from config.celery import app
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(django_db_blocker, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.FAL_KEY = ""
-    settings.DEMO_PROVIDER_LATENCY = 2.5
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        app.conf.task_always_eager = True
+def demo_latency():
+    return 2.5
 
 
 def test_a_member_upscales_an_image_and_watches_it_finish(page: Page, site, worker, tmp_path):
