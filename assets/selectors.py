@@ -134,6 +134,11 @@ def asset_get(org: Organization, public_id) -> Asset | None:
     )
 
 
+def assets_of_character(character) -> QuerySet[Asset]:
+    """Library items showing ``character`` (Studio images and their edits), newest first."""
+    return Asset.objects.for_org(character.org).filter(character=character).order_by("-created_at", "-id")
+
+
 def tags_for_org(org: Organization) -> QuerySet[Tag]:
     """Tags in use, for the filter menu (an existence check, so it stays fast as the library grows)."""
     in_use = Asset.tags.through.objects.filter(tag_id=OuterRef("pk"))

@@ -105,6 +105,24 @@ def _local_copy(key: str):
             os.unlink(path)
 
 
+@contextmanager
+def uploaded_file_path(upload):
+    """A file posted to a form, as a path on disk (Django keeps small uploads in memory; the
+    processing tools need a path). A temporary copy is removed afterwards."""
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    fd, path = tempfile.mkstemp(prefix="personae-upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield Path(path)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 # --- The pipeline ------------------------------------------------------------------------------
 
 

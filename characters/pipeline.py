@@ -198,20 +198,10 @@ def _item_finish(item: CharacterJobItem, status: str, error: str = "") -> None:
     item.save(update_fields=["status", "error", "asset"])
 
 
-def _output_image(output: dict | None) -> str:
-    output = output or {}
-    image = output.get("image") or (output.get("images") or [None])[0]
-    if not isinstance(image, dict) or not image.get("url"):
-        raise ProviderError("The provider finished but sent no image back.")
-    if any((output.get("has_nsfw_concepts") or [])[:1]):
-        raise ProviderError("The provider's safety checker held this image back, so it wasn't saved.")
-    return image["url"]
-
-
 def _image_deliver(character: Character, job: CharacterJob, item: CharacterJobItem, call: ProviderCall) -> Asset:
     parents = [character.base_image] if job.kind == CharacterJob.Kind.SHEET and character.base_image else []
     title = f"{character.name} — {_item_title(job, item)}"
-    with gateway.output_download(call, _output_image(call.output)) as path:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
             org=character.org,
             path=path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
@@ -24,3 +25,12 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
 class OrgHttpRequest(AuthenticatedHttpRequest):
     org: Organization
     membership: Membership
+
+
+def one_time_key(request: HttpRequest) -> str:
+    """The form's one-time ``key`` (a UUID the page put in it), so a double click starts one job;
+    '' when it is missing or isn't one."""
+    try:
+        return str(uuid.UUID(request.POST.get("key", "")))
+    except ValueError:
+        return ""

@@ -3,15 +3,10 @@ so the try-on can read it and the result's lineage can show it."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager, suppress
-from pathlib import Path
-
 from accounts.models import User
 from assets import media
 from assets.models import Asset
-from assets.services import asset_create_from_file
+from assets.services import asset_create_from_file, uploaded_file_path
 from core.exceptions import DomainError
 from orgs.models import Organization
 
@@ -19,27 +14,10 @@ ACCEPTED = "Use a JPEG, PNG, WebP or HEIC photo of the garment."
 NOT_AN_IMAGE = f"The clothing file is a video. {ACCEPTED}"
 
 
-@contextmanager
-def local_file(upload):
-    """An uploaded file as a path on disk (Django keeps small uploads in memory)."""
-    if hasattr(upload, "temporary_file_path"):
-        yield Path(upload.temporary_file_path())
-        return
-    fd, name = tempfile.mkstemp(prefix="personae-clothing-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield Path(name)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(name)
-
-
 def clothing_store(*, org: Organization, user: User | None, upload, for_name: str) -> Asset:
     """Store an uploaded garment photo as a library image (or find the same photo already there).
     Raises ``DomainError`` (field ``clothing``) with a plain reason when it isn't one."""
-    with local_file(upload) as path:
+    with uploaded_file_path(upload) as path:
         try:
             sniffed = media.sniff(path)
             if sniffed.kind != "image":

@@ -36,7 +36,7 @@ from PIL import Image, UnidentifiedImageError
 from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
-from assets.services import asset_create_from_file
+from assets.services import asset_create_from_file, uploaded_file_path
 from billing.prices import operation_credits
 from billing.services import InsufficientCredits, credits_available, hold_capture, hold_release, hold_reserve
 from characters import attributes
@@ -46,7 +46,6 @@ from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import prompts, safety
-from generation.clothing import local_file
 from generation.models import EditJob
 from orgs.models import Organization
 from providers import gateway, registry
@@ -146,7 +145,7 @@ def mask_read(upload, *, width: int, height: int) -> tuple[bytes, float]:
         raise DomainError(EMPTY_MASK, field="mask")
     if upload.size > MASK_MAX_BYTES:
         raise DomainError("The mask file is larger than 20 MB. Paint the mask on this page again.", field="mask")
-    with local_file(upload) as path:
+    with uploaded_file_path(upload) as path:
         try:
             sniffed = media.sniff(path)
         except media.MediaError as exc:
@@ -557,6 +556,8 @@ def _advance(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
                 _segmented(job, call)
             else:
                 _deliver(job, call)
+        except gateway.HeldBack as exc:
+            _fail_locked(job, JobStatus.FAILED, exc.message, "safety_checker")
         except ProviderError as exc:
             if exc.transient and not last_attempt:
                 raise
@@ -567,23 +568,10 @@ def _advance(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
             _fail_locked(job, JobStatus.FAILED, exc.message, exc.error_type)
 
 
-def _output_url(output: dict | None) -> str:
-    output = output or {}
-    image = output.get("image") or (output.get("images") or [None])[0]
-    if not isinstance(image, dict) or not image.get("url"):
-        raise ProviderError("The provider finished but sent no image back.")
-    if any((output.get("has_nsfw_concepts") or [])[:1]):
-        raise _Unusable(
-            "The provider's safety checker held this image back, so it wasn't saved. Try other wording.",
-            "safety_checker",
-        )
-    return image["url"]
-
-
 def _segmented(job: EditJob, call: ProviderCall) -> None:
     """Keep the clothes' mask at the job's mask key, then ask for the new outfit inside it."""
     source = job.source
-    with gateway.output_download(call, _output_url(call.output)) as path:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         try:
             sniffed = media.sniff(path)
         except media.MediaError as exc:
@@ -610,7 +598,7 @@ def _deliver(job: EditJob, call: ProviderCall) -> None:
     source = job.source
     suffix = "new outfit" if job.kind == EditJob.Kind.CLOTHES else "edited"
     parents = [source] + ([job.reference] if job.reference else [])
-    with gateway.output_download(call, _output_url(call.output)) as path:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
             org=job.org,
             path=path,

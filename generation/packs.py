@@ -433,23 +433,11 @@ def _character(job: GenerationJob) -> Character:
     return job.character
 
 
-def _output_image(output: dict | None) -> str:
-    output = output or {}
-    found = output.get("image") or (output.get("images") or [None])[0]
-    if not isinstance(found, dict) or not found.get("url"):
-        raise ProviderError("The provider finished but sent no image back.")
-    if any((output.get("has_nsfw_concepts") or [])[:1]):
-        raise ProviderError(
-            "The provider's safety checker held this image back, so it wasn't saved. Try another seed or wording."
-        )
-    return found["url"]
-
-
 def _generated_for_tryon(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> None:
     """Keep the generated image in our storage (the try-on reads it from there), then try the
     clothing on it."""
     key = storage.generation_scratch_key(job.org, job, image)
-    with gateway.output_download(call, _output_image(call.output)) as path, path.open("rb") as fh:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path, path.open("rb") as fh:
         storage.delete(key)
         key = storage.storage().save(key, File(fh))
     image.intermediate_key = key
@@ -468,7 +456,7 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
         f"{name} · {presets.SCENES_BY_KEY[job.scene].label if job.scene else 'from a reference'} {image.position + 1}"
     )
     parents = [a for a in (image.reference, job.clothing) if a is not None]
-    with gateway.output_download(call, _output_image(call.output)) as path:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
             org=job.org,
             path=path,

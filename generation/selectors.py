@@ -55,24 +55,10 @@ def _with_images(jobs):
 
 
 def pack_get(org, public_id) -> GenerationJob | None:
-    """A pack of ``org`` with its character and its images (and their assets), in one query; None
-    if it isn't theirs. (A pack always has images.)"""
-    images = list(
-        GenerationImage.objects.filter(job__org=org, job__public_id=public_id)
-        .select_related("job", "job__character", "asset")
-        .order_by("position")
-    )
-    if not images:
-        return None
-    job = images[0].job
-    for image in images:
-        image.job = job
-    # What prefetch_related leaves behind: job.images.all() answers from these rows, and anything
-    # else on job.images (order_by, filter) still queries as usual.
-    cached = GenerationImage.objects.filter(job=job)
-    cached._result_cache, cached._prefetch_done = images, True
-    job._prefetched_objects_cache = {"images": cached}
-    return job
+    """A pack of ``org`` with its character, and its images with their assets; None if not theirs."""
+    return _with_images(
+        GenerationJob.objects.for_org(org).filter(public_id=public_id).select_related("character")
+    ).first()
 
 
 def pack_latest(character) -> GenerationJob | None:

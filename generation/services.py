@@ -160,14 +160,6 @@ def edit_job_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> N
         _settle_unsuccessful(job.pk, JobStatus.FAILED, call.error or "The provider failed without saying why.")
 
 
-def _output_url(output: dict | None) -> str:
-    output = output or {}
-    image = output.get("image") or (output.get("images") or [None])[0]
-    if not isinstance(image, dict) or not image.get("url"):
-        raise ProviderError("The provider finished but sent no image back.")
-    return image["url"]
-
-
 def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
     """Copy the result into the library and capture the credits, once.
 
@@ -180,7 +172,7 @@ def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
             return
         factor = job.params.get("factor")
         try:
-            with gateway.output_download(call, _output_url(call.output)) as path:
+            with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
                 asset = asset_create_from_file(
                     org=job.org,
                     path=path,

@@ -349,6 +349,25 @@ def _allowed_output_url(url: str) -> bool:
     return parsed.scheme == "https" and any(host == h or host.endswith("." + h) for h in OUTPUT_HOSTS)
 
 
+class HeldBack(ProviderError):
+    """The provider's safety checker withheld the result it made."""
+
+
+def output_image_url(output: dict | None) -> str:
+    """The URL of the image in a provider's output (``image`` or the first of ``images``, in fal's
+    shapes). Raises ``ProviderError`` when there is none, ``HeldBack`` when the provider's safety
+    checker flagged it (``has_nsfw_concepts``)."""
+    output = output or {}
+    image = output.get("image") or (output.get("images") or [None])[0]
+    if not isinstance(image, dict) or not image.get("url"):
+        raise ProviderError("The provider finished but sent no image back.")
+    if any((output.get("has_nsfw_concepts") or [])[:1]):
+        raise HeldBack(
+            "The provider's safety checker held this image back, so it wasn't saved. Try other wording or another seed."
+        )
+    return image["url"]
+
+
 @contextlib.contextmanager
 def output_download(call: ProviderCall, url: str, *, client: httpx.Client | None = None) -> Iterator[Path]:
     """A provider's output as a local temporary file. Raises ``ProviderError``.

@@ -7,11 +7,7 @@ the dataset page otherwise, so every button also works as a plain form.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
-from contextlib import contextmanager, suppress
-from pathlib import Path
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -21,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from assets import media
+from assets.services import uploaded_file_path
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits
 from characters import captions as caption_services
@@ -31,7 +28,7 @@ from characters.rules import BUCKETS, MAX_IMAGES, MIN_IMAGES
 from characters.views import character_or_404, dataset_image_or_404, run_elapsed, training_run_or_404
 from core.exceptions import DomainError
 from core.htmx import render_page
-from core.http import OrgHttpRequest
+from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
 from orgs.decorators import org_view
 from orgs.models import Role
@@ -207,23 +204,6 @@ def _counts(character: Character) -> dict:
     return counts
 
 
-@contextmanager
-def _local_file(upload):
-    """The uploaded file as a path on disk (Django keeps small uploads in memory)."""
-    if hasattr(upload, "temporary_file_path"):
-        yield Path(upload.temporary_file_path())
-        return
-    fd, path = tempfile.mkstemp(prefix="personae-dataset-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        yield Path(path)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(path)
-
-
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_upload(request: OrgHttpRequest, public_id):
@@ -238,7 +218,7 @@ def dataset_upload(request: OrgHttpRequest, public_id):
         return _refused(request, character, message)
     upload = form.cleaned_data["file"]
     try:
-        with _local_file(upload) as path:
+        with uploaded_file_path(upload) as path:
             image = services.dataset_add(
                 character=character,
                 user=request.user,
@@ -305,7 +285,7 @@ def dataset_replace(request: OrgHttpRequest, public_id, image_id):
         return _refused(request, character, "No file arrived. Choose a photo and try again.")
     upload = form.cleaned_data["file"]
     try:
-        with _local_file(upload) as path:
+        with uploaded_file_path(upload) as path:
             image = services.dataset_replace(image=image, user=request.user, path=path, filename=upload.name)
     except (DomainError, media.MediaError) as exc:
         return _refused(request, character, exc.message)
@@ -428,10 +408,8 @@ def caption_edit(request: OrgHttpRequest, public_id, image_id):
 @org_view(Role.MEMBER)
 def training_start(request: OrgHttpRequest, public_id):
     character = character_or_404(request, public_id)
-    key = request.POST.get("key", "")
-    try:
-        uuid.UUID(key)
-    except ValueError:
+    key = one_time_key(request)
+    if not key:
         return _refused(request, character, "The form expired. Reload the page and press Start training again.")
     if services.consent_current(character) is None:
         return _refused(request, character, "Confirm the consent statement before training.", anchor="consent")

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assets.models import Asset
+from assets.selectors import assets_of_character
 from billing.prices import operation_credits
 from characters import services
 from characters.forms import CharacterAttributesForm
@@ -88,11 +89,6 @@ def _items_with_assets():
     return CharacterJobItem.objects.filter(status=JobStatus.SUCCEEDED, asset__isnull=False).select_related("asset")
 
 
-def _studio_assets(character: Character):
-    """Images made of the character in the Studio and edits (not its own files)."""
-    return Asset.objects.for_org(character.org).filter(character=character).order_by("-created_at", "-id")
-
-
 def _character_assets(character: Character, sheet, references) -> list[dict]:
     """The library items made for this character, with what each one is."""
     rows: list[dict] = []
@@ -135,8 +131,8 @@ def character_detail(request: OrgHttpRequest, public_id):
             "references": references,
             "runs": runs,
             "character_assets": _character_assets(character, sheet, references),
-            "studio_assets": list(_studio_assets(character)[:12]),
-            "studio_count": _studio_assets(character).count(),
+            "studio_assets": list(assets_of_character(character)[:12]),
+            "studio_count": assets_of_character(character).count(),
             "photos_price": operation_credits("lora_training"),
         },
     )

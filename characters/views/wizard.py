@@ -27,7 +27,7 @@ from characters.views import character_or_404
 from characters.wizard import hd_price
 from core.exceptions import DomainError
 from core.htmx import render_page
-from core.http import OrgHttpRequest
+from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE, FINISHED, JobStatus
 from orgs.decorators import org_view
 from orgs.models import Role
@@ -37,15 +37,6 @@ from orgs.models import Role
 
 def _form_error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _key(request: OrgHttpRequest) -> str:
-    """The form's one-time key (a UUID), so a double-click starts one job; '' if it is missing."""
-    key = request.POST.get("key", "")
-    try:
-        return str(uuid.UUID(key))
-    except ValueError:
-        return ""
 
 
 def _credits_message(exc: InsufficientCredits, what: str) -> str:
@@ -61,7 +52,7 @@ def wizard_start(request: OrgHttpRequest):
     from characters import services
 
     form = CharacterAttributesForm(request.POST or None, wizard=True)
-    key = _key(request) if request.method == "POST" else str(uuid.uuid4())
+    key = one_time_key(request) if request.method == "POST" else str(uuid.uuid4())
     if request.method == "POST" and form.is_valid():
         if key and (done := CharacterJob.objects.for_org(request.org).filter(idempotency_key=key).first()):
             return redirect("characters:wizard_candidates", request.org.slug, done.character.public_id)
@@ -168,7 +159,7 @@ def wizard_regenerate(request: OrgHttpRequest, public_id):
         raise Http404
     try:
         wizard_pipeline.wizard_candidates_start(
-            character=character, user=request.user, key=_key(request) or str(uuid.uuid4())
+            character=character, user=request.user, key=one_time_key(request) or str(uuid.uuid4())
         )
     except InsufficientCredits as exc:
         messages.error(request, _credits_message(exc, "Four more faces"))
@@ -188,7 +179,7 @@ def wizard_choose(request: OrgHttpRequest, public_id, asset_id):
         raise Http404
     try:
         # One page shows several faces under one key: the key names the face too.
-        key = f"choose:{asset.public_id}:{_key(request) or uuid.uuid4()}"
+        key = f"choose:{asset.public_id}:{one_time_key(request) or uuid.uuid4()}"
         job = wizard_pipeline.wizard_choose(character=character, asset=asset, user=request.user, key=key)
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -214,7 +205,7 @@ def hd_start(request: OrgHttpRequest, public_id):
     character = character_or_404(request, public_id)
     try:
         wizard_pipeline.hd_pipeline_start(
-            character=character, user=request.user, key=_key(request) or str(uuid.uuid4())
+            character=character, user=request.user, key=one_time_key(request) or str(uuid.uuid4())
         )
     except InsufficientCredits as exc:
         messages.error(request, _credits_message(exc, "HD mode"))

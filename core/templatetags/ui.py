@@ -1,5 +1,7 @@
 """Small display helpers: inline SVG icons (no icon font, no network)."""
 
+import uuid
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -57,3 +59,10 @@ def icon(name: str, extra_class: str = "") -> str:
         cls,
         mark_safe(paths),  # noqa: S308 -- constant markup from ICONS above
     )
+
+
+@register.simple_tag
+def uuid_key() -> str:
+    """A fresh one-time key for a form (``core.http.one_time_key`` reads it): a double click on
+    the same rendered form starts one job."""
+    return str(uuid.uuid4())

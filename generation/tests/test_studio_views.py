@@ -298,3 +298,18 @@ def test_a_pack_read_for_its_panel_still_answers_other_questions(org, people, hd
     assert [i.position for i in read.images.all()] == [0, 1, 2, 3, 4]
     assert list(read.images.order_by("-position").values_list("position", flat=True)) == [4, 3, 2, 1, 0]
     assert selectors.pack_get(people.other_org, job.public_id) is None
+
+
+def test_a_double_click_on_re_run_starts_one_pack(
+    member, org, people, hd_character, fund, django_capture_on_commit_callbacks
+):
+    fund(100)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe(count=1))
+    key = str(uuid.uuid4())
+    one = member.post(url("pack_rerun", org, first.public_id), {"key": key})
+    two = member.post(url("pack_rerun", org, first.public_id), {"key": key})
+    assert one["Location"] == two["Location"]
+    assert GenerationJob.objects.filter(source_job=first).count() == 1
+    page = member.get(url("pack_status", org, first.public_id))
+    assert 'name="key" value="' in page.content.decode()  # the panel's forms carry their keys

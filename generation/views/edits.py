@@ -21,7 +21,7 @@ from billing.services import InsufficientCredits, credits_available
 from characters import attributes
 from core.analytics import track
 from core.exceptions import DomainError
-from core.http import OrgHttpRequest
+from core.http import OrgHttpRequest, one_time_key
 from generation import edits, selectors
 from generation.clothing import clothing_store
 from generation.models import EditJob
@@ -34,16 +34,6 @@ def _asset_or_404(request: OrgHttpRequest, public_id) -> Asset:
     if asset is None:
         raise Http404
     return asset
-
-
-def _key(request: OrgHttpRequest) -> str:
-    """The form's one-time key (a UUID), so a double-click starts one job."""
-    key = request.POST.get("key", "")
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        return ""
-    return key
 
 
 def _refusal(exc: DomainError) -> dict[str, str]:
@@ -100,7 +90,7 @@ def inpaint(request: OrgHttpRequest, public_id):
         mask = request.FILES.get("mask")
         try:
             job = edits.inpaint_start(
-                org=request.org, user=request.user, asset=asset, prompt=prompt, mask=mask, key=_key(request)
+                org=request.org, user=request.user, asset=asset, prompt=prompt, mask=mask, key=one_time_key(request)
             )
         except DomainError as exc:
             errors = _refusal(exc)
@@ -157,7 +147,7 @@ def clothes(request: OrgHttpRequest, public_id):
                 outfit=choice["outfit"],
                 description=choice["description"],
                 clothing=choice["clothing"],
-                key=_key(request),
+                key=one_time_key(request),
             )
         except DomainError as exc:
             errors = _refusal(exc)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,7 +13,7 @@ from django_htmx.http import HttpResponseStopPolling
 from assets import selectors as asset_selectors
 from billing.services import InsufficientCredits
 from core.exceptions import DomainError
-from core.http import OrgHttpRequest
+from core.http import OrgHttpRequest, one_time_key
 from generation import selectors, services
 from generation.models import EditJob
 from orgs.decorators import org_view
@@ -39,11 +37,7 @@ def upscale(request: OrgHttpRequest, public_id):
         factor = int(request.POST.get("factor", ""))
     except ValueError:
         factor = 0
-    key = request.POST.get("key", "")
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        key = ""
+    key = one_time_key(request)
     try:
         job = services.upscale_start(org=request.org, user=request.user, asset=asset, factor=factor, key=key)
     except InsufficientCredits as exc:

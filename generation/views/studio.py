@@ -27,7 +27,7 @@ from characters.views import character_or_404
 from core.analytics import track
 from core.exceptions import DomainError
 from core.htmx import render_page
-from core.http import OrgHttpRequest
+from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
 from generation import clothing, drafts, packs, presets, selectors
 from generation.forms import StudioForm
@@ -274,7 +274,7 @@ def pack_cancel(request: OrgHttpRequest, public_id):
 def pack_rerun(request: OrgHttpRequest, public_id):
     job = _pack_or_404(request, public_id)
     try:
-        new = packs.pack_rerun(job=job, user=request.user, key=request.POST.get("key", ""))
+        new = packs.pack_rerun(job=job, user=request.user, key=one_time_key(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(packs.pack_url(job))
@@ -314,7 +314,7 @@ def image_rerun(request: OrgHttpRequest, public_id, position: int):
     image = _image_or_404(job, position)
     variations = VARIATIONS if request.POST.get("variations") else 0
     try:
-        new = packs.image_rerun(image=image, user=request.user, variations=variations, key=request.POST.get("key", ""))
+        new = packs.image_rerun(image=image, user=request.user, variations=variations, key=one_time_key(request))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(packs.pack_url(job))
