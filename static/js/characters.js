@@ -71,22 +71,50 @@
     window.htmx.ajax("GET", board.dataset.statusUrl, { target: "#dataset-status", swap: "outerHTML" });
   }
 
-  // Replace the server-rendered tiles with fresh ones, keeping the upload tiles in progress.
+  // What a tile shows, without what changes on every render (CSRF tokens, signed thumbnail
+  // URLs) or only in this browser (an open menu, a drag, a pending action).
+  var TRANSIENT = ["is-busy", "is-leaving", "is-dragging"];
+  function signature(tile) {
+    var copy = tile.cloneNode(true);
+    TRANSIENT.forEach(function (cls) { copy.classList.remove(cls); });
+    copy.querySelectorAll("details[open]").forEach(function (d) { d.removeAttribute("open"); });
+    copy.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (i) { i.removeAttribute("value"); });
+    copy.querySelectorAll("img[src]").forEach(function (img) { img.setAttribute("src", img.getAttribute("src").split("?")[0]); });
+    return copy.outerHTML;
+  }
+
+  // Bring the tiles up to date with the server, touching only the ones that changed: a tile
+  // whose menu is open, that is being dragged or whose action is still on its way stays where
+  // the person is working with it, and a changed tile keeps its menu open. Upload tiles in
+  // progress stay at the end of their bucket.
   function refreshBoard() {
     return fetch(board.dataset.boardUrl, {
       credentials: "same-origin",
       headers: { "HX-Request": "true", "HX-Target": "dataset-board" }
     }).then(function (r) { return r.text(); }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
+      var keep = new Set();
       buckets().forEach(function (b) {
         var key = b.dataset.bucket, grid = gridOf(key), fresh = doc.querySelector('[data-grid="' + key + '"]');
         if (!fresh) return;
-        var firstUpload = grid.querySelector(".ds-upload");
-        grid.querySelectorAll(".ds-tile").forEach(function (t) { t.remove(); });
-        Array.prototype.slice.call(fresh.children).forEach(function (t) {
-          grid.insertBefore(document.importNode(t, true), firstUpload);
+        var wanted = Array.prototype.slice.call(fresh.children).map(function (t) {
+          var now = document.getElementById(t.id), next = document.importNode(t, true);
+          if (!now) return next;
+          if (TRANSIENT.some(function (cls) { return now.classList.contains(cls); })) return now;
+          if (signature(now) === signature(next)) return now;
+          var menu = now.querySelector("details[open]"), nextMenu = next.querySelector("details");
+          if (menu && nextMenu) nextMenu.setAttribute("open", "");
+          now.replaceWith(next);
+          return next;
         });
+        var firstUpload = grid.querySelector(".ds-upload");
+        for (var i = wanted.length - 1; i >= 0; i--) {  // from the end, so each tile's successor is in place
+          var tile = wanted[i], before = wanted[i + 1] || firstUpload;
+          keep.add(tile);
+          if (tile.parentNode !== grid || tile.nextElementSibling !== before) grid.insertBefore(tile, before);
+        }
       });
+      board.querySelectorAll(".ds-tile").forEach(function (t) { if (!keep.has(t)) t.remove(); });
       updateCounters();
     });
   }

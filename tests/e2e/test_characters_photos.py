@@ -96,6 +96,15 @@ def test_a_member_trains_a_character_from_20_photos(page: Page, site, worker, dr
     tile = _bucket(page, "closeup").locator(".ds-tile").first
     tile.hover()
     tile.locator("details.ds-menu summary").click()
+    # Background work finishing refreshes the board; an open menu stays open under the pointer.
+    with page.expect_response(lambda r: r.request.headers.get("hx-target") == "dataset-board"):
+        page.evaluate(
+            """() => {
+                document.getElementById("dataset-status").dataset.version = "moved on";
+                document.dispatchEvent(new Event("htmx:afterSwap"));
+            }"""
+        )
+    expect(tile.locator("details.ds-menu")).to_have_attribute("open", "")
     tile.get_by_role("button", name="Variety").click()
     expect(_bucket(page, "closeup").locator("[data-counter]")).to_have_text("7 of at least 8 — add 1 more")
     expect(_bucket(page, "variety").locator(".ds-tile")).to_have_count(3)
