@@ -85,8 +85,7 @@
 
   // Bring the tiles up to date with the server, touching only the ones that changed: a tile
   // whose menu is open, that is being dragged or whose action is still on its way stays where
-  // the person is working with it, and a changed tile keeps its menu open. Upload tiles in
-  // progress stay at the end of their bucket.
+  // the person is working with it, and a changed tile keeps its menu open.
   function refreshBoard() {
     return fetch(board.dataset.boardUrl, {
       credentials: "same-origin",
@@ -107,12 +106,13 @@
           now.replaceWith(next);
           return next;
         });
+        // Tiles already here keep their place (nothing jumps under the pointer); tiles new to this
+        // bucket join at its end, before uploads in progress.
         var firstUpload = grid.querySelector(".ds-upload");
-        for (var i = wanted.length - 1; i >= 0; i--) {  // from the end, so each tile's successor is in place
-          var tile = wanted[i], before = wanted[i + 1] || firstUpload;
+        wanted.forEach(function (tile) {
           keep.add(tile);
-          if (tile.parentNode !== grid || tile.nextElementSibling !== before) grid.insertBefore(tile, before);
-        }
+          if (tile.parentNode !== grid) grid.insertBefore(tile, firstUpload);
+        });
       });
       board.querySelectorAll(".ds-tile").forEach(function (t) { if (!keep.has(t)) t.remove(); });
       updateCounters();

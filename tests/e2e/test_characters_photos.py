@@ -93,7 +93,8 @@ def test_a_member_trains_a_character_from_20_photos(page: Page, site, worker, dr
     assert DatasetImage.objects.filter(character=character).count() == 20
 
     # Moving a close-up away breaks the rule, and the counters say so; moving it back fixes it.
-    tile = _bucket(page, "closeup").locator(".ds-tile").first
+    first_id = _bucket(page, "closeup").locator(".ds-tile").first.get_attribute("id")
+    tile = page.locator(f"#{first_id}")
     tile.hover()
     tile.locator("details.ds-menu summary").click()
     # Background work finishing refreshes the board; an open menu stays open under the pointer.
