@@ -483,12 +483,23 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
+def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
+    """``text`` cut at a word with an ellipsis so that it is at most ``width`` pixels wide."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    words = text.split()
+    while words and draw.textlength(" ".join(words) + " …", font=font) > width:
+        words.pop()
+    return " ".join(words) + " …" if words else "…"
+
+
 def _label(image: Image.Image, text: str) -> None:
     """A small, legible tag in the corner, so a demo output is never mistaken for a model's."""
     size = max(12, image.width // 60)
     font = _font(size)
     draw = ImageDraw.Draw(image)
     pad = size // 2
+    text = _fit(draw, text, font, image.width - pad * 4)
     box = draw.textbbox((0, 0), text, font=font)
     w, h = box[2] - box[0], box[3] - box[1]
     x, y = pad, image.height - h - pad * 3
@@ -507,13 +518,21 @@ def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Ima
     draw.text((width // 2, height // 2 - width // 20), title.upper(), font=big, fill="white", anchor="mm")
     draw.text(
         (width // 2, height // 2 + width // 30),
-        "No AI provider configured — placeholder",
+        "No AI provider configured · placeholder",
         font=small,
         fill="white",
         anchor="mm",
     )
-    if detail:
-        draw.text((width // 2, height - width // 12), detail[:80], font=small, fill="white", anchor="mm")
+    if detail:  # what was asked for, on up to two lines that fit the width
+        room, words = width * 9 // 10, detail.split()
+        first: list[str] = []
+        while words and draw.textlength(" ".join([*first, words[0]]), font=small) <= room:
+            first.append(words.pop(0))
+        lines = [line for line in (" ".join(first), _fit(draw, " ".join(words), small, room)) if line]
+        line_h = round(getattr(small, "size", 14) * 1.35)
+        for index, line in enumerate(lines):
+            y = height - width // 12 - line_h * (len(lines) - 1 - index)
+            draw.text((width // 2, y), line, font=small, fill="white", anchor="mm")
     return image
 
 

@@ -95,3 +95,23 @@ def test_chat_answers_at_once_with_a_labelled_placeholder():
         webhook_url=None,
     )
     assert "placeholder" in plain.immediate.output["text"]
+
+
+def test_labels_and_prompts_fit_the_image_however_long_they_are():
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (320, 480))
+    draw = ImageDraw.Draw(image)
+    font = demo._font(14)
+    prompt = "Photo of a 29-year-old woman with auburn hair, wearing a white t-shirt and jeans, " * 3
+    cut = demo._fit(draw, prompt, font, 300)
+    assert cut.endswith(" …")
+    assert draw.textlength(cut, font=font) <= 300
+    assert prompt.startswith(cut.removesuffix(" …"))  # cut at a word, nothing rewritten
+    assert demo._fit(draw, "Demo · not AI", font, 300) == "Demo · not AI"
+    # The placeholder draws the long prompt inside its frame: the left and right edge columns stay
+    # the background gradient (text would put white pixels there).
+    rendered = demo.placeholder(320, 480, title="Demo render", detail=prompt)
+    for x in (0, 1, 318, 319):
+        column = [rendered.getpixel((x, y)) for y in range(400, 480)]
+        assert all(pixel != (255, 255, 255) and min(pixel) < 200 for pixel in column)
