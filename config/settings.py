@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware, so messages it shows are consumed before they are stored again.
     "core.middleware.HtmxMessagesMiddleware",
+    # The credits pill follows HTMX work that settles or moves credits (billing/middleware.py).
+    "billing.middleware.HtmxCreditsPillMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -176,6 +176,26 @@ def test_the_pack_panel_polls_while_running_and_stops_with_286(member, org, hd_c
     assert "Cancelled" in text_of(done)
 
 
+PILL_OOB = 'id="credits-pill" hx-swap-oob="true"'
+
+
+def test_the_credits_pill_follows_the_pack_when_it_settles(member, org, hd_character, fund, people):
+    fund(100)
+    job = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe())  # 20 held
+    htmx = {"HX-Request": "true"}
+    running = member.get(url("pack_status", org, job.public_id), headers=htmx)
+    assert PILL_OOB not in running.content.decode()  # an ordinary poll leaves the top bar alone
+    packs.pack_cancel(job=job, user=people.member)
+    done = member.get(url("pack_status", org, job.public_id), headers=htmx)
+    assert done.status_code == 286
+    html = done.content.decode()
+    pill = html[html.index(PILL_OOB) :].split("</a>", 1)[0]
+    assert "100</strong> credits" in pill  # the hold of 20 went back
+    assert "credits-pill-held" not in pill
+    # A full page, or a request that isn't HTMX, has the pill in its layout only.
+    assert PILL_OOB not in member.get(url("pack_status", org, job.public_id)).content.decode()
+
+
 def test_the_pack_panel_costs_the_same_number_of_queries_for_1_or_10_images(
     member, org, hd_character, fund, people, django_capture_on_commit_callbacks
 ):
@@ -208,6 +228,8 @@ def test_retry_and_cancel_from_the_panel(member, org, hd_character, fund, settin
     assert retried.status_code == 200
     assert GenerationImage.objects.get(job=job).status == "succeeded"
     assert credits_available(org) == 96
+    assert PILL_OOB in retried.content.decode()
+    assert "96</strong> credits" in retried.content.decode()
 
 
 def test_write_prompts_for_me_fills_editable_prompts_for_one_credit(

@@ -4,6 +4,7 @@ likeness scores, let the writer propose prompts, retry an image the provider fai
 one image and change the clothes on another."""
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -80,9 +81,12 @@ def test_a_member_generates_a_pack_retries_a_failure_and_edits_images(page: Page
     # Generate: the pack fills in image by image, with a likeness score on each.
     page.get_by_role("button", name="Generate").click()
     expect(page.locator("#pack")).to_contain_text("of 5 done")
+    expect(page.locator("#credits-pill")).to_contain_text("179 credits · 20 held")
     page.screenshot(path=str(tmp_path / "studio-running.png"))
     expect(page.locator("#pack .pack-title")).to_have_text("5 images ready", timeout=90_000)
     expect(page.locator("#pack .likeness:not(.is-pending)")).to_have_count(5, timeout=60_000)
+    # The top bar follows: the hold became a charge once the pack settled.
+    expect(page.locator("#credits-pill")).to_have_text(re.compile(r"^\s*179 credits\s*$"))
     page.screenshot(path=str(tmp_path / "studio-done.png"))
     job = GenerationJob.objects.get(count=5)
     assert job.scene == "night_out"
