@@ -43,10 +43,21 @@ def _bucket(page: Page, key: str):
     return page.locator(f"#bucket-{key}")
 
 
+def _box(page: Page, locator) -> dict:
+    """Where ``locator`` is on screen. A tile the board refreshes is swapped for its new version in
+    place, and a box read in that instant comes back empty, so read it again."""
+    for _ in range(50):
+        expect(locator).to_be_visible()
+        box = locator.bounding_box()
+        if box:
+            return box
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{locator} has no box on screen")
+
+
 def _drag(page: Page, source, target) -> None:
     """An HTML5 drag with the mouse, in small steps as a person's hand would move."""
-    expect(source).to_be_visible()
-    box, goal = source.bounding_box(), target.bounding_box()
+    box, goal = _box(page, source), _box(page, target)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 + 10, steps=3)
