@@ -23,7 +23,6 @@ import json
 import random
 import re
 import struct
-import textwrap
 import time
 import uuid
 import zipfile
@@ -331,8 +330,8 @@ def _edit_fill(image: Image.Image, box: tuple[int, int, int, int], prompt: str) 
     box_w, box_h = right - left, bottom - top
     size = max(10, min(box_w // 14, box_h // 6, width // 24))
     font = _font(size)
-    lines = ["Demo fill · not AI", *textwrap.wrap(prompt, max(8, int(box_w / (size * 0.55))))[:4]]
     draw = ImageDraw.Draw(fill)
+    lines = ["Demo fill · not AI", *_lines(draw, prompt, font, box_w * 9 // 10, 4)]
     line_h = int(size * 1.3)
     y = (top + bottom) // 2 - line_h * len(lines) // 2
     for line in lines:
@@ -483,14 +482,21 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
-    """``text`` cut at a word with an ellipsis so that it is at most ``width`` pixels wide."""
-    if draw.textlength(text, font=font) <= width:
-        return text
-    words = text.split()
-    while words and draw.textlength(" ".join(words) + " …", font=font) > width:
-        words.pop()
-    return " ".join(words) + " …" if words else "…"
+def _lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int) -> list[str]:
+    """``text`` wrapped at words into at most ``most`` lines no wider than ``width`` pixels; when
+    it doesn't all fit, the last line ends with an ellipsis."""
+    words, lines = text.split(), []
+    while words and len(lines) < most:
+        line = words.pop(0)
+        while words and draw.textlength(f"{line} {words[0]}", font=font) <= width:
+            line = f"{line} {words.pop(0)}"
+        lines.append(line)
+    if lines and (words or draw.textlength(lines[-1], font=font) > width):
+        last = lines[-1]
+        while last and draw.textlength(f"{last} …", font=font) > width:
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        lines[-1] = f"{last} …" if last else "…"
+    return lines
 
 
 def _label(image: Image.Image, text: str) -> None:
@@ -499,7 +505,7 @@ def _label(image: Image.Image, text: str) -> None:
     font = _font(size)
     draw = ImageDraw.Draw(image)
     pad = size // 2
-    text = _fit(draw, text, font, image.width - pad * 4)
+    text = _lines(draw, text, font, image.width - pad * 4, 1)[0]
     box = draw.textbbox((0, 0), text, font=font)
     w, h = box[2] - box[0], box[3] - box[1]
     x, y = pad, image.height - h - pad * 3
@@ -524,11 +530,7 @@ def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Ima
         anchor="mm",
     )
     if detail:  # what was asked for, on up to two lines that fit the width
-        room, words = width * 9 // 10, detail.split()
-        first: list[str] = []
-        while words and draw.textlength(" ".join([*first, words[0]]), font=small) <= room:
-            first.append(words.pop(0))
-        lines = [line for line in (" ".join(first), _fit(draw, " ".join(words), small, room)) if line]
+        lines = _lines(draw, detail, small, width * 9 // 10, 2)
         line_h = round(getattr(small, "size", 14) * 1.35)
         for index, line in enumerate(lines):
             y = height - width // 12 - line_h * (len(lines) - 1 - index)

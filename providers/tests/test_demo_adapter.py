@@ -104,11 +104,15 @@ def test_labels_and_prompts_fit_the_image_however_long_they_are():
     draw = ImageDraw.Draw(image)
     font = demo._font(14)
     prompt = "Photo of a 29-year-old woman with auburn hair, wearing a white t-shirt and jeans, " * 3
-    cut = demo._fit(draw, prompt, font, 300)
+    cut = demo._lines(draw, prompt, font, 300, 1)[0]
     assert cut.endswith(" …")
     assert draw.textlength(cut, font=font) <= 300
     assert prompt.startswith(cut.removesuffix(" …"))  # cut at a word, nothing rewritten
-    assert demo._fit(draw, "Demo · not AI", font, 300) == "Demo · not AI"
+    assert demo._lines(draw, "Demo · not AI", font, 300, 1) == ["Demo · not AI"]
+    two = demo._lines(draw, prompt, font, 300, 2)
+    assert len(two) == 2 and two[1].endswith(" …")
+    assert all(draw.textlength(line, font=font) <= 300 for line in two)
+    assert prompt.startswith(" ".join([*two[:1], two[1].removesuffix(" …")]))  # wrapped at words
     # The placeholder draws the long prompt inside its frame: the left and right edge columns stay
     # the background gradient (text would put white pixels there).
     rendered = demo.placeholder(320, 480, title="Demo render", detail=prompt)
