@@ -110,7 +110,8 @@ def test_labels_and_prompts_fit_the_image_however_long_they_are():
     assert prompt.startswith(cut.removesuffix(" …"))  # cut at a word, nothing rewritten
     assert demo._lines(draw, "Demo · not AI", font, 300, 1) == ["Demo · not AI"]
     two = demo._lines(draw, prompt, font, 300, 2)
-    assert len(two) == 2 and two[1].endswith(" …")
+    assert len(two) == 2
+    assert two[1].endswith(" …")
     assert all(draw.textlength(line, font=font) <= 300 for line in two)
     assert prompt.startswith(" ".join([*two[:1], two[1].removesuffix(" …")]))  # wrapped at words
     # The placeholder draws the long prompt inside its frame: the left and right edge columns stay
