@@ -212,6 +212,32 @@ def test_the_pack_panel_costs_the_same_number_of_queries_for_1_or_10_images(
     assert queries(1) == queries(10)
 
 
+def test_each_tile_says_what_its_likeness_is(
+    member, org, hd_character, fund, people, django_capture_on_commit_callbacks
+):
+    fund(100)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe(count=5))
+    made = list(job.images.order_by("position"))
+    assert all(i.scored and i.identity_score is None for i in made)  # demo placeholders have no face
+    panel = text_of(member.get(url("pack_status", org, job.public_id)))
+    assert panel.count("Placeholder · not scored") == 5
+    assert "No face found" not in panel  # not a real image without a face: a placeholder
+
+    GenerationImage.objects.filter(pk=made[0].pk).update(identity_score=packs.IDENTITY_THRESHOLD + 10)
+    GenerationImage.objects.filter(pk=made[1].pk).update(identity_score=packs.IDENTITY_THRESHOLD - 1)
+    real = made[2].asset
+    real.metadata["recipe"]["provider"] = "fal"  # as if a provider had drawn it and no face was found
+    real.save(update_fields=["metadata"])
+    GenerationImage.objects.filter(pk=made[3].pk).update(scored=False)
+    panel = text_of(member.get(url("pack_status", org, job.public_id)))
+    assert f"Low likeness · {packs.IDENTITY_THRESHOLD - 1}" in panel
+    assert str(packs.IDENTITY_THRESHOLD + 10) in panel
+    assert panel.count("No face found") == 1
+    assert panel.count("Placeholder · not scored") == 1
+    assert "Scoring" in panel
+
+
 def test_retry_and_cancel_from_the_panel(member, org, hd_character, fund, settings, django_capture_on_commit_callbacks):
     fund(100)
     settings.DEMO_PROVIDER_FAILURE_RATE = 1
