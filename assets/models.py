@@ -78,6 +78,12 @@ class Asset(OrgOwnedModel):
         return self.metadata.get("recipe")
 
     @property
+    def is_placeholder(self) -> bool:
+        """Drawn by the demo provider (no AI provider configured): a labelled placeholder with no
+        real face in it, so it has no likeness to score."""
+        return (self.recipe or {}).get("provider") == "demo"
+
+    @property
     def prompt(self) -> str:
         recipe = self.recipe or {}
         return recipe.get("prompt", "")

@@ -166,6 +166,8 @@ def test_it_goes_from_attributes_to_four_faces_to_hd_mode(login, org, fund, peop
     assert TrainingRun.objects.get(character=character).status == JobStatus.SUCCEEDED
     detail = client.get(_url("detail", org, character.public_id))
     assert "HD mode ready" in text_of(detail)
+    # The demo's chosen face is a placeholder: the page says why there's no likeness reference.
+    assert "No face could be found in the chosen image (it is a demo placeholder, not a photo)" in text_of(detail)
     pipeline = client.get(_url("pipeline", org, character.public_id))
     assert pipeline.status_code == 286
     assert credits_available(org) == 0
