@@ -529,11 +529,11 @@ def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Ima
         fill="white",
         anchor="mm",
     )
-    if detail:  # what was asked for, on up to two lines that fit the width
-        lines = _lines(draw, detail, small, width * 9 // 10, 2)
+    if detail:  # what was asked for, on up to two lines under the title, clear of the edges where
+        # the Studio and library put their badges (number, likeness, menu)
         line_h = round(getattr(small, "size", 14) * 1.35)
-        for index, line in enumerate(lines):
-            y = height - width // 12 - line_h * (len(lines) - 1 - index)
+        for index, line in enumerate(_lines(draw, detail, small, width * 9 // 10, 2)):
+            y = height // 2 + width // 30 + line_h * (2 + index)
             draw.text((width // 2, y), line, font=small, fill="white", anchor="mm")
     return image
 

@@ -115,8 +115,14 @@ def test_labels_and_prompts_fit_the_image_however_long_they_are():
     assert all(draw.textlength(line, font=font) <= 300 for line in two)
     assert prompt.startswith(" ".join([*two[:1], two[1].removesuffix(" …")]))  # wrapped at words
     # The placeholder draws the long prompt inside its frame: the left and right edge columns stay
-    # the background gradient (text would put white pixels there).
+    # the background gradient (text would put white pixels there), and so does the bottom fifth,
+    # where a Studio tile shows its likeness badge over the image.
     rendered = demo.placeholder(320, 480, title="Demo render", detail=prompt)
     for x in (0, 1, 318, 319):
-        column = [rendered.getpixel((x, y)) for y in range(400, 480)]
+        column = [rendered.getpixel((x, y)) for y in range(480)]
         assert all(pixel != (255, 255, 255) and min(pixel) < 200 for pixel in column)
+    bottom = [rendered.getpixel((x, y)) for x in range(320) for y in range(384, 480)]
+    assert all(min(pixel) < 200 for pixel in bottom)
+    # ... and the prompt is there: its two lines put white text under the title.
+    middle = [rendered.getpixel((x, y)) for x in range(320) for y in range(240, 384)]
+    assert sum(min(pixel) >= 200 for pixel in middle) > 200
