@@ -221,7 +221,7 @@ def test_each_tile_says_what_its_likeness_is(
     made = list(job.images.order_by("position"))
     assert all(i.scored and i.identity_score is None for i in made)  # demo placeholders have no face
     panel = text_of(member.get(url("pack_status", org, job.public_id)))
-    assert panel.count("Placeholder · not scored") == 5
+    assert panel.count("Demo · not scored") == 5
     assert "No face found" not in panel  # not a real image without a face: a placeholder
 
     GenerationImage.objects.filter(pk=made[0].pk).update(identity_score=packs.IDENTITY_THRESHOLD + 10)
@@ -234,7 +234,7 @@ def test_each_tile_says_what_its_likeness_is(
     assert f"Low likeness · {packs.IDENTITY_THRESHOLD - 1}" in panel
     assert str(packs.IDENTITY_THRESHOLD + 10) in panel
     assert panel.count("No face found") == 1
-    assert panel.count("Placeholder · not scored") == 1
+    assert panel.count("Demo · not scored") == 1
     assert "Scoring" in panel
 
 
