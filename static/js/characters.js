@@ -73,7 +73,10 @@
 
   // What a tile shows, without what changes on every render (CSRF tokens, signed thumbnail
   // URLs) or only in this browser (an open menu, a drag, a pending action).
-  var TRANSIENT = ["is-busy", "is-leaving", "is-dragging"];
+  var TRANSIENT = ["is-busy", "is-leaving", "is-dragging", "is-moving"];
+  function isTransient(tile) {
+    return TRANSIENT.some(function (cls) { return tile.classList.contains(cls); });
+  }
   function signature(tile) {
     var copy = tile.cloneNode(true);
     TRANSIENT.forEach(function (cls) { copy.classList.remove(cls); });
@@ -99,7 +102,7 @@
         var wanted = Array.prototype.slice.call(fresh.children).map(function (t) {
           var now = document.getElementById(t.id), next = document.importNode(t, true);
           if (!now) return next;
-          if (TRANSIENT.some(function (cls) { return now.classList.contains(cls); })) return now;
+          if (isTransient(now)) return now;
           if (signature(now) === signature(next)) return now;
           var menu = now.querySelector("details[open]"), nextMenu = next.querySelector("details");
           if (menu && nextMenu) nextMenu.setAttribute("open", "");
@@ -107,11 +110,12 @@
           return next;
         });
         // Tiles already here keep their place (nothing jumps under the pointer); tiles new to this
-        // bucket join at its end, before uploads in progress.
+        // bucket join at its end, before uploads in progress. A tile whose move is still being
+        // saved stays in the bucket the person put it in: this answer may predate the move.
         var firstUpload = grid.querySelector(".ds-upload");
         wanted.forEach(function (tile) {
           keep.add(tile);
-          if (tile.parentNode !== grid) grid.insertBefore(tile, firstUpload);
+          if (tile.parentNode !== grid && !isTransient(tile)) grid.insertBefore(tile, firstUpload);
         });
       });
       board.querySelectorAll(".ds-tile").forEach(function (t) { if (!keep.has(t)) t.remove(); });
@@ -291,6 +295,21 @@
   }
 
   // ------------------------------------------------------------------ Tile actions without a reload
+  // A move shows at once and is saved in the background. Until the save answers the tile is
+  // "is-moving", so a board refresh that began before it leaves the tile where it was put.
+  function moveTile(li, form) {
+    var key = form.querySelector("input[name=bucket]").value;
+    gridOf(key).insertBefore(li, gridOf(key).querySelector(".ds-upload"));
+    li.classList.add("is-moving");
+    updateCounters();
+    postForm(form).then(function (res) {
+      li.classList.remove("is-moving");
+      if (!res.ok) toast(res.json.error);
+      refreshBoard();
+      afterChange();
+    });
+  }
+
   board.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-ds-action]");
     if (!form) return;
@@ -299,12 +318,8 @@
     if (action === "replace") return;
     var details = form.closest("details");
     if (details) details.removeAttribute("open");
+    if (action === "move") return moveTile(li, form);
     if (action === "remove") li.classList.add("is-leaving");
-    if (action === "move") {
-      var key = form.querySelector("input[name=bucket]").value;
-      gridOf(key).insertBefore(li, gridOf(key).querySelector(".ds-upload"));
-      updateCounters();
-    }
     postForm(form).then(function (res) {
       if (!res.ok) {
         toast(res.json.error);
@@ -313,7 +328,7 @@
         return;
       }
       if (action === "remove") li.remove();
-      if (action === "move" || action === "accept") refreshBoard();
+      if (action === "accept") refreshBoard();
       afterChange();
     });
   });
@@ -357,17 +372,10 @@
     if (!bucket) return;
     if (dragged) {
       event.preventDefault();
-      var li = dragged, key = bucket.dataset.bucket;
-      if (li.closest(".ds-bucket") === bucket) return;
-      var form = li.querySelector('form[data-ds-action=move] input[name=bucket][value="' + key + '"]');
-      gridOf(key).insertBefore(li, gridOf(key).querySelector(".ds-upload"));
-      updateCounters();
-      if (!form) return;
-      postForm(form.form).then(function (res) {
-        if (!res.ok) toast(res.json.error);
-        refreshBoard();
-        afterChange();
-      });
+      var choice = dragged.querySelector(
+        'form[data-ds-action=move] input[name=bucket][value="' + bucket.dataset.bucket + '"]'
+      );
+      if (choice && dragged.closest(".ds-bucket") !== bucket) moveTile(dragged, choice.form);
     } else if (isFiles(event)) {
       event.preventDefault();
       add(event.dataTransfer.files, bucket.dataset.bucket);

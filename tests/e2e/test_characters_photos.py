@@ -117,15 +117,38 @@ def test_a_member_trains_a_character_from_20_photos(page: Page, site, worker, dr
             }"""
         )
     expect(tile.locator("details.ds-menu")).to_have_attribute("open", "")
-    tile.get_by_role("button", name="Variety").click()
+    # The board moves a tile at once and saves in the background: wait for each save by its tile,
+    # or the next step's response could be this one.
+    tile_id = tile.get_attribute("data-id")
+    with page.expect_response(lambda r: r.url.endswith(f"/{tile_id}/move/") and r.request.method == "POST") as saved:
+        tile.get_by_role("button", name="Variety").click()
+    assert saved.value.status == 200
     expect(_bucket(page, "closeup").locator("[data-counter]")).to_have_text("7 of at least 8 — add 1 more")
     expect(_bucket(page, "variety").locator(".ds-tile")).to_have_count(3)
     expect(page.locator("#dataset-status")).not_to_contain_text("Analysing", timeout=90_000)
     page.set_viewport_size({"width": 1440, "height": 2400})  # both ends of the drag on screen
-    with page.expect_response(lambda r: r.url.endswith("/move/") and r.request.method == "POST") as moved:
-        _drag(
-            page, _bucket(page, "variety").locator(".ds-tile").last, _bucket(page, "closeup").locator(".ds-drop-label")
+    dragged = _bucket(page, "variety").locator(".ds-tile").last
+    dragged_id = dragged.get_attribute("data-id")
+    # Hold the save back: a board refresh that answers before it must not put the tile back.
+    held = []
+    page.route(f"**/{dragged_id}/move/", lambda route: held.append(route))
+    _drag(page, page.locator(f'.ds-tile[data-id="{dragged_id}"]'), _bucket(page, "closeup").locator(".ds-drop-label"))
+    expect(_bucket(page, "closeup").locator(f'.ds-tile[data-id="{dragged_id}"]')).to_have_count(1)
+    with page.expect_response(lambda r: r.request.headers.get("hx-target") == "dataset-board"):
+        page.evaluate(
+            """() => {
+                document.getElementById("dataset-status").dataset.version = "moved on again";
+                document.dispatchEvent(new Event("htmx:afterSwap"));
+            }"""
         )
+    page.wait_for_timeout(200)  # the refresh's answer is applied after it arrives
+    assert DatasetImage.objects.get(public_id=dragged_id).bucket == "variety"  # the save is still held
+    expect(_bucket(page, "closeup").locator(f'.ds-tile[data-id="{dragged_id}"]')).to_have_count(1)
+    expect(_bucket(page, "closeup").locator("[data-counter]")).to_have_text("8 ✓")
+    assert len(held) == 1
+    with page.expect_response(lambda r: r.url.endswith(f"/{dragged_id}/move/") and r.request.method == "POST") as moved:
+        held[0].continue_()
+    page.unroute(f"**/{dragged_id}/move/")
     assert moved.value.status == 200
     expect(_bucket(page, "closeup").locator("[data-counter]")).to_have_text("8 ✓")
     assert DatasetImage.objects.filter(character=character, bucket="closeup").count() == 8
