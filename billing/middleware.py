@@ -1,8 +1,14 @@
 """Keep the top bar's credits pill true after HTMX work that moves credits."""
 
-from django.template.loader import render_to_string
+from functools import cache
 
-from billing.templatetags.credits import credits_pill
+from django.template import engines
+
+
+@cache
+def _oob_pill():
+    """The layout's own ``{% credits_pill %}`` tag, marked for an out-of-band swap."""
+    return engines["django"].from_string("{% load credits %}{% credits_pill oob=True %}")
 
 
 class HtmxCreditsPillMiddleware:
@@ -26,6 +32,5 @@ class HtmxCreditsPillMiddleware:
             return response
         if "text/html" not in response.get("Content-Type", "") or response.streaming:
             return response
-        context = credits_pill({"request": request}, oob=True)
-        response.write(render_to_string("billing/includes/credits_pill.html", context, request))
+        response.write(_oob_pill().render(request=request))
         return response
