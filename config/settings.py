@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "billing",
     "assets",
     "providers",
+    "jobs",
     "generation",
     "characters",
     "notifications",
