@@ -123,7 +123,7 @@ def test_a_crash_inside_one_task_fails_only_that_file(live_worker, owner, org, m
         return real(path, sniffed)
 
     crashed = []
-    with mock.patch("assets.services.media.process_image", side_effect=crash_on_the_first):
+    with mock.patch("assets.services.pipeline.media.process_image", side_effect=crash_on_the_first):
         first = _send(owner, org, "first.jpg", jpeg_bytes((800, 600), seed=300))
         assert wait_for(lambda: _finished(owner, [first]))
         second = _send(owner, org, "second.jpg", jpeg_bytes((800, 600), seed=301))

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from assets import services, storage
 from assets.models import Asset, CollectionItem, Export
+from assets.services import library
 from assets.tests.factories import (
     AssetFactory,
     AssetRowFactory,
@@ -36,7 +37,7 @@ def _bulk(client, org, action, assets, follow=True, **data):
 
 def test_bulk_tag_adds_the_tags_to_each_selected_item(owner, org):
     a, b, untouched = (AssetRowFactory(org=org) for _ in range(3))
-    a.tags.add(services._tags_get_or_create(org, ["portrait"])[0])
+    a.tags.add(library._tags_get_or_create(org, ["portrait"])[0])
 
     response = _bulk(owner, org, "tag", [a, b], tags="beach, Summer")
 

@@ -563,7 +563,7 @@ def test_too_wide_image_is_refused(sample_dir, no_decoding):
 def test_pillow_guard_raises_the_bomb_warning_and_restores_the_cap(sample_dir):
     path = samples.png_declaring(sample_dir / "guard.png", 8000, 7000)
     original = Image.MAX_IMAGE_PIXELS
-    with media._pillow_guard():
+    with media.images._pillow_guard():
         assert media.LIMITS.max_image_pixels == Image.MAX_IMAGE_PIXELS
         with pytest.raises(Image.DecompressionBombWarning):
             Image.open(path)
@@ -597,7 +597,7 @@ def test_pixel_cap_is_restored_after_concurrent_calls(sample_dir):
 
 
 def test_cap_follows_limits(monkeypatch, sample_dir):
-    monkeypatch.setattr(media, "LIMITS", dataclasses.replace(media.LIMITS, max_image_pixels=100_000))
+    monkeypatch.setattr(media.images, "LIMITS", dataclasses.replace(media.LIMITS, max_image_pixels=100_000))
     with pytest.raises(media.MediaError) as caught:
         _process(samples.jpeg(sample_dir / "small-but-over.jpg", (400, 300)))
     assert caught.value.code == "too_many_pixels"
@@ -679,7 +679,7 @@ def test_other_containers_give_the_same_poster(sample_dir, clip_mp4, maker, name
 
 def test_webm_without_a_duration_is_measured(sample_dir):
     path = samples.webm_without_duration(sample_dir / "live.webm")
-    duration, _streams = media._probe(path, "video/webm")
+    duration, _streams = media.video._probe(path, "video/webm")
     assert duration is None  # the header doesn't say...
     assert media.process_video(path, media.sniff(path)).duration == pytest.approx(2.0, abs=0.05)  # ...we count
 
@@ -703,7 +703,7 @@ def test_three_hour_video_is_refused(sample_dir):
 
 
 def test_video_just_over_the_limit_says_so(monkeypatch, sample_dir):
-    monkeypatch.setattr(media, "LIMITS", dataclasses.replace(media.LIMITS, max_video_seconds=1))
+    monkeypatch.setattr(media.video, "LIMITS", dataclasses.replace(media.LIMITS, max_video_seconds=1))
     with pytest.raises(media.MediaError) as caught:
         _process(samples.mp4(sample_dir / "two-seconds.mp4", audio=False))
     assert caught.value.code == "too_long"
@@ -753,7 +753,7 @@ def test_container_is_forced_to_the_sniffed_one(sample_dir):
 
 def test_ffmpeg_runs_under_a_timeout(monkeypatch, sample_dir):
     path = samples.mp4(sample_dir / "slow.mp4", audio=False)
-    monkeypatch.setattr(media, "FFMPEG_TIMEOUT", 0.001)
+    monkeypatch.setattr(media.video, "FFMPEG_TIMEOUT", 0.001)
     with pytest.raises(media.MediaError) as caught:
         media.process_video(path, media.sniff(path))
     assert caught.value.code == "corrupt"

@@ -71,7 +71,7 @@ def test_a_refused_file_raises_and_leaves_nothing(org, media_root, tmp_path):
 
 def test_files_written_before_a_failed_save_are_removed(org, media_root):
     with (
-        mock.patch("assets.services.asset_reindex", side_effect=RuntimeError("database went away")),
+        mock.patch("assets.services.pipeline.asset_reindex", side_effect=RuntimeError("database went away")),
         pytest.raises(RuntimeError),
     ):
         services.asset_create_from_bytes(org=org, data=jpeg_bytes(seed=71), filename="a.jpg")
