@@ -13,6 +13,7 @@ from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from assets.models import Asset, Collection, Export, Tag, Upload
+from core.lookups import one_or_404
 from orgs.models import Organization
 
 PAGE_SIZE = 60
@@ -124,13 +125,14 @@ def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", siz
     return assets[:size], next_cursor
 
 
-def asset_get(org: Organization, public_id) -> Asset | None:
-    return (
+def asset_or_404(org: Organization, public_id) -> Asset:
+    """The org's asset with its tags, family and collections; 404 for another org's, a missing one
+    or a malformed id (the same answer)."""
+    return one_or_404(
         Asset.objects.for_org(org)
         .select_related("created_by", "near_duplicate_of")
-        .prefetch_related("tags", "parents", "children", "collections")
-        .filter(public_id=public_id)
-        .first()
+        .prefetch_related("tags", "parents", "children", "collections"),
+        public_id,
     )
 
 
@@ -150,7 +152,12 @@ def collections_for_org(org: Organization) -> QuerySet[Collection]:
 
 
 def collection_get(org: Organization, public_id) -> Collection | None:
+    """The org's collection, or None: for a form's optional choice (pages use ``collection_or_404``)."""
     return Collection.objects.for_org(org).filter(public_id=public_id).first()
+
+
+def collection_or_404(org: Organization, public_id) -> Collection:
+    return one_or_404(Collection.objects.for_org(org), public_id)
 
 
 def collection_covers(collections) -> dict[int, list[Asset]]:
@@ -169,9 +176,9 @@ def collection_covers(collections) -> dict[int, list[Asset]]:
     return covers
 
 
-def upload_get(org: Organization, public_id) -> Upload | None:
-    return Upload.objects.for_org(org).filter(public_id=public_id).first()
+def upload_or_404(org: Organization, public_id) -> Upload:
+    return one_or_404(Upload.objects.for_org(org), public_id)
 
 
-def export_get(org: Organization, public_id) -> Export | None:
-    return Export.objects.for_org(org).filter(public_id=public_id).first()
+def export_or_404(org: Organization, public_id) -> Export:
+    return one_or_404(Export.objects.for_org(org), public_id)

@@ -18,6 +18,7 @@ from assets.models import Asset, Export, Upload
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, OrgHttpRequest
+from core.refusals import refusals_as_messages
 from orgs.decorators import org_view
 from orgs.models import Membership, Role
 
@@ -79,26 +80,17 @@ def library(request: OrgHttpRequest):
 @require_GET
 @org_view()
 def collection_detail(request: OrgHttpRequest, public_id):
-    collection = selectors.collection_get(request.org, public_id)
-    if collection is None:
-        raise Http404
+    collection = selectors.collection_or_404(request.org, public_id)
     return _grid(request, collection=collection)
 
 
 # --- Asset detail ------------------------------------------------------------------------------
 
 
-def _asset_or_404(request: OrgHttpRequest, public_id) -> Asset:
-    asset = selectors.asset_get(request.org, public_id)
-    if asset is None:
-        raise Http404
-    return asset
-
-
 @require_GET
 @org_view()
 def asset_detail(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     return render(
         request,
         "assets/detail.html",
@@ -118,15 +110,12 @@ def _detail_redirect(request: OrgHttpRequest, asset: Asset):
 @require_POST
 @org_view(Role.MEMBER)
 def asset_rename(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     form = RenameForm(request.POST)
-    try:
+    with refusals_as_messages(request):
         if not form.is_valid():
             raise DomainError("Give it a title (up to 200 characters).")
         services.asset_rename(asset=asset, title=form.cleaned_data["title"])
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, "Renamed.")
     return _detail_redirect(request, asset)
 
@@ -134,7 +123,7 @@ def asset_rename(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def asset_tags(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     form = TagsForm(request.POST)
     try:
         if not form.is_valid():
@@ -155,7 +144,7 @@ def asset_tags(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def asset_like(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     services.asset_set_liked(asset=asset, liked=request.POST.get("liked") == "1")
     if request.htmx:
         return render(request, "assets/detail.html#like-button", {"asset": asset})
@@ -165,7 +154,7 @@ def asset_like(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def asset_delete(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     services.asset_delete(asset=asset)
     messages.success(request, f"“{asset.title}” was deleted.")
     return redirect("assets:library", request.org.slug)
@@ -174,10 +163,8 @@ def asset_delete(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def asset_collection_toggle(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
-    collection = selectors.collection_get(request.org, request.POST.get("collection"))
-    if collection is None:
-        raise Http404
+    asset = selectors.asset_or_404(request.org, public_id)
+    collection = selectors.collection_or_404(request.org, request.POST.get("collection"))
     if request.POST.get("add") == "1":
         services.collection_add(collection=collection, ids=[str(asset.public_id)])
         messages.success(request, f"Added to {collection.name}.")
@@ -190,7 +177,7 @@ def asset_collection_toggle(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view()
 def asset_download(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = selectors.asset_or_404(request.org, public_id)
     name = asset.original_filename or f"{asset.title}{PurePosixPath(asset.original_key).suffix}"
     return redirect(storage.signed_url(request.org, asset.original_key, download_name=name))
 
@@ -226,17 +213,12 @@ def collections(request: OrgHttpRequest):
 @require_POST
 @org_view(Role.MEMBER)
 def collection_update(request: OrgHttpRequest, public_id):
-    collection = selectors.collection_get(request.org, public_id)
-    if collection is None:
-        raise Http404
+    collection = selectors.collection_or_404(request.org, public_id)
     form = CollectionForm(request.POST)
-    try:
+    with refusals_as_messages(request):
         if not form.is_valid():
             raise DomainError("Give the collection a name (up to 80 characters).")
         services.collection_update(collection=collection, **form.cleaned_data)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, "Collection saved.")
     return redirect("assets:collection", request.org.slug, collection.public_id)
 
@@ -244,9 +226,7 @@ def collection_update(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def collection_delete(request: OrgHttpRequest, public_id):
-    collection = selectors.collection_get(request.org, public_id)
-    if collection is None:
-        raise Http404
+    collection = selectors.collection_or_404(request.org, public_id)
     services.collection_delete(collection=collection)
     messages.success(request, f"Collection “{collection.name}” deleted; its images and videos stay in the library.")
     return redirect("assets:collections", request.org.slug)
@@ -271,7 +251,7 @@ def bulk(request: OrgHttpRequest):
         messages.error(request, "Viewers can browse and download, but not change the library.")
         return redirect(back)
     org = request.org
-    try:
+    with refusals_as_messages(request):
         if action == "download":
             export = services.export_create(org=org, user=request.user, ids=ids)
             messages.info(request, f"Building a zip of {len(export.asset_ids)} files…")
@@ -295,8 +275,6 @@ def bulk(request: OrgHttpRequest):
         elif action == "delete":
             n = services.assets_bulk_delete(org=org, ids=ids)
             messages.success(request, f"Deleted {n} item{'s' if n != 1 else ''}.")
-    except DomainError as e:
-        messages.error(request, e.message)
     return redirect(back)
 
 
@@ -306,9 +284,7 @@ def bulk(request: OrgHttpRequest):
 @require_GET
 @org_view()
 def export_status(request: OrgHttpRequest, public_id):
-    export = selectors.export_get(request.org, public_id)
-    if export is None:
-        raise Http404
+    export = selectors.export_or_404(request.org, public_id)
     response = render(request, "assets/export.html", {"export": export})
     if export.status in (Export.Status.QUEUED, Export.Status.RUNNING) or not request.htmx:
         return response
@@ -319,8 +295,8 @@ def export_status(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view()
 def export_download(request: OrgHttpRequest, public_id):
-    export = selectors.export_get(request.org, public_id)
-    if export is None or export.status != Export.Status.READY:
+    export = selectors.export_or_404(request.org, public_id)
+    if export.status != Export.Status.READY:
         raise Http404
     name = f"{request.org.slug}-library-{export.created_at:%Y%m%d-%H%M}.zip"
     return redirect(storage.signed_url(request.org, export.key, download_name=name))
@@ -370,20 +346,13 @@ def upload_start(request: OrgHttpRequest):
     )
 
 
-def _upload_or_404(request: OrgHttpRequest, public_id) -> Upload:
-    upload = selectors.upload_get(request.org, public_id)
-    if upload is None:
-        raise Http404
-    return upload
-
-
 @require_http_methods(["PUT"])
 @org_view(Role.MEMBER)
 def upload_data(request: OrgHttpRequest, public_id):
     """Local storage only: the browser PUTs the file here, streamed to disk in chunks."""
     if storage.is_s3():
         raise Http404
-    upload = _upload_or_404(request, public_id)
+    upload = selectors.upload_or_404(request.org, public_id)
     length = request.META.get("CONTENT_LENGTH")
     try:
         services.upload_receive(upload=upload, stream=request, content_length=int(length) if length else None)
@@ -395,7 +364,7 @@ def upload_data(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def upload_complete(request: OrgHttpRequest, public_id):
-    upload = _upload_or_404(request, public_id)
+    upload = selectors.upload_or_404(request.org, public_id)
     try:
         upload = services.upload_complete(upload=upload)
     except DomainError as e:
@@ -406,7 +375,7 @@ def upload_complete(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def upload_cancel(request: OrgHttpRequest, public_id):
-    upload = _upload_or_404(request, public_id)
+    upload = selectors.upload_or_404(request.org, public_id)
     services.upload_cancel(upload=upload)
     upload.refresh_from_db()
     return JsonResponse(_upload_json(request, upload))
@@ -415,7 +384,7 @@ def upload_cancel(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view(Role.MEMBER)
 def upload_status(request: OrgHttpRequest, public_id):
-    upload = _upload_or_404(request, public_id)
+    upload = selectors.upload_or_404(request.org, public_id)
     return JsonResponse(_upload_json(request, upload))
 
 

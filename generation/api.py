@@ -14,10 +14,12 @@ from ninja.responses import Status
 
 from assets import storage
 from characters.models import Character
+from characters.selectors import character_or_404
 from core.exceptions import DomainError
 from generation import packs, presets, selectors
 from generation.models import EditJob, GenerationJob
 from orgs.models import Membership, Role
+from orgs.selectors import membership_for
 
 router = Router(tags=["jobs"])
 
@@ -76,18 +78,21 @@ def job_json(job: EditJob) -> dict:
     }
 
 
+def _membership_or_404(request, model, public_id: UUID) -> Membership:
+    """The caller's membership of the org that owns ``model``'s row ``public_id``, resolved by the
+    same code as the pages (``membership_for``). 404 for another org's row and a missing one alike."""
+    org_slug = model.objects.filter(public_id=public_id).values_list("org__slug", flat=True).first()
+    membership = membership_for(request.user, org_slug) if org_slug else None
+    if membership is None:
+        raise Http404
+    return membership
+
+
 @router.get("{job_id}", response=JobOut, summary="A job's status")
 def job_status(request, job_id: UUID):
     """Status of an edit job in one of your organisations; 404 for anything else."""
-    orgs = Membership.objects.filter(user_id=request.user.pk).values("org_id")
-    job = (
-        EditJob.objects.filter(public_id=job_id, org_id__in=orgs)
-        .select_related("org", "source", "result", "call")
-        .first()
-    )
-    if job is None:
-        raise Http404
-    return job_json(job)
+    membership = _membership_or_404(request, EditJob, job_id)
+    return job_json(selectors.edit_job_or_404(membership.org, job_id))
 
 
 # --- Image packs ----------------------------------------------------------------------------------
@@ -198,22 +203,9 @@ def generation_json(job: GenerationJob) -> dict:
     }
 
 
-def _membership(request, org_id=None) -> Membership | None:
-    memberships = Membership.objects.filter(user_id=request.user.pk).select_related("org")
-    return memberships.filter(org_id=org_id).first() if org_id else None
-
-
-def _job_or_404(request, job_id: UUID) -> tuple[GenerationJob, Membership]:
-    orgs = Membership.objects.filter(user_id=request.user.pk).values("org_id")
-    job = (
-        GenerationJob.objects.filter(public_id=job_id, org_id__in=orgs)
-        .select_related("org", "character")
-        .prefetch_related("images__asset")
-        .first()
-    )
-    if job is None:
-        raise Http404
-    return job, _membership(request, job.org_id)
+def _pack_or_404(request, job_id: UUID) -> tuple[GenerationJob, Membership]:
+    membership = _membership_or_404(request, GenerationJob, job_id)
+    return selectors.pack_or_404(membership.org, job_id), membership
 
 
 @generations_router.post(
@@ -222,12 +214,10 @@ def _job_or_404(request, job_id: UUID) -> tuple[GenerationJob, Membership]:
 def generation_create(request, payload: GenerationIn):
     """Start a pack of images of one of your characters. Credits are held now and charged per image
     delivered; 402 when the organisation can't cover the pack (the message has the numbers)."""
-    character = Character.objects.filter(public_id=payload.character).select_related("org", "base_image").first()
-    membership = _membership(request, character.org_id) if character else None
-    if character is None or membership is None:
-        raise Http404
+    membership = _membership_or_404(request, Character, payload.character)
     if not membership.has_role(Role.MEMBER):
         return Status(403, {"detail": "Viewers can look but not generate. Ask an admin to make you a member."})
+    character = character_or_404(membership.org, payload.character)
     recipe = packs.PackRecipe(
         scene=payload.scene,
         environment=payload.environment,
@@ -251,13 +241,13 @@ def generation_create(request, payload: GenerationIn):
     except DomainError as exc:
         status = 402 if getattr(exc, "needed", None) is not None else 400
         return Status(status, {"detail": exc.message, "field": exc.field})
-    return Status(201, generation_json(selectors.pack_get(character.org, job.public_id)))
+    return Status(201, generation_json(selectors.pack_or_404(character.org, job.public_id)))
 
 
 @generations_router.get("{job_id}", response=GenerationOut, summary="A pack's status, image by image")
 def generation_status(request, job_id: UUID):
     """Status of a pack in one of your organisations, with each image's progress and result."""
-    return generation_json(_job_or_404(request, job_id)[0])
+    return generation_json(_pack_or_404(request, job_id)[0])
 
 
 @generations_router.post(
@@ -265,11 +255,11 @@ def generation_status(request, job_id: UUID):
 )
 def generation_cancel(request, job_id: UUID):
     """Stop the images not made yet; their credits are returned. Delivered images stay."""
-    job, membership = _job_or_404(request, job_id)
+    job, membership = _pack_or_404(request, job_id)
     if not membership.has_role(Role.MEMBER):
         return Status(403, {"detail": "Viewers can look but not cancel. Ask an admin to make you a member."})
     try:
         packs.pack_cancel(job=job, user=request.user)
     except DomainError as exc:
         return Status(400, {"detail": exc.message})
-    return Status(200, generation_json(selectors.pack_get(job.org, job.public_id)))
+    return Status(200, generation_json(selectors.pack_or_404(job.org, job.public_id)))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import Http404
 
 from core.jobs import ACTIVE
+from core.lookups import one_or_404
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 
 
@@ -17,8 +19,9 @@ def edit_jobs(org, *, status: str = ""):
     return jobs
 
 
-def edit_job_get(org, public_id) -> EditJob | None:
-    return edit_jobs(org).filter(public_id=public_id).first()
+def edit_job_or_404(org, public_id) -> EditJob:
+    """The org's edit job; 404 for another org's, a missing one or a malformed id (the same answer)."""
+    return one_or_404(edit_jobs(org).select_related("org"), public_id)
 
 
 def edit_jobs_for_asset(asset, limit: int = 5) -> list[EditJob]:
@@ -54,11 +57,18 @@ def _with_images(jobs):
     )
 
 
+def _packs(org):
+    return _with_images(GenerationJob.objects.for_org(org).select_related("org", "character"))
+
+
 def pack_get(org, public_id) -> GenerationJob | None:
     """A pack of ``org`` with its character, and its images with their assets; None if not theirs."""
-    return _with_images(
-        GenerationJob.objects.for_org(org).filter(public_id=public_id).select_related("character")
-    ).first()
+    return _packs(org).filter(public_id=public_id).first()
+
+
+def pack_or_404(org, public_id) -> GenerationJob:
+    """Like ``pack_get``, for a page or the API: 404 for another org's, a missing one or a malformed id."""
+    return one_or_404(_packs(org), public_id, "No such pack.")
 
 
 def pack_latest(character) -> GenerationJob | None:
@@ -83,12 +93,15 @@ def pack_history(character, filters: dict | None = None):
     return _with_images(jobs.select_related("character", "created_by").order_by("-created_at", "-id"))
 
 
-def image_get(job: GenerationJob, position: int) -> GenerationImage | None:
-    return GenerationImage.objects.filter(job=job, position=position).select_related("job", "asset").first()
+def pack_image_or_404(job: GenerationJob, position: int) -> GenerationImage:
+    image = GenerationImage.objects.filter(job=job, position=position).select_related("job", "asset").first()
+    if image is None:
+        raise Http404("No such image in this pack.")
+    return image
 
 
-def draft_get(org, public_id) -> PromptDraft | None:
-    return PromptDraft.objects.for_org(org).filter(public_id=public_id).select_related("character").first()
+def draft_or_404(org, public_id) -> PromptDraft:
+    return one_or_404(PromptDraft.objects.for_org(org).select_related("character"), public_id)
 
 
 def draft_open(character, user) -> PromptDraft | None:

@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from orgs.models import Membership, Role
+from orgs.models import Role
+from orgs.selectors import membership_for
 
 ROLE_DENIED_MESSAGES = {
     Role.MEMBER: "Viewers can look but not change things here. Ask an admin to make you a member.",
@@ -23,11 +24,7 @@ def org_view(min_role: str = Role.VIEWER):
     def decorator(view):
         @wraps(view)
         def wrapper(request, org_slug: str, *args, **kwargs):
-            membership = (
-                Membership.objects.select_related("org", "org__plan", "user")
-                .filter(org__slug=org_slug, user_id=request.user.pk)
-                .first()
-            )
+            membership = membership_for(request.user, org_slug)
             if membership is None:
                 raise Http404("No organisation here, or you aren't a member of it.")
             if not membership.has_role(min_role):

@@ -8,6 +8,17 @@ def memberships_for_user(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("org").order_by("org__name")
 
 
+def membership_for(user: User, org_slug: str) -> Membership | None:
+    """The user's membership of the org with this slug, with the org and its plan: how a page
+    (``org_view``) and the API resolve the caller's org. None when there is no such org or they
+    aren't a member; callers answer both with the same 404."""
+    return (
+        Membership.objects.select_related("org", "org__plan", "user")
+        .filter(org__slug=org_slug, user_id=user.pk)
+        .first()
+    )
+
+
 def members_for_org(org: Organization) -> QuerySet[Membership]:
     return org.memberships.select_related("user").order_by("user__email")
 

@@ -12,6 +12,7 @@ from billing.models import Plan
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, OrgHttpRequest
+from core.refusals import refusals_as_messages
 from orgs import selectors, services
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
 from orgs.forms import (
@@ -155,11 +156,8 @@ def billing(request: OrgHttpRequest) -> HttpResponse:
         plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
         if plan is None:
             raise Http404
-        try:
+        with refusals_as_messages(request):
             services.org_select_plan(org=request.org, actor=request.membership, plan=plan)
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
             messages.success(request, f"{request.org.name} is on the {plan.name} plan.")
         return redirect("orgs:billing", request.org.slug)
     return render(
@@ -197,16 +195,13 @@ def _adult_content_set(request: OrgHttpRequest) -> HttpResponse:
     if not request.membership.is_owner:
         raise PermissionDenied(ROLE_DENIED_MESSAGES[Role.OWNER])
     enabled = request.POST.get("enabled") == "1"
-    try:
+    with refusals_as_messages(request):
         services.org_adult_content_set(
             org=request.org,
             user=request.user,
             enabled=enabled,
             confirmed_adult=request.POST.get("confirmed_adult") == "on",
         )
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
         if enabled:
             messages.success(
                 request,
@@ -270,11 +265,8 @@ def invite(request: OrgHttpRequest) -> HttpResponse:
 
 
 def _run(request: OrgHttpRequest, action, success: str) -> HttpResponse:
-    try:
+    with refusals_as_messages(request):
         action()
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, success)
     return _after_action(request)
 

@@ -3,48 +3,9 @@ consent, check, training) and ``wizard`` (the no-photos path)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils import timezone
 
-from characters.models import Character, DatasetImage, TrainingRun
-from core.http import OrgHttpRequest
-
-
-def character_or_404(request: OrgHttpRequest, public_id) -> Character:
-    """The org's character with this id; 404 for another org's or a missing one (same answer)."""
-    character = (
-        Character.objects.for_org(request.org)
-        .select_related("avatar", "base_image", "lora_asset", "created_by")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if character is None:
-        raise Http404("No such character.")
-    return character
-
-
-def dataset_image_or_404(character: Character, image_id) -> DatasetImage:
-    image = (
-        DatasetImage.objects.for_org(character.org)
-        .filter(character=character, public_id=image_id)
-        .select_related("asset", "character__org")
-        .first()
-    )
-    if image is None:
-        raise Http404("That photo isn't in this dataset any more.")
-    return image
-
-
-def training_run_or_404(character: Character, run_id) -> TrainingRun:
-    run = (
-        TrainingRun.objects.for_org(character.org)
-        .filter(character=character, public_id=run_id)
-        .select_related("call", "character")
-        .first()
-    )
-    if run is None:
-        raise Http404("No such training run.")
-    return run
+from characters.models import TrainingRun
 
 
 def run_elapsed(run: TrainingRun) -> str:

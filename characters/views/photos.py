@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +25,8 @@ from characters import dataset as photo_dataset
 from characters import forms, services, training
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKETS, MAX_IMAGES, MIN_IMAGES
-from characters.views import character_or_404, dataset_image_or_404, run_elapsed, training_run_or_404
+from characters.selectors import character_or_404, dataset_image_or_404, training_run_or_404
+from characters.views import run_elapsed
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
@@ -148,7 +149,7 @@ def _board_version(status, captions_job) -> str:
 @require_GET
 @org_view()
 def dataset(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     return render_page(
         request, TEMPLATE, _dataset_context(request, character), partials=("dataset-board", "dataset-status")
     )
@@ -159,7 +160,7 @@ def dataset(request: OrgHttpRequest, public_id):
 def dataset_status(request: OrgHttpRequest, public_id):
     """The check / consent / training panel, polled every second while photos are analysed, the
     check runs or captions are written; 286 stops the polling once nothing is going on."""
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     context = _dataset_context(request, character)
     response = render(request, f"{TEMPLATE}#dataset-status", context)
     if not context["polling"]:
@@ -208,7 +209,7 @@ def _counts(character: Character) -> dict:
 @org_view(Role.MEMBER)
 def dataset_upload(request: OrgHttpRequest, public_id):
     """One photo into one bucket (the page sends each file on its own, two at a time)."""
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     form = forms.PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         if "bucket" in form.errors:
@@ -245,7 +246,7 @@ def dataset_upload(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_move(request: OrgHttpRequest, public_id, image_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     image = dataset_image_or_404(character, image_id)
     form = forms.BucketForm(request.POST)
     if not form.is_valid():
@@ -263,7 +264,7 @@ def dataset_move(request: OrgHttpRequest, public_id, image_id):
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_remove(request: OrgHttpRequest, public_id, image_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     image = dataset_image_or_404(character, image_id)
     try:
         services.dataset_remove(image=image)
@@ -278,7 +279,7 @@ def dataset_remove(request: OrgHttpRequest, public_id, image_id):
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_replace(request: OrgHttpRequest, public_id, image_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     image = dataset_image_or_404(character, image_id)
     form = forms.PhotoReplaceForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -298,7 +299,7 @@ def dataset_replace(request: OrgHttpRequest, public_id, image_id):
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_clear(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     try:
         removed = services.dataset_clear(character=character)
     except DomainError as exc:
@@ -316,7 +317,7 @@ def dataset_clear(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def consent(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     form = forms.ConsentForm(request.POST)
     if not form.is_valid():
         return _refused(request, character, form.errors["confirm"][0], anchor="consent")
@@ -334,7 +335,7 @@ def consent(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def dataset_check(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     try:
         photo_dataset.dataset_check_start(character=character, user=request.user)
     except DomainError as exc:
@@ -346,11 +347,11 @@ def dataset_check(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def warnings_accept(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     image_id = request.POST.get("image", "")
     ids = None
     if image_id:
-        ids = [str(dataset_image_or_404(character, _uuid_or_404(image_id)).public_id)]
+        ids = [str(dataset_image_or_404(character, image_id).public_id)]
     try:
         photo_dataset.warnings_accept(character=character, image_ids=ids)
     except DomainError as exc:
@@ -361,17 +362,10 @@ def warnings_accept(request: OrgHttpRequest, public_id):
     return _back(request, character, "check")
 
 
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Http404 from None
-
-
 @require_POST
 @org_view(Role.MEMBER)
 def captions(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     try:
         caption_services.captions_start(character=character, user=request.user)
     except InsufficientCredits as exc:
@@ -385,7 +379,7 @@ def captions(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def caption_edit(request: OrgHttpRequest, public_id, image_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     image = dataset_image_or_404(character, image_id)
     form = forms.CaptionForm(request.POST)
     if not form.is_valid():
@@ -407,7 +401,7 @@ def caption_edit(request: OrgHttpRequest, public_id, image_id):
 @require_POST
 @org_view(Role.MEMBER)
 def training_start(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     key = one_time_key(request)
     if not key:
         return _refused(request, character, "The form expired. Reload the page and press Start training again.")
@@ -434,7 +428,7 @@ def training_start(request: OrgHttpRequest, public_id):
 @org_view()
 def training_status(request: OrgHttpRequest, public_id, run_id):
     """The training card, polled every 2 s while the run is queued or running; 286 once it ends."""
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     run = training_run_or_404(character, run_id)
     response = render(request, "characters/_training_card.html", _training_context(character, run))
     if run.status not in ACTIVE:
@@ -449,7 +443,7 @@ def _training_context(character: Character, run: TrainingRun) -> dict:
 @require_POST
 @org_view(Role.MEMBER)
 def training_cancel(request: OrgHttpRequest, public_id, run_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     run = training_run_or_404(character, run_id)
     try:
         training.training_cancel(run=run, user=request.user)

@@ -14,12 +14,14 @@ from billing.prices import operation_credits
 from characters import services
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
-from characters.views import character_or_404, run_elapsed
+from characters.selectors import character_or_404
+from characters.views import run_elapsed
 from characters.views.wizard import pipeline_context
 from characters.wizard import hd_price
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
 from core.jobs import ACTIVE, JobStatus
+from core.refusals import refusals_as_messages
 from orgs.decorators import org_view
 from orgs.models import Role
 
@@ -110,7 +112,7 @@ def _character_assets(character: Character, sheet, references) -> list[dict]:
 @require_GET
 @org_view()
 def character_detail(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     consent = Consent.objects.filter(character=character).select_related("user").order_by("-created_at", "-id").first()
     dataset = list(DatasetImage.objects.filter(character=character).select_related("asset")[:12])
     sheet = _latest_job(character, CharacterJob.Kind.SHEET)
@@ -144,7 +146,7 @@ def character_detail(request: OrgHttpRequest, public_id):
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def character_edit(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     initial = {name: getattr(character, name) for name in CharacterAttributesForm.base_fields}
     form = CharacterAttributesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -197,7 +199,7 @@ def _preview_rows(counts: dict) -> list[tuple[str, int]]:
 def character_delete(request: OrgHttpRequest, public_id):
     from characters import pipeline
 
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     error = ""
     if request.method == "POST":
         typed = request.POST.get("confirm_name", "").strip()
@@ -233,13 +235,10 @@ def character_delete(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def character_nsfw(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     allowed = request.POST.get("allowed") == "1"
-    try:
+    with refusals_as_messages(request):
         services.character_nsfw_set(character=character, user=request.user, allowed=allowed)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             f"Adult content is allowed for {character.name}."

@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from assets.models import Asset
+from assets.selectors import asset_or_404
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits
 from characters import wizard as wizard_pipeline
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, TrainingRun
-from characters.views import character_or_404
+from characters.selectors import character_or_404
 from characters.wizard import hd_price
 from core.exceptions import DomainError
 from core.htmx import render_page
@@ -131,7 +131,7 @@ def _candidates_context(request: OrgHttpRequest, character: Character) -> dict:
 @require_GET
 @org_view()
 def wizard_candidates(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     if character.origin != Character.Origin.WIZARD:
         raise Http404
     return render_page(request, "characters/wizard_candidates.html", _candidates_context(request, character))
@@ -141,7 +141,7 @@ def wizard_candidates(request: OrgHttpRequest, public_id):
 @org_view()
 def wizard_candidates_status(request: OrgHttpRequest, public_id):
     """The four slots, polled every second while faces are being made; 286 once they've settled."""
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     if character.origin != Character.Origin.WIZARD:
         raise Http404
     context = _candidates_context(request, character)
@@ -154,7 +154,7 @@ def wizard_candidates_status(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def wizard_regenerate(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     if character.origin != Character.Origin.WIZARD:
         raise Http404
     try:
@@ -173,9 +173,9 @@ def wizard_regenerate(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def wizard_choose(request: OrgHttpRequest, public_id, asset_id):
-    character = character_or_404(request, public_id)
-    asset = Asset.objects.for_org(request.org).filter(public_id=asset_id).first()
-    if asset is None or character.origin != Character.Origin.WIZARD:
+    character = character_or_404(request.org, public_id)
+    asset = asset_or_404(request.org, asset_id)
+    if character.origin != Character.Origin.WIZARD:
         raise Http404
     try:
         # One page shows several faces under one key: the key names the face too.
@@ -202,7 +202,7 @@ def wizard_choose(request: OrgHttpRequest, public_id, asset_id):
 @require_POST
 @org_view(Role.MEMBER)
 def hd_start(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     try:
         wizard_pipeline.hd_pipeline_start(
             character=character, user=request.user, key=one_time_key(request) or str(uuid.uuid4())
@@ -390,7 +390,7 @@ def pipeline_status(request: OrgHttpRequest, public_id) -> HttpResponse:
 
     When a stage finishes the page reloads (``HX-Refresh``), so its sheet, training history and
     library sections show what that stage made."""
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     context = pipeline_context(request, character)
     response = render(request, "characters/_pipeline.html", context)
     seen = request.GET.get("seen")

@@ -19,7 +19,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from assets.models import Asset
+from assets.selectors import asset_or_404
 from characters.models import Character
+from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
@@ -70,15 +72,6 @@ def _selection_or_404(request: OrgHttpRequest, ids: list[str]) -> tuple[list[Ass
     found = selectors.batch_selection(request.org, ids)
     if found is None:
         raise Http404("Something in this selection isn't in the library.")
-    return found
-
-
-def _one_or_404(queryset, public_id):
-    if public_id is None:
-        return None
-    found = queryset.filter(public_id=public_id).first()
-    if found is None:
-        raise Http404("No such item here.")
     return found
 
 
@@ -147,8 +140,10 @@ def batch(request: OrgHttpRequest):
     data = form.cleaned_data
     # Another org's (or a deleted) item or character is a 404, whatever else is wrong.
     images, skipped = _selection_or_404(request, data.get("ids") or [])
-    character = _one_or_404(Character.objects.for_org(request.org).select_related("org"), data.get("character"))
-    garment = _one_or_404(Asset.objects.for_org(request.org).filter(kind=Asset.Kind.IMAGE), data.get("clothing_id"))
+    character = character_or_404(request.org, data["character"]) if data.get("character") else None
+    garment = asset_or_404(request.org, data["clothing_id"]) if data.get("clothing_id") else None
+    if garment is not None and garment.kind != Asset.Kind.IMAGE:
+        raise Http404("No such item here.")
     if valid:
         try:
             if upload := data.get("clothing"):

@@ -29,13 +29,6 @@ from orgs.decorators import org_view
 from orgs.models import Role
 
 
-def _asset_or_404(request: OrgHttpRequest, public_id) -> Asset:
-    asset = asset_selectors.asset_get(request.org, public_id)
-    if asset is None:
-        raise Http404
-    return asset
-
-
 def _refusal(exc: DomainError) -> dict[str, str]:
     """Field → message for the page; ``general`` for what belongs to no one field."""
     if isinstance(exc, edits.EditRefused):
@@ -82,7 +75,7 @@ def _page(request: OrgHttpRequest, template: str, asset: Asset, kind: str, error
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def inpaint(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = asset_selectors.asset_or_404(request.org, public_id)
     errors: dict[str, str] = {}
     prompt, mask_url = "", ""
     if request.method == "POST":
@@ -111,11 +104,10 @@ def inpaint(request: OrgHttpRequest, public_id):
 
 def _earlier_job(request: OrgHttpRequest, asset: Asset) -> EditJob | None:
     try:
-        public_id = uuid.UUID(request.GET.get("from", ""))
-    except ValueError:
+        job = selectors.edit_job_or_404(request.org, request.GET.get("from", ""))
+    except Http404:
         return None
-    job = selectors.edit_job_get(request.org, public_id)
-    return job if job and job.kind == EditJob.Kind.INPAINT and job.source_id == asset.pk else None
+    return job if job.kind == EditJob.Kind.INPAINT and job.source_id == asset.pk else None
 
 
 def _data_url(upload) -> str:
@@ -128,7 +120,7 @@ def _data_url(upload) -> str:
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def clothes(request: OrgHttpRequest, public_id):
-    asset = _asset_or_404(request, public_id)
+    asset = asset_selectors.asset_or_404(request.org, public_id)
     errors: dict[str, str] = {}
     choice = {"via": "outfit", "outfit": "", "description": "", "clothing": None}
     if request.method == "POST":
@@ -176,9 +168,6 @@ def _clothing(request: OrgHttpRequest, asset: Asset) -> Asset:
     if upload is not None and upload.size:
         return clothing_store(org=request.org, user=request.user, upload=upload, for_name=asset.title)
     try:
-        chosen = asset_selectors.asset_get(request.org, uuid.UUID(request.POST.get("clothing_asset", "")))
-    except ValueError:
-        chosen = None
-    if chosen is None:
-        raise edits.EditRefused({"clothing": edits.NO_CLOTHING})
-    return chosen
+        return asset_selectors.asset_or_404(request.org, request.POST.get("clothing_asset", ""))
+    except Http404:
+        raise edits.EditRefused({"clothing": edits.NO_CLOTHING}) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
@@ -14,25 +13,17 @@ from assets import selectors as asset_selectors
 from billing.services import InsufficientCredits
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
+from core.refusals import refusals_as_messages
 from generation import selectors, services
 from generation.models import EditJob
 from orgs.decorators import org_view
 from orgs.models import Role
 
 
-def _job_or_404(request: OrgHttpRequest, public_id) -> EditJob:
-    job = selectors.edit_job_get(request.org, public_id)
-    if job is None:
-        raise Http404
-    return job
-
-
 @require_POST
 @org_view(Role.MEMBER)
 def upscale(request: OrgHttpRequest, public_id):
-    asset = asset_selectors.asset_get(request.org, public_id)
-    if asset is None:
-        raise Http404
+    asset = asset_selectors.asset_or_404(request.org, public_id)
     try:
         factor = int(request.POST.get("factor", ""))
     except ValueError:
@@ -62,14 +53,14 @@ def jobs(request: OrgHttpRequest):
 @require_GET
 @org_view()
 def job(request: OrgHttpRequest, public_id):
-    return render(request, "generation/job.html", {"job": _job_or_404(request, public_id)})
+    return render(request, "generation/job.html", {"job": selectors.edit_job_or_404(request.org, public_id)})
 
 
 @require_GET
 @org_view()
 def job_card(request: OrgHttpRequest, public_id):
     """The live status card, polled while the job runs; 286 stops the polling once it ends."""
-    job = _job_or_404(request, public_id)
+    job = selectors.edit_job_or_404(request.org, public_id)
     compact = bool(request.GET.get("compact"))
     response = render(request, "generation/_job_card.html", {"job": job, "compact": compact})
     if not job.is_active:
@@ -83,12 +74,9 @@ def job_card(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def job_cancel(request: OrgHttpRequest, public_id):
-    job = _job_or_404(request, public_id)
-    try:
+    job = selectors.edit_job_or_404(request.org, public_id)
+    with refusals_as_messages(request):
         services.edit_job_cancel(job=job, user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"{job.label} cancelled. Its {job.credits} credits are available again.")
     return _back(request, job)
 
@@ -96,7 +84,7 @@ def job_cancel(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def job_retry(request: OrgHttpRequest, public_id):
-    job = _job_or_404(request, public_id)
+    job = selectors.edit_job_or_404(request.org, public_id)
     try:
         new = services.edit_job_retry(job=job, user=request.user)
     except DomainError as exc:

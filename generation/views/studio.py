@@ -13,7 +13,7 @@ import uuid
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,13 +22,14 @@ from django_htmx.http import HttpResponseStopPolling
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from characters.models import Character
+from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
-from characters.views import character_or_404
 from core.analytics import track
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
+from core.refusals import refusals_as_messages
 from generation import clothing, drafts, packs, presets, selectors
 from generation.forms import StudioForm
 from generation.models import GenerationJob
@@ -57,13 +58,6 @@ def studio_home(request: OrgHttpRequest):
 
 
 # --- The Studio ---------------------------------------------------------------------------------------
-
-
-def _pack_or_404(request: OrgHttpRequest, public_id) -> GenerationJob:
-    job = selectors.pack_get(request.org, public_id)
-    if job is None:
-        raise Http404("No such pack.")
-    return job
 
 
 def _studio_context(request: OrgHttpRequest, character: Character, form: StudioForm, pack: GenerationJob | None):
@@ -132,7 +126,7 @@ def pack_context(pack: GenerationJob | None, slug: str) -> dict:
 @require_http_methods(["GET", "POST"])
 @org_view()
 def studio(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     allowed = nsfw_permitted(character)
     if request.method == "POST":
         if not request.membership.can_create:
@@ -215,7 +209,7 @@ def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> H
 @require_GET
 @org_view()
 def pack(request: OrgHttpRequest, public_id):
-    job = _pack_or_404(request, public_id)
+    job = selectors.pack_or_404(request.org, public_id)
     if job.character is not None:
         url = reverse("generation:studio", args=[request.org.slug, job.character.public_id])
         return redirect(f"{url}?pack={job.public_id}#pack")
@@ -228,7 +222,7 @@ def pack(request: OrgHttpRequest, public_id):
 @org_view()
 def pack_status(request: OrgHttpRequest, public_id):
     """The pack panel, polled every second while images are on their way; 286 once none is."""
-    job = _pack_or_404(request, public_id)
+    job = selectors.pack_or_404(request.org, public_id)
     context = {
         "pack": job,
         "character": job.character,
@@ -243,7 +237,7 @@ def pack_status(request: OrgHttpRequest, public_id):
 
 def _back_to_pack(request: OrgHttpRequest, job: GenerationJob) -> HttpResponse:
     if request.htmx:
-        fresh = _pack_or_404(request, job.public_id)
+        fresh = selectors.pack_or_404(request.org, job.public_id)
         return render(
             request,
             f"{TEMPLATE}#pack",
@@ -255,12 +249,9 @@ def _back_to_pack(request: OrgHttpRequest, job: GenerationJob) -> HttpResponse:
 @require_POST
 @org_view(Role.MEMBER)
 def pack_cancel(request: OrgHttpRequest, public_id):
-    job = _pack_or_404(request, public_id)
-    try:
+    job = selectors.pack_or_404(request.org, public_id)
+    with refusals_as_messages(request):
         stopped = packs.pack_cancel(job=job, user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             f"Stopped {stopped} image{'s' if stopped != 1 else ''}; "
@@ -272,33 +263,21 @@ def pack_cancel(request: OrgHttpRequest, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def pack_rerun(request: OrgHttpRequest, public_id):
-    job = _pack_or_404(request, public_id)
-    try:
+    job = selectors.pack_or_404(request.org, public_id)
+    new = job  # refused: back to this pack, with the reason
+    with refusals_as_messages(request):
         new = packs.pack_rerun(job=job, user=request.user, key=one_time_key(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(packs.pack_url(job))
-    messages.success(request, f"Running the same recipe again: {new.count} image{'s' if new.count != 1 else ''}.")
+        messages.success(request, f"Running the same recipe again: {new.count} image{'s' if new.count != 1 else ''}.")
     return redirect(packs.pack_url(new))
-
-
-def _image_or_404(job: GenerationJob, position: int):
-    image = selectors.image_get(job, position)
-    if image is None:
-        raise Http404("No such image in this pack.")
-    return image
 
 
 @require_POST
 @org_view(Role.MEMBER)
 def image_retry(request: OrgHttpRequest, public_id, position: int):
-    job = _pack_or_404(request, public_id)
-    image = _image_or_404(job, position)
-    try:
+    job = selectors.pack_or_404(request.org, public_id)
+    image = selectors.pack_image_or_404(job, position)
+    with refusals_as_messages(request):
         packs.image_retry(image=image, user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"Trying image {position + 1} again ({job.price_per_image} credits).")
     return _back_to_pack(request, job)
 
@@ -310,20 +289,18 @@ VARIATIONS = 4
 @org_view(Role.MEMBER)
 def image_rerun(request: OrgHttpRequest, public_id, position: int):
     """The same image again (same prompt, seed and settings), or ``variations=1`` for four new seeds."""
-    job = _pack_or_404(request, public_id)
-    image = _image_or_404(job, position)
+    job = selectors.pack_or_404(request.org, public_id)
+    image = selectors.pack_image_or_404(job, position)
     variations = VARIATIONS if request.POST.get("variations") else 0
-    try:
+    new = job  # refused: back to this pack, with the reason
+    with refusals_as_messages(request):
         new = packs.image_rerun(image=image, user=request.user, variations=variations, key=one_time_key(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(packs.pack_url(job))
-    messages.success(
-        request,
-        f"Making {VARIATIONS} variations of image {position + 1}."
-        if variations
-        else f"Re-running image {position + 1}.",
-    )
+        messages.success(
+            request,
+            f"Making {VARIATIONS} variations of image {position + 1}."
+            if variations
+            else f"Re-running image {position + 1}.",
+        )
     return redirect(packs.pack_url(new))
 
 
@@ -333,7 +310,7 @@ def image_rerun(request: OrgHttpRequest, public_id, position: int):
 @require_POST
 @org_view(Role.MEMBER)
 def prompts_write(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     allowed = nsfw_permitted(character)
     form = StudioForm(request.POST, nsfw_allowed=allowed)
     context: dict = {"character": character}
@@ -360,9 +337,7 @@ def prompts_write(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view()
 def prompts_status(request: OrgHttpRequest, public_id):
-    draft = selectors.draft_get(request.org, public_id)
-    if draft is None:
-        raise Http404
+    draft = selectors.draft_or_404(request.org, public_id)
     response = render(request, f"{TEMPLATE}#prompt-draft", {"draft": draft, "character": draft.character})
     if draft.status not in ACTIVE:
         response.status_code = HttpResponseStopPolling.status_code
@@ -375,7 +350,7 @@ def prompts_status(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view()
 def history(request: OrgHttpRequest, public_id):
-    character = character_or_404(request, public_id)
+    character = character_or_404(request.org, public_id)
     filters = {name: request.GET.get(name, "") for name in selectors.HISTORY_FILTERS}
     page = Paginator(selectors.pack_history(character, filters), 12).get_page(request.GET.get("page"))
     return render(
