@@ -414,7 +414,7 @@ def _webhooks(org) -> list[Row]:
     from django.urls import reverse
 
     from config.celery import app
-    from generation.services import HANDLER
+    from generation.services import CALL_HANDLER
     from providers import webhooks
     from providers.models import ProviderCall, WebhookDelivery
 
@@ -432,7 +432,7 @@ def _webhooks(org) -> list[Row]:
                 endpoint_id=UPSCALE_ENDPOINT,
                 status=ProviderCall.Status.QUEUED,
                 request_id=f"bench-{uuid.uuid4()}",
-                handler=HANDLER,
+                handler=CALL_HANDLER.name,
             )
             for _ in range(warm_up + 3 * WEBHOOKS)
         ]

@@ -49,6 +49,10 @@ class InsufficientCredits(DomainError):
         self.available = available
         super().__init__(f"This needs {_credits(needed)}; you have {available:,} available.")
 
+    def refusal(self, what: str, *, plural: bool = False) -> str:
+        """The one way a refusal is worded: "<what> need(s) N credits and you have M available."."""
+        return f"{what} need{'' if plural else 's'} {_credits(self.needed)} and you have {self.available:,} available."
+
 
 # --- The account row ------------------------------------------------------------------------------
 
