@@ -35,7 +35,7 @@ from assets.services import asset_create_file
 from billing.models import Hold
 from billing.prices import operation_credits
 from billing.services import hold_capture, hold_release, hold_reserve
-from characters import dataset, identity, pipeline
+from characters import dataset, identity, pipeline, tasks
 from characters.captions import caption_with_trigger
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS
@@ -163,9 +163,7 @@ def run_create(
     run.save(update_fields=["hold", "updated_at"])
     Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.TRAINING)
     character.lora_status = Character.LoraStatus.TRAINING
-    transaction.on_commit(
-        lambda: pipeline.training_prepare_task.apply_async(args=[run.pk], queue="training"), robust=True
-    )
+    transaction.on_commit(lambda: tasks.training_prepare.delay(run.pk), robust=True)
     return run
 
 
