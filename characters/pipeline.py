@@ -1,6 +1,7 @@
 """Character jobs and what ties the character pipelines together: the wizard's candidates, the
 character sheet, the reference images after training and dataset captions are all a
-``CharacterJob`` with one item per provider call, settled here; The Celery tasks of the pipelines live here too.
+``CharacterJob`` with one item per provider call, settled here. The pipelines' Celery tasks are in
+``characters.tasks``.
 
 Training is in ``characters.training``, the wizard's steps in ``characters.wizard``, captions in
 ``characters.captions``; deleting a character in ``characters.deletion``. The lifecycle itself
@@ -20,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 
@@ -284,30 +284,3 @@ def job_cancel_locked(character: Character, job: CharacterJob, reason: str) -> N
         if item.call:
             gateway.call_cancel(item.call, reason=reason)
     _job_finish_locked(character, job, JobStatus.CANCELLED, reason)
-
-
-# --- Tasks (ids in; enqueued on commit) ----------------------------------------------------------
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=10, soft_time_limit=600, time_limit=660)
-def training_prepare_task(run_id: int) -> None:
-    """Zip the run's images and send it to the trainer."""
-    from characters import training
-
-    training.training_prepare(run_id=run_id)
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=10, soft_time_limit=300, time_limit=360)
-def sheet_check_task(job_id: int) -> None:
-    """Check a finished character sheet against the base image's face, then train on it."""
-    from characters import wizard
-
-    wizard.sheet_check(job_id=job_id)
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=5, soft_time_limit=120, time_limit=150)
-def base_reference_task(character_id: int) -> None:
-    """The chosen base image's face becomes the character's identity reference."""
-    from characters import wizard
-
-    wizard.base_reference(character_id=character_id)

@@ -35,7 +35,7 @@ from assets.models import Asset
 from assets.services import asset_create_file
 from billing.models import Hold
 from billing.prices import operation_credits
-from characters import attributes, dataset, identity, pipeline
+from characters import attributes, dataset, identity, pipeline, tasks
 from characters.captions import caption_with_trigger
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS
@@ -156,9 +156,7 @@ def run_create(
     )
     Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.TRAINING)
     character.lora_status = Character.LoraStatus.TRAINING
-    transaction.on_commit(
-        lambda: pipeline.training_prepare_task.apply_async(args=[run.pk], queue="training"), robust=True
-    )
+    transaction.on_commit(lambda: tasks.training_prepare.delay(run.pk), robust=True)
     return run
 
 

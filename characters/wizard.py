@@ -21,7 +21,7 @@ from assets.models import Asset
 from billing.models import Hold
 from billing.prices import operation_credits
 from billing.services import InsufficientCredits, credits_available, hold_release, hold_reserve
-from characters import attributes, identity, pipeline, training
+from characters import attributes, identity, pipeline, tasks, training
 from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
@@ -178,7 +178,7 @@ def wizard_choose(*, character: Character, asset: Asset, user: User | None, key:
         locked.base_image, locked.avatar = asset, asset
         locked.save(update_fields=["base_image", "avatar", "updated_at"])
         character.base_image, character.avatar = asset, asset
-        transaction.on_commit(lambda: pipeline.base_reference_task.apply_async(args=[locked.pk]), robust=True)
+        transaction.on_commit(lambda: tasks.base_reference.delay(locked.pk), robust=True)
         try:
             with transaction.atomic():
                 job = _sheet_pipeline_create(locked, user, key)
@@ -257,9 +257,7 @@ def _sheet_pipeline_create(character: Character, user: User | None, key: str) ->
 def sheet_settled(character: Character, job: CharacterJob) -> None:
     """Called with the character and the sheet job locked, when the sheet job settles."""
     if job.status == JobStatus.SUCCEEDED:
-        transaction.on_commit(
-            lambda: pipeline.sheet_check_task.apply_async(args=[job.pk], queue="training"), robust=True
-        )
+        transaction.on_commit(lambda: tasks.sheet_check.delay(job.pk), robust=True)
     else:
         _sheet_abandon(
             character,

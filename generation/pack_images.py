@@ -24,7 +24,7 @@ from assets.models import Asset
 from characters.models import Character
 from core.analytics import track
 from core.jobs import ACTIVE, JobStatus
-from generation import presets, prompt_writer, routing, safety
+from generation import presets, prompt_writer, routing, safety, tasks
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway, handlers, registry
@@ -159,7 +159,7 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     image.asset = asset
     image_finish(job, image, JobStatus.SUCCEEDED)
     image_id = image.pk
-    transaction.on_commit(lambda: _score_later(image_id))
+    transaction.on_commit(lambda: tasks.image_score.delay(image_id))
     track(
         "generation_image_completed",
         org=job.org,
@@ -170,12 +170,6 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
         duration_ms=_ms(image.started_at),
         mode=job.mode,
     )
-
-
-def _score_later(image_id: int) -> None:
-    from generation import tasks
-
-    tasks.image_score.apply_async(args=[image_id], queue="generation")
 
 
 def _ms(since) -> int | None:

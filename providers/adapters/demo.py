@@ -101,9 +101,7 @@ class DemoAdapter:
         cache.set(_state_key(request_id), {"state": "queued"}, 24 * 3600)
         queued_for = settings.DEMO_PROVIDER_LATENCY * 0.4
         transaction.on_commit(
-            lambda: tasks.demo_run.apply_async(
-                args=[endpoint_id, request_id, arguments], countdown=queued_for, queue="generation"
-            )
+            lambda: tasks.demo_run.apply_async(args=[endpoint_id, request_id, arguments], countdown=queued_for)
         )
         return Submitted(request_id=request_id, queue_position=0)
 
