@@ -28,7 +28,7 @@ from accounts.models import User
 from assets.models import Asset
 from characters.models import Character, CharacterJob, CharacterJobItem
 from core.exceptions import DomainError
-from core.jobs import ACTIVE, JobStatus
+from core.jobs import ACTIVE, JobStatus, transition
 from jobs import engine
 from providers import gateway, handlers, registry
 from providers.models import ProviderCall
@@ -136,7 +136,7 @@ def job_item_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> N
     if item is None:
         log.info("provider call %s has no character job item (deleted with its character?)", call.pk)
     elif event == "running":
-        CharacterJobItem.objects.filter(pk=item.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
+        transition(CharacterJobItem, item.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING)
         engine.job_running(CharacterJob, item.job_id)
     elif call.status == ProviderCall.Status.SUCCEEDED:
         _item_deliver(item, call, last_attempt=last_attempt)

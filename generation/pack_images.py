@@ -23,7 +23,7 @@ from assets import storage
 from assets.models import Asset
 from characters.models import Character
 from core.analytics import track
-from core.jobs import ACTIVE, JobStatus
+from core.jobs import ACTIVE, JobStatus, transition
 from generation import presets, prompt_writer, routing, safety, tasks
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
@@ -54,9 +54,7 @@ def image_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None
         return
     if event == "running":
         now = timezone.now()
-        GenerationImage.objects.filter(pk=image.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=now
-        )
+        transition(GenerationImage, image.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=now)
         engine.job_running(GenerationJob, image.job_id)
         return
     if call.status == ProviderCall.Status.SUCCEEDED:

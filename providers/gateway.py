@@ -33,6 +33,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from core.jobs import transition
 from providers import handlers, inputs, registry
 from providers.adapters import get_adapter
 from providers.adapters.base import ProviderError, Status
@@ -112,8 +113,13 @@ class SubmitLater(Exception):
 def call_submit(call_id: int) -> None:
     """Send a pending call to its provider. Raises ``SubmitLater`` to be retried after a pause."""
     now = timezone.now()
-    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.PENDING).update(
-        status=ProviderCall.Status.SUBMITTING, attempts=F("attempts") + 1, updated_at=now
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=(ProviderCall.Status.PENDING,),
+        to=ProviderCall.Status.SUBMITTING,
+        attempts=F("attempts") + 1,
+        updated_at=now,
     )
     if not moved:
         return  # already submitted, finished or cancelled: a duplicate task
@@ -129,8 +135,12 @@ def call_submit(call_id: int) -> None:
             _record_submitted(call, submitted, now)
     except ProviderError as exc:
         if exc.transient and call.attempts < MAX_SUBMIT_ATTEMPTS:
-            ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
-                status=ProviderCall.Status.PENDING, error=exc.message
+            transition(
+                ProviderCall,
+                call_id,
+                from_=(ProviderCall.Status.SUBMITTING,),
+                to=ProviderCall.Status.PENDING,
+                error=exc.message,
             )
             log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
             raise SubmitLater(backoff(call.attempts)) from exc
@@ -142,8 +152,11 @@ def _record_submitted(call: ProviderCall, submitted, now) -> None:
     call_id = call.pk
     deadline = now + registry.deadline(call.operation)
     first_poll = POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[0]
-    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
-        status=ProviderCall.Status.QUEUED,
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=(ProviderCall.Status.SUBMITTING,),
+        to=ProviderCall.Status.QUEUED,
         request_id=submitted.request_id,
         queue_position=submitted.queue_position,
         submitted_at=now,
@@ -175,8 +188,13 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         calls.filter(status=ProviderCall.Status.QUEUED).update(queue_position=status.queue_position)
         return False
     if status.state == "running":
-        moved = calls.filter(status__in=(ProviderCall.Status.SUBMITTING, ProviderCall.Status.QUEUED)).update(
-            status=ProviderCall.Status.RUNNING, started_at=now, queue_position=None
+        moved = transition(
+            ProviderCall,
+            call_id,
+            from_=(ProviderCall.Status.SUBMITTING, ProviderCall.Status.QUEUED),
+            to=ProviderCall.Status.RUNNING,
+            started_at=now,
+            queue_position=None,
         )
         if moved:
             _dispatch(call_id, "running", last_attempt=True)
@@ -186,8 +204,11 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         "failed": ProviderCall.Status.FAILED,
         "cancelled": ProviderCall.Status.CANCELLED,
     }[status.state]
-    moved = calls.filter(status__in=ProviderCall.AT_PROVIDER).update(
-        status=target,
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=ProviderCall.AT_PROVIDER,
+        to=target,
         output=status.output,
         error=status.error[:2000],
         finished_at=now,
@@ -261,8 +282,14 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     """Stop a call: ours at once, the provider's on a best-effort basis. True if it was active."""
     from providers import tasks
 
-    moved = ProviderCall.objects.filter(pk=call.pk, status__in=ProviderCall.ACTIVE).update(
-        status=ProviderCall.Status.CANCELLED, error=reason, finished_at=timezone.now(), next_poll_at=None
+    moved = transition(
+        ProviderCall,
+        call.pk,
+        from_=ProviderCall.ACTIVE,
+        to=ProviderCall.Status.CANCELLED,
+        error=reason,
+        finished_at=timezone.now(),
+        next_poll_at=None,
     )
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
@@ -403,8 +430,8 @@ def calls_sweep(*, now=None) -> dict:
     )
     for call in stuck:
         if call.attempts < MAX_SUBMIT_ATTEMPTS:
-            if ProviderCall.objects.filter(pk=call.pk, status=ProviderCall.Status.SUBMITTING).update(
-                status=ProviderCall.Status.PENDING
+            if transition(
+                ProviderCall, call.pk, from_=(ProviderCall.Status.SUBMITTING,), to=ProviderCall.Status.PENDING
             ):
                 tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
                 counts["resubmitted"] += 1
