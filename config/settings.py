@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "anymail",
     "django_htmx",
     "template_partials",
+    # The project itself first: its ready() binds the Celery app (config/apps.py).
+    "config.apps.PersonaeConfig",
     "core",
     "accounts",
     "orgs",
