@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django.contrib.sitemaps",
+    # Demo data for local runs (manage.py seed_demo); above every domain app.
+    "seeds",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -454,16 +453,6 @@ def test_creating_an_organisation_grants_the_free_plans_credits_once(db):
     assert entry.idempotency_key == f"plan-start:{org.public_id}"
     assert credits_grant(org=org, amount=100, key=f"plan-start:{org.public_id}", description="again") is None
     assert credits_available(org) == 100
-
-
-def test_the_demo_org_gets_its_studio_credits_once(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-    org = Organization.objects.get(slug="demo-agency")
-    assert credits_available(org) == 6000
-    assert LedgerEntry.objects.filter(org=org).count() == 1
-    assert ledger_problems(org) == []
 
 
 def test_every_existing_org_got_an_account_from_the_migration(db):
