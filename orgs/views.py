@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import onboarding
 from billing.models import Plan
+from billing.services import org_create_on_default_plan
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, OrgHttpRequest
@@ -36,7 +37,7 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if create_form.is_bound and create_form.is_valid():
             try:
-                org = services.org_create(user=request.user, name=create_form.cleaned_data["name"])
+                org = org_create_on_default_plan(user=request.user, name=create_form.cleaned_data["name"])
             except DomainError as e:
                 create_form.add_error(e.field, e.message)
             else:

@@ -19,10 +19,10 @@ from billing.services import (
     hold_reserve,
     holds_release_expired,
     ledger_problems,
+    org_create_on_default_plan,
 )
 from core.exceptions import DomainError
 from orgs.models import Membership, Organization
-from orgs.services import org_create
 from tests.factories import OrganizationFactory, UserFactory
 from tests.more_factories import StaffUserFactory
 
@@ -445,7 +445,7 @@ def test_deleting_an_organisation_deletes_its_ledger(org):
 def test_creating_an_organisation_grants_the_free_plans_credits_once(db):
     user = UserFactory()
 
-    org = org_create(user=user, name="Bright Studio")
+    org = org_create_on_default_plan(user=user, name="Bright Studio")
 
     assert credits_available(org) == 100
     entry = LedgerEntry.objects.get(org=org)
