@@ -5,9 +5,11 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from accounts import views as accounts_views
 from assets import urls as assets_urls
+from billing import urls as billing_urls
 from blog import views as blog_views
 from config.api import api
 from core import views as core_views
+from orgs import urls as orgs_urls
 
 admin.site.site_header = "Personae support"
 admin.site.site_title = "Personae support"
@@ -30,7 +32,9 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("notifications.urls")),
     path("", include(assets_urls.media_urlpatterns)),
-    path("", include("orgs.urls")),
+    # One "orgs" namespace for every page of an organisation, whichever app's layer its view sits
+    # in: the plan page is billing's. Before orgs' own patterns, which end in a catch-all.
+    path("", include((billing_urls.org_urlpatterns + orgs_urls.urlpatterns, orgs_urls.app_name))),
     path("", include("marketing.urls")),
     path("cms/login/", blog_views.cms_login, name="cms_login"),  # before Wagtail's own login form
     path("cms/", include(wagtailadmin_urls)),

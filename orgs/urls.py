@@ -9,7 +9,6 @@ urlpatterns = [
     path("orgs/requests/<uuid:public_id>/cancel/", views.join_request_cancel, name="join_request_cancel"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
-    path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
     path("o/<slug:org_slug>/settings/", views.org_settings, name="settings"),
     path("o/<slug:org_slug>/settings/members/", views.members, name="members"),
     path("o/<slug:org_slug>/settings/members/invite/", views.invite, name="invite"),

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import onboarding
-from billing.models import Plan
 from billing.services import org_create_on_default_plan
 from core.exceptions import DomainError
 from core.htmx import render_page
@@ -147,27 +146,6 @@ def section(request: OrgHttpRequest, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     return render(request, "orgs/section.html", {"section": SECTIONS[section], "section_key": section})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view()
-def billing(request: OrgHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
-        if plan is None:
-            raise Http404
-        try:
-            services.org_select_plan(org=request.org, actor=request.membership, plan=plan)
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
-            messages.success(request, f"{request.org.name} is on the {plan.name} plan.")
-        return redirect("orgs:billing", request.org.slug)
-    return render(
-        request,
-        "orgs/billing.html",
-        {"plans": Plan.objects.filter(is_public=True), "seats": selectors.seat_usage(request.org)},
-    )
 
 
 @require_http_methods(["GET", "POST"])
