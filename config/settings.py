@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "generation",
     "characters",
     "notifications",
+    "onboarding",
     "marketing",
     # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
     "blog",
