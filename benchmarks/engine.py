@@ -108,11 +108,10 @@ def _set_up():
     from accounts.models import User
     from assets.tests.factories import AssetFactory
     from billing.models import Plan
-    from billing.services import credits_grant
-    from orgs.services import org_create
+    from billing.services import credits_grant, org_create_on_default_plan
 
     owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
-    org = org_create(user=owner, name="Bench Engine")
+    org = org_create_on_default_plan(user=owner, name="Bench Engine")
     org.plan = Plan.objects.get(slug="agency")  # room for every result below
     org.save(update_fields=["plan"])
     credits_grant(org=org, amount=1_000_000, key="bench-engine", description="Benchmark")
