@@ -2,16 +2,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import QuestionnaireResponse, User
-from orgs.models import Membership
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    fk_name = "user"
-    extra = 0
-    fields = ["org", "role", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["org"]
 
 
 class QuestionnaireInline(admin.TabularInline):
@@ -29,7 +19,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", ("onboarded_at", admin.EmptyFieldListFilter), "date_joined"]
     search_fields = ["email", "name", "memberships__org__name"]
     readonly_fields = ["date_joined", "last_login", "onboarded_at", "welcomed_at"]
-    inlines = [MembershipInline, QuestionnaireInline]
+    inlines = [QuestionnaireInline]  # orgs/admin.py puts the user's memberships first
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["name", "last_org", "onboarded_at", "welcomed_at"]}),

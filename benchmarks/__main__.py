@@ -55,8 +55,8 @@ def main() -> int:
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
+    from billing.services import org_create_on_default_plan
     from orgs.models import Membership, Role
-    from orgs.services import org_create
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -64,7 +64,7 @@ def main() -> int:
         owner = User.objects.create(
             email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z"
         )
-        org = org_create(user=owner, name="Bench Agency")
+        org = org_create_on_default_plan(user=owner, name="Bench Agency")
         results = []
         for members in (3, 300):
             existing = org.memberships.count()

@@ -108,11 +108,11 @@ def _set_up():
 
     from accounts.models import User
     from billing.models import Plan
+    from billing.services import org_create_on_default_plan
     from characters.models import Character
-    from orgs.services import org_create
 
     owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
-    org = org_create(user=owner, name="Bench Characters")
+    org = org_create_on_default_plan(user=owner, name="Bench Characters")
     org.plan = Plan.objects.get(slug="agency")
     org.save(update_fields=["plan"])
     character = Character.objects.create(org=org, name="Bench", origin=Character.Origin.PHOTOS, created_by=owner)

@@ -108,11 +108,10 @@ def _set_up():
     from accounts.models import User
     from assets.tests.factories import AssetFactory
     from billing.models import Plan
-    from billing.services import credits_grant
-    from orgs.services import org_create
+    from billing.services import credits_grant, org_create_on_default_plan
 
     owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
-    org = org_create(user=owner, name="Bench Engine")
+    org = org_create_on_default_plan(user=owner, name="Bench Engine")
     org.plan = Plan.objects.get(slug="agency")  # room for every result below
     org.save(update_fields=["plan"])
     credits_grant(org=org, amount=1_000_000, key="bench-engine", description="Benchmark")
@@ -414,7 +413,7 @@ def _webhooks(org) -> list[Row]:
     from django.urls import reverse
 
     from config.celery import app
-    from generation.services import HANDLER
+    from generation.services import CALL_HANDLER
     from providers import webhooks
     from providers.models import ProviderCall, WebhookDelivery
 
@@ -432,7 +431,7 @@ def _webhooks(org) -> list[Row]:
                 endpoint_id=UPSCALE_ENDPOINT,
                 status=ProviderCall.Status.QUEUED,
                 request_id=f"bench-{uuid.uuid4()}",
-                handler=HANDLER,
+                handler=CALL_HANDLER.name,
             )
             for _ in range(warm_up + 3 * WEBHOOKS)
         ]

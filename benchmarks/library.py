@@ -69,10 +69,10 @@ def _owner_and_org():
 
     from accounts.models import User
     from billing.models import Plan
-    from orgs.services import org_create
+    from billing.services import org_create_on_default_plan
 
     owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
-    org = org_create(user=owner, name="Bench Library")
+    org = org_create_on_default_plan(user=owner, name="Bench Library")
     org.plan = Plan.objects.get(slug="agency")  # room for everything below
     org.save(update_fields=["plan"])
     return owner, org

@@ -86,14 +86,13 @@ def _set_up():
     from accounts.models import User
     from assets.services import asset_create_from_bytes
     from billing.models import Plan
-    from billing.services import credits_grant
+    from billing.services import credits_grant, org_create_on_default_plan
     from characters import identity
     from characters.models import Character
     from characters.tests import photos
-    from orgs.services import org_create
 
     owner = User.objects.create(email="owner@bench.test", password=make_password("x"), onboarded_at="2026-01-01T00:00Z")
-    org = org_create(user=owner, name="Bench Studio")
+    org = org_create_on_default_plan(user=owner, name="Bench Studio")
     org.plan = Plan.objects.get(slug="agency")
     org.save(update_fields=["plan"])
     credits_grant(org=org, amount=100_000, key="bench-studio", description="Benchmark")

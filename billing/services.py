@@ -1,4 +1,5 @@
-"""Writes for the credits ledger: grants, staff adjustments, and the holds that pay for jobs.
+"""Writes for the credits ledger: grants, staff adjustments, and the holds that pay for jobs; and
+opening an organisation on its first plan, with that plan's credits.
 
 Every change to an account is one relative, conditional UPDATE of its ``CreditAccount`` row plus one
 append-only ``LedgerEntry`` in the same transaction, so the cached ``balance``/``held`` always equal
@@ -22,9 +23,10 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from billing.models import CreditAccount, Hold, LedgerEntry
+from billing.models import CreditAccount, Hold, LedgerEntry, Plan
 from billing.prices import OPERATION_PRICES
 from core.exceptions import DomainError
+from orgs import services as org_services
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -48,6 +50,10 @@ class InsufficientCredits(DomainError):
         self.needed = needed
         self.available = available
         super().__init__(f"This needs {_credits(needed)}; you have {available:,} available.")
+
+    def refusal(self, what: str, *, plural: bool = False) -> str:
+        """The one way a refusal is worded: "<what> need(s) N credits and you have M available."."""
+        return f"{what} need{'' if plural else 's'} {_credits(self.needed)} and you have {self.available:,} available."
 
 
 # --- The account row ------------------------------------------------------------------------------
@@ -181,6 +187,21 @@ def credits_grant(
         if LedgerEntry.objects.filter(idempotency_key=key).exists():
             return None
         raise
+
+
+@transaction.atomic
+def org_create_on_default_plan(*, user: User, name: str) -> Organization:
+    """Create an organisation on the default plan with ``user`` as its owner, and grant the plan's credits."""
+    plan = Plan.objects.get(is_default=True)
+    org = org_services.org_create(user=user, name=name, plan=plan)
+    if plan.monthly_credits:
+        credits_grant(
+            org=org,
+            amount=plan.monthly_credits,
+            key=f"plan-start:{org.public_id}",
+            description=f"{plan.name} plan credits",
+        )
+    return org
 
 
 @transaction.atomic

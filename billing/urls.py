@@ -7,3 +7,9 @@ app_name = "billing"
 urlpatterns = [
     path("o/<slug:org_slug>/credits/", views.credits, name="credits"),
 ]
+
+# The plan page is one of the organisation's settings pages, so config/urls.py names it in the
+# "orgs" namespace (orgs:billing), where every link to it already points.
+org_urlpatterns = [
+    path("o/<slug:org_slug>/billing/", views.plans, name="billing"),
+]

@@ -1,12 +1,16 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import selectors
-from billing.models import LedgerEntry
+from billing.models import LedgerEntry, Plan
 from billing.prices import prices_by_group
 from core.http import OrgHttpRequest
+from core.refusals import refusals_as_messages
+from orgs import selectors as org_selectors
+from orgs import services as org_services
 from orgs.decorators import org_view
 
 HISTORY_PAGE_SIZE = 50
@@ -42,4 +46,23 @@ def credits(request: OrgHttpRequest) -> HttpResponse:
             "kind_filters": KIND_FILTERS,
             "price_groups": prices_by_group(),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def plans(request: OrgHttpRequest) -> HttpResponse:
+    """The organisation's plan and seats, and the public plans its owner can move to."""
+    if request.method == "POST":
+        plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
+        if plan is None:
+            raise Http404
+        with refusals_as_messages(request):
+            org_services.org_select_plan(org=request.org, actor=request.membership, plan=plan)
+            messages.success(request, f"{request.org.name} is on the {plan.name} plan.")
+        return redirect("orgs:billing", request.org.slug)
+    return render(
+        request,
+        "billing/plans.html",
+        {"plans": Plan.objects.filter(is_public=True), "seats": org_selectors.seat_usage(request.org)},
     )

@@ -5,3 +5,7 @@ class CharactersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "characters"
     verbose_name = "Characters"
+
+    def ready(self) -> None:
+        # Job kinds register their provider-call handlers and pipeline steps when imported.
+        from characters import captions, pipeline, training, wizard  # noqa: F401

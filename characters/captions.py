@@ -66,7 +66,7 @@ def captions_start(*, character: Character, user: User | None) -> CharacterJob:
         return pipeline.job_create(character=character, kind=CharacterJob.Kind.CAPTIONS, user=user, specs=specs)
 
 
-def caption_deliver(*, character: Character, item: CharacterJobItem, call: ProviderCall) -> None:
+def caption_deliver(character: Character, job: CharacterJob, item: CharacterJobItem, call: ProviderCall) -> None:
     """Write the model's caption onto its photo (called with the job locked)."""
     text = str((call.output or {}).get("text") or "").strip().strip("\"'“”").strip()
     if not text:
@@ -88,3 +88,6 @@ def caption_set(*, image: DatasetImage, text: str) -> DatasetImage:
     image.caption = caption
     DatasetImage.objects.filter(pk=image.pk).update(caption=caption)
     return image
+
+
+pipeline.kind_steps(CharacterJob.Kind.CAPTIONS, deliver=caption_deliver)

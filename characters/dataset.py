@@ -56,7 +56,14 @@ def analysis_enqueue(image: DatasetImage) -> None:
     transaction.on_commit(lambda: dataset_image_analyse.delay(image_id))
 
 
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=5, soft_time_limit=120, time_limit=150)
+@shared_task(
+    name="characters.tasks.dataset_image_analyse",
+    acks_late=True,
+    max_retries=2,
+    default_retry_delay=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
 def dataset_image_analyse(image_id: int) -> None:
     image_analyse(image_id=image_id)
 
@@ -245,7 +252,9 @@ def dataset_check_start(*, character: Character, user=None) -> DatasetCheck:
     return check
 
 
-@shared_task(acks_late=True, max_retries=1, soft_time_limit=240, time_limit=270)
+@shared_task(
+    name="characters.tasks.dataset_check_run", acks_late=True, max_retries=1, soft_time_limit=240, time_limit=270
+)
 def dataset_check_run(check_id: int) -> None:
     check_run(check_id=check_id)
 

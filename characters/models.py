@@ -16,8 +16,8 @@ from django.db import models
 
 from characters import attributes as attrs
 from characters.rules import BUCKETS
-from core.jobs import JobStatus
 from core.models import OrgOwnedModel, OrgQuerySet
+from jobs.models import CallJob, Job, JobItem
 
 TRIGGER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -214,8 +214,10 @@ class DatasetCheck(OrgOwnedModel):
         return f"Dataset check of {self.character} ({self.status})"
 
 
-class TrainingRun(OrgOwnedModel):
+class TrainingRun(CallJob):
     """One LoRA training of a character: one zip, one provider call, one credit hold."""
+
+    HOLD_KEY = "training"
 
     class Source(models.TextChoices):
         PHOTOS = "photos", "Uploaded photos"
@@ -223,7 +225,6 @@ class TrainingRun(OrgOwnedModel):
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="training_runs")
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="training_runs")
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     source = models.CharField(max_length=10, choices=Source.choices)
     trigger_word = models.CharField(max_length=16)
     steps = models.PositiveIntegerField()
@@ -232,21 +233,7 @@ class TrainingRun(OrgOwnedModel):
     captioned = models.BooleanField(default=False)
     zip_key = models.CharField(max_length=300, blank=True)
     operation = models.CharField(max_length=40, default="lora_training")
-    credits = models.PositiveIntegerField()
-    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(
-        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     lora_key = models.CharField(max_length=300, blank=True)
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -264,9 +251,11 @@ class TrainingRun(OrgOwnedModel):
         return f"Training of {self.character} ({self.status})"
 
 
-class CharacterJob(OrgOwnedModel):
+class CharacterJob(Job):
     """A multi-image job for a character: the wizard's candidates, the character sheet, the
     reference images after training, or dataset captions. One credit hold; one item per call."""
+
+    HOLD_KEY = "character-job"
 
     class Kind(models.TextChoices):
         CANDIDATES = "candidates", "Base image candidates"
@@ -277,20 +266,7 @@ class CharacterJob(OrgOwnedModel):
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="character_jobs")
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     params = models.JSONField(default=dict, blank=True)
-    operation = models.CharField(max_length=40, blank=True, help_text="Key in billing.prices; blank if included.")
-    credits = models.PositiveIntegerField(default=0)
-    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -300,22 +276,15 @@ class CharacterJob(OrgOwnedModel):
         return f"{self.get_kind_display()} for {self.character} ({self.status})"
 
 
-class CharacterJobItem(models.Model):
+class CharacterJobItem(JobItem):
     """One image (or caption) of a character job, made by one provider call."""
 
     job = models.ForeignKey(CharacterJob, on_delete=models.CASCADE, related_name="items")
-    position = models.PositiveSmallIntegerField(default=0)
     label = models.CharField(max_length=80, blank=True, help_text="e.g. '3/4 view, smiling'.")
     prompt = models.TextField(blank=True)
     seed = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    call = models.ForeignKey(
-        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dataset_image = models.ForeignKey(DatasetImage, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     identity_distance = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["position", "id"]

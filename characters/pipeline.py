@@ -1,10 +1,11 @@
 """Character jobs and what ties the character pipelines together: the wizard's candidates, the
 character sheet, the reference images after training and dataset captions are all a
-``CharacterJob`` with one item per provider call, settled here; deleting a character stops
-everything it has running and deletes its files. The Celery tasks of the pipelines live here too.
+``CharacterJob`` with one item per provider call, settled here. The pipelines' Celery tasks are in
+``characters.tasks``.
 
 Training is in ``characters.training``, the wizard's steps in ``characters.wizard``, captions in
-``characters.captions``.
+``characters.captions``; deleting a character in ``characters.deletion``. The lifecycle itself
+(start, hold, settle) is the job engine's (``jobs.engine``).
 
 A job holds its credits once (``hold_reserve``) and, when its last item settles, captures the
 share of the price that was delivered (``credits × delivered // items``) and releases the rest.
@@ -16,30 +17,23 @@ whichever comes second sees the first one's result.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
-from assets import media, storage
 from assets.models import Asset
-from assets.services import asset_create_from_file, asset_delete
-from billing.models import Hold
-from billing.services import hold_capture, hold_release, hold_reserve
-from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
+from characters.models import Character, CharacterJob, CharacterJobItem
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
-from providers import gateway, registry
-from providers.adapters.base import ProviderError
+from jobs import engine
+from providers import gateway, handlers, registry
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
-
-JOB_HANDLER = "characters.pipeline.job_item_on_call"
 
 
 def character_url(character: Character) -> str:
@@ -52,6 +46,25 @@ def who(user: User | None) -> str:
 
 def character_lock(character_id: int) -> Character:
     return Character.objects.select_for_update(of=("self",)).select_related("org").get(pk=character_id)
+
+
+# --- Job kinds: what each adds to the shared lifecycle ---------------------------------------------
+
+# An item's result goes to the library as an image unless its kind delivers it otherwise (captions
+# write text onto a dataset photo); a kind may take a next step once its job settles (a finished
+# character sheet is checked, then trained). Each kind's module registers its steps when imported
+# (``CharactersConfig.ready`` imports them), so this module never imports its callers.
+Deliver = Callable[[Character, "CharacterJob", "CharacterJobItem", ProviderCall], None]
+Settled = Callable[[Character, "CharacterJob"], None]
+_DELIVER: dict[str, Deliver] = {}
+_SETTLED: dict[str, Settled] = {}
+
+
+def kind_steps(kind: str, *, deliver: Deliver | None = None, settled: Settled | None = None) -> None:
+    if deliver is not None:
+        _DELIVER[kind] = deliver
+    if settled is not None:
+        _SETTLED[kind] = settled
 
 
 # --- Jobs: creating ----------------------------------------------------------------------------
@@ -84,39 +97,35 @@ def job_create(
 ) -> CharacterJob:
     """A job with one item and one provider call per spec, and a hold of ``credits`` (if any).
     Runs inside the caller's transaction; the calls are submitted after it commits."""
-    job = CharacterJob.objects.create(
+
+    def build(job: CharacterJob) -> None:
+        for position, spec in enumerate(specs):
+            call = gateway.call_create(
+                org=character.org, operation=spec.operation, input=spec.input, handler=CALL_HANDLER
+            )
+            CharacterJobItem.objects.create(
+                job=job,
+                position=position,
+                label=spec.label,
+                prompt=spec.prompt,
+                seed=spec.seed,
+                call=call,
+                dataset_image_id=spec.dataset_image_id,
+            )
+
+    return engine.job_start(
+        CharacterJob,
         org=character.org,
+        user=user,
+        key=key,
+        credits=credits,
+        operation=operation,
+        hold_description=hold_description or f"{CharacterJob.Kind(kind).label} for “{character.name}”",
+        build=build,
         character=character,
         kind=kind,
         params=params or {},
-        operation=operation,
-        credits=credits,
-        idempotency_key=key or None,
-        created_by=user,
     )
-    if credits:
-        job.hold = hold_reserve(
-            org=character.org,
-            amount=credits,
-            key=f"character-job:{job.public_id}",
-            operation=operation,
-            description=hold_description or f"{job.get_kind_display()} for “{character.name}”",
-            subject=job,
-            user=user,
-        )
-        job.save(update_fields=["hold", "updated_at"])
-    for position, spec in enumerate(specs):
-        call = gateway.call_create(org=character.org, operation=spec.operation, input=spec.input, handler=JOB_HANDLER)
-        CharacterJobItem.objects.create(
-            job=job,
-            position=position,
-            label=spec.label,
-            prompt=spec.prompt,
-            seed=spec.seed,
-            call=call,
-            dataset_image_id=spec.dataset_image_id,
-        )
-    return job
 
 
 # --- Jobs: settling (called by the gateway) ------------------------------------------------------
@@ -126,19 +135,16 @@ def job_item_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> N
     item = CharacterJobItem.objects.filter(call_id=call.pk).select_related("job").first()
     if item is None:
         log.info("provider call %s has no character job item (deleted with its character?)", call.pk)
-        return
-    if event == "running":
-        CharacterJobItem.objects.filter(pk=item.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
-        transition(
-            CharacterJob, item.job_id, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now()
-        )
-        return
-    if call.status == ProviderCall.Status.SUCCEEDED:
+    elif event == "running":
+        transition(CharacterJobItem, item.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING)
+        engine.job_running(CharacterJob, item.job_id)
+    elif call.status == ProviderCall.Status.SUCCEEDED:
         _item_deliver(item, call, last_attempt=last_attempt)
-    elif call.status == ProviderCall.Status.CANCELLED:
-        _item_settle(item, JobStatus.CANCELLED, call.error or "Cancelled.")
     else:
-        _item_settle(item, JobStatus.FAILED, call.error or "The provider failed without saying why.")
+        _item_settle(item, *engine.call_outcome(call))
+
+
+CALL_HANDLER = handlers.register("characters.job_item", job_item_on_call)
 
 
 def _locked(item: CharacterJobItem) -> tuple[Character, CharacterJob, CharacterJobItem] | None:
@@ -164,20 +170,15 @@ def _item_deliver(item: CharacterJobItem, call: ProviderCall, *, last_attempt: b
         character, job, item = locked
         if item.status not in ACTIVE:
             return
-        try:
-            if job.kind == CharacterJob.Kind.CAPTIONS:
-                from characters import captions
-
-                captions.caption_deliver(character=character, item=item, call=call)
+        guard = engine.OutputGuard(
+            lambda message, _type: _item_finish(item, JobStatus.FAILED, message), last_attempt=last_attempt
+        )
+        with guard:
+            if deliver := _DELIVER.get(job.kind):
+                deliver(character, job, item, call)
             else:
                 item.asset = _image_deliver(character, job, item, call)
-        except ProviderError as exc:
-            if exc.transient and not last_attempt:
-                raise
-            _item_finish(item, JobStatus.FAILED, exc.message)
-        except media.MediaError as exc:
-            _item_finish(item, JobStatus.FAILED, f"The provider's result wasn't a usable image: {exc}")
-        else:
+        if not guard.failed:
             _item_finish(item, JobStatus.SUCCEEDED)
         _job_settle_if_done(character, job)
 
@@ -199,22 +200,17 @@ def _item_finish(item: CharacterJobItem, status: str, error: str = "") -> None:
 
 
 def _image_deliver(character: Character, job: CharacterJob, item: CharacterJobItem, call: ProviderCall) -> Asset:
-    parents = [character.base_image] if job.kind == CharacterJob.Kind.SHEET and character.base_image else []
     title = f"{character.name} — {_item_title(job, item)}"
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
-        asset = asset_create_from_file(
-            org=character.org,
-            path=path,
-            filename=f"{PurePath(title).stem}.jpg",
-            title=title,
-            source=Asset.Source.GENERATED,
-            created_by=job.created_by,
-            parents=parents,
-            metadata={"recipe": _recipe(character, job, item, call)},
-        )
-    if parents and asset.near_duplicate_of_id == parents[0].pk:
-        Asset.objects.filter(pk=asset.pk).update(near_duplicate_of=None)  # made from it: of course it looks alike
-    return asset
+    return engine.output_to_library(
+        call,
+        org=character.org,
+        filename=f"{PurePath(title).stem}.jpg",
+        title=title,
+        source=Asset.Source.GENERATED,
+        created_by=job.created_by,
+        parents=[character.base_image] if job.kind == CharacterJob.Kind.SHEET else [],
+        recipe=_recipe(character, job, item, call),
+    )
 
 
 def _item_title(job: CharacterJob, item: CharacterJobItem) -> str:
@@ -263,18 +259,9 @@ def _job_finish_locked(character: Character, job: CharacterJob, status: str, err
     happens next (a finished character sheet is checked, then trained)."""
     items = list(job.items.all())
     delivered = sum(1 for i in items if i.status == JobStatus.SUCCEEDED)
-    job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    if job.hold:
-        charged = job.credits * delivered // max(len(items), 1)
-        if charged:
-            hold_capture(hold=job.hold, amount=charged)
-        else:
-            hold_release(hold=job.hold, reason=error or "Nothing was delivered.")
-    if job.kind == CharacterJob.Kind.SHEET:
-        from characters import wizard
-
-        wizard.sheet_settled(character=character, job=job)
+    engine.job_finish(job, status, error, charge=job.credits * delivered // max(len(items), 1))
+    if settled := _SETTLED.get(job.kind):
+        settled(character, job)
 
 
 # --- What people do ------------------------------------------------------------------------------
@@ -287,137 +274,13 @@ def character_job_cancel(*, job: CharacterJob, user: User | None) -> None:
     locked = CharacterJob.objects.select_for_update(of=("self",)).select_related("hold").get(pk=job.pk)
     if locked.status not in ACTIVE:
         raise DomainError("This has already finished.")
-    _job_cancel_locked(character, locked, f"Cancelled by {who(user)}.")
+    job_cancel_locked(character, locked, engine.cancelled_by(user))
     job.status = locked.status
 
 
-def _job_cancel_locked(character: Character, job: CharacterJob, reason: str) -> None:
+def job_cancel_locked(character: Character, job: CharacterJob, reason: str) -> None:
     for item in job.items.select_for_update(of=("self",)).filter(status__in=ACTIVE).select_related("call"):
         _item_finish(item, JobStatus.CANCELLED, reason)
         if item.call:
             gateway.call_cancel(item.call, reason=reason)
     _job_finish_locked(character, job, JobStatus.CANCELLED, reason)
-
-
-def references_start(*, character: Character, run: TrainingRun) -> CharacterJob:
-    """Four reference images with the new LoRA (included in the training price: no hold)."""
-    from characters import wizard
-
-    return job_create(
-        character=character,
-        kind=CharacterJob.Kind.REFERENCES,
-        user=run.created_by,
-        specs=wizard.reference_specs(character),
-        key=f"references:{run.public_id}",
-    )
-
-
-# --- Deleting a character ----------------------------------------------------------------------
-
-
-def _character_asset_ids(character: Character) -> set[int]:
-    ids = set(character.dataset.values_list("asset_id", flat=True))
-    ids |= set(
-        CharacterJobItem.objects.filter(job__character=character, asset__isnull=False).values_list(
-            "asset_id", flat=True
-        )
-    )
-    ids |= {pk for pk in (character.lora_asset_id, character.base_image_id, character.avatar_id) if pk}
-    return ids
-
-
-def character_delete_preview(character: Character) -> dict:
-    """What deleting ``character`` deletes, for the confirmation page:
-    ``{"photos", "lora", "runs", "images", "active", "summary"}``."""
-    photos = character.dataset.count()
-    generated = (
-        CharacterJobItem.objects.filter(job__character=character, asset__isnull=False)
-        .values("asset_id")
-        .distinct()
-        .count()
-    )
-    lora = 1 if character.lora_key or character.lora_asset_id else 0
-    runs = character.training_runs.count()
-    active = (
-        character.training_runs.filter(status__in=ACTIVE).count()
-        + character.jobs.filter(status__in=ACTIVE).count()
-        + character.generation_jobs.filter(status__in=ACTIVE).count()
-    )
-    parts = [
-        f"{photos} photo{'s' if photos != 1 else ''}",
-        f"{lora} face model{'s' if lora != 1 else ''}",
-        f"{runs} training run{'s' if runs != 1 else ''}",
-        f"{generated} image{'s' if generated != 1 else ''}",
-    ]
-    return {
-        "photos": photos,
-        "lora": lora,
-        "runs": runs,
-        "images": generated,
-        "active": active,
-        "summary": ", ".join(parts),
-    }
-
-
-@transaction.atomic
-def character_delete(*, character: Character, user: User | None) -> dict:
-    """Delete a character with its dataset photos, face model, training zips and generated images.
-
-    Whatever is running is cancelled first and its credits returned, so a late webhook finds
-    nothing to settle and charges nothing. Returns what was deleted (``character_delete_preview``).
-    """
-    from characters import training
-
-    locked = character_lock(character.pk)
-    deleted = character_delete_preview(locked)
-    reason = f"{locked.name} was deleted by {who(user)}."
-    for run in locked.training_runs.filter(status__in=ACTIVE):
-        training.run_stop_locked(locked, run.pk, JobStatus.CANCELLED, reason)
-    for job in (
-        CharacterJob.objects.select_for_update(of=("self",))
-        .select_related("hold")
-        .filter(character=locked, status__in=ACTIVE)
-    ):
-        _job_cancel_locked(locked, job, reason)
-    from generation.packs import packs_cancel_for_character
-
-    packs_cancel_for_character(locked, reason)
-    # A finished sheet whose check hasn't run yet still holds the training credits.
-    for hold_id in locked.jobs.filter(kind=CharacterJob.Kind.SHEET).values_list("params__training_hold", flat=True):
-        if hold_id and (hold := Hold.objects.filter(pk=hold_id, status=Hold.Status.ACTIVE).first()):
-            hold_release(hold=hold, reason=reason)
-    files = [k for k in locked.training_runs.values_list("zip_key", flat=True) if k]
-    if locked.lora_key:
-        files.append(locked.lora_key)
-    for asset in Asset.objects.filter(pk__in=_character_asset_ids(locked)):
-        asset_delete(asset=asset)
-    locked.delete()
-    transaction.on_commit(lambda: [storage.delete(key) for key in files])
-    return deleted
-
-
-# --- Tasks (ids in; enqueued on commit) ----------------------------------------------------------
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=10, soft_time_limit=600, time_limit=660)
-def training_prepare_task(run_id: int) -> None:
-    """Zip the run's images and send it to the trainer."""
-    from characters import training
-
-    training.training_prepare(run_id=run_id)
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=10, soft_time_limit=300, time_limit=360)
-def sheet_check_task(job_id: int) -> None:
-    """Check a finished character sheet against the base image's face, then train on it."""
-    from characters import wizard
-
-    wizard.sheet_check(job_id=job_id)
-
-
-@shared_task(acks_late=True, max_retries=2, default_retry_delay=5, soft_time_limit=120, time_limit=150)
-def base_reference_task(character_id: int) -> None:
-    """The chosen base image's face becomes the character's identity reference."""
-    from characters import wizard
-
-    wizard.base_reference(character_id=character_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import struct
 import tempfile
 import zipfile
@@ -34,21 +35,20 @@ from assets.models import Asset
 from assets.services import asset_create_file
 from billing.models import Hold
 from billing.prices import operation_credits
-from billing.services import hold_capture, hold_release, hold_reserve
-from characters import dataset, identity, pipeline
+from characters import attributes, dataset, identity, pipeline, tasks
 from characters.captions import caption_with_trigger
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS
 from core.exceptions import DomainError
-from core.jobs import ACTIVE, JobStatus, transition
+from core.jobs import ACTIVE, JobStatus
+from jobs import engine
 from notifications.services import notify
-from providers import gateway
+from providers import gateway, handlers
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
 
-HANDLER = "characters.training.training_on_call"
 OPERATION = "lora_training"
 # fal's default for flux-lora-fast-training; enough for a face from 10–30 images.
 TRAINING_STEPS = 1000
@@ -72,7 +72,7 @@ def training_start(*, character: Character, user: User | None, key: str, caption
     them); the same ``key`` (a double click) returns the same run."""
     from characters.services import consent_current
 
-    if key and (existing := _run_by_key(character, key)):
+    if existing := _run_by_key(character, key):
         return existing
     if consent_current(character) is None:
         raise DomainError(
@@ -105,7 +105,7 @@ def training_start(*, character: Character, user: User | None, key: str, caption
 
 
 def _run_by_key(character: Character, key: str) -> TrainingRun | None:
-    run = TrainingRun.objects.for_org(character.org).filter(idempotency_key=key).first()
+    run = engine.job_by_key(TrainingRun, character.org, key)
     if run is not None and run.character_id != character.pk:
         raise DomainError("That request was already used for another character. Reload the page and try again.")
     return run
@@ -137,8 +137,15 @@ def run_create(
     """The run, its hold (``hold``: one reserved earlier, e.g. by the wizard), and the worker task
     that zips the images, on commit. Inside the caller's transaction."""
     price = hold.amount if hold else training_price(character)
-    run = TrainingRun.objects.create(
+    run = engine.job_start(
+        TrainingRun,
         org=character.org,
+        user=user,
+        key=key,
+        credits=price,
+        operation=OPERATION,
+        hold_description=f"Face model training for “{character.name}”",
+        hold=hold,
         character=character,
         source=source,
         trigger_word=character.trigger_word,
@@ -146,26 +153,10 @@ def run_create(
         create_masks=True,
         images=images,
         captioned=captioned,
-        operation=OPERATION,
-        credits=price,
-        idempotency_key=key or None,
-        created_by=user,
     )
-    run.hold = hold or hold_reserve(
-        org=character.org,
-        amount=price,
-        key=f"training:{run.public_id}",
-        operation=OPERATION,
-        description=f"Face model training for “{character.name}”",
-        subject=run,
-        user=user,
-    )
-    run.save(update_fields=["hold", "updated_at"])
     Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.TRAINING)
     character.lora_status = Character.LoraStatus.TRAINING
-    transaction.on_commit(
-        lambda: pipeline.training_prepare_task.apply_async(args=[run.pk], queue="training"), robust=True
-    )
+    transaction.on_commit(lambda: tasks.training_prepare.delay(run.pk), robust=True)
     return run
 
 
@@ -200,7 +191,7 @@ def training_prepare(*, run_id: int) -> None:
                 "steps": run.steps,
                 "create_masks": run.create_masks,
             },
-            handler=HANDLER,
+            handler=CALL_HANDLER,
         )
         locked.save(update_fields=["zip_key", "images", "call", "updated_at"])
 
@@ -274,16 +265,15 @@ def training_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> N
     run = TrainingRun.objects.filter(call_id=call.pk).first()
     if run is None:
         log.info("provider call %s has no training run (deleted with its character?)", call.pk)
-        return
-    if event == "running":
-        transition(TrainingRun, run.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now())
-        return
-    if call.status == ProviderCall.Status.SUCCEEDED:
+    elif event == "running":
+        engine.job_running(TrainingRun, run.pk)
+    elif call.status == ProviderCall.Status.SUCCEEDED:
         _lora_deliver(run, call, last_attempt=last_attempt)
-    elif call.status == ProviderCall.Status.CANCELLED:
-        _run_settle(run, JobStatus.CANCELLED, call.error or "Cancelled.")
     else:
-        _run_settle(run, JobStatus.FAILED, call.error or "The trainer stopped without saying why.")
+        _run_settle(run, *engine.call_outcome(call, failed="The trainer stopped without saying why."))
+
+
+CALL_HANDLER = handlers.register("characters.training_run", training_on_call)
 
 
 def _lock(run: TrainingRun) -> tuple[Character, TrainingRun] | None:
@@ -305,14 +295,13 @@ def _lora_deliver(run: TrainingRun, call: ProviderCall, *, last_attempt: bool) -
         character, run = locked
         if run.status not in ACTIVE:
             return
-        try:
+        guard = engine.OutputGuard(
+            lambda message, _type: _run_stop(character, run, JobStatus.FAILED, message), last_attempt=last_attempt
+        )
+        with guard:
             key = _lora_store(character, call)
-        except ProviderError as exc:
-            if exc.transient and not last_attempt:
-                raise
-            _run_stop(character, run, JobStatus.FAILED, exc.message)
-            return
-        _lora_ready(character, run, call, key)
+        if not guard.failed:
+            _lora_ready(character, run, call, key)
 
 
 def _lora_url(output: dict | None) -> str:
@@ -387,12 +376,9 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
         embeddings = [e for e in character.dataset.values_list("embedding", flat=True) if e]
         if embeddings:
             identity.reference_set(character, embeddings, source="dataset")
-    run.status, run.lora_key, run.error, run.finished_at = JobStatus.SUCCEEDED, key, "", now
-    run.save(update_fields=["status", "lora_key", "error", "finished_at", "updated_at"])
-    if run.hold:
-        hold_capture(hold=run.hold)
+    engine.job_finish(run, JobStatus.SUCCEEDED, lora_key=key)
     _zip_discard(run)
-    pipeline.references_start(character=character, run=run)
+    references_start(character=character, run=run)
     body = (
         f"{character.name}'s face model is trained and saved in your library. New images of "
         f"{character.name} now use it; four reference images are on their way."
@@ -436,10 +422,7 @@ def run_stop_locked(character: Character, run_id: int, status: str, reason: str)
 def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -> None:
     """Fail or cancel a locked run: its credits back, the character's previous face model (if any)
     kept, and, for a failure, the creator told why."""
-    run.status, run.error, run.finished_at = status, error, timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    if run.hold:
-        hold_release(hold=run.hold, reason=error)
+    engine.job_finish(run, status, error)
     if character.lora_key and character.lora_asset_id:
         character.lora_status = Character.LoraStatus.READY
     else:
@@ -466,6 +449,55 @@ def _zip_discard(run: TrainingRun) -> None:
         transaction.on_commit(lambda: storage.delete(key))
 
 
+# --- Reference images, made with the new face model ----------------------------------------------
+
+REFERENCE_SCENES = [
+    ("Studio portrait", "studio portrait, head and shoulders, neutral background, soft light"),
+    ("City street", "half-body, walking down a city street, daylight"),
+    ("Café", "sitting at a café table, warm indoor light, smiling"),
+    ("Full body", "full-body, standing outdoors in golden-hour light"),
+]
+
+
+def reference_specs(character: Character) -> list[pipeline.ItemSpec]:
+    """Four images with the character's LoRA and trigger word (after training)."""
+    outfit = attributes.words("default_outfit", character.default_outfit)
+    specs = []
+    for label, scene in REFERENCE_SCENES:
+        prompt = f"{character.trigger_word}, {attributes.describe(character)}"
+        prompt += (f", wearing {outfit}" if outfit else "") + f", {scene}"
+        seed = secrets.randbelow(2**31)
+        specs.append(
+            pipeline.ItemSpec(
+                operation="image_lora",
+                label=label,
+                prompt=prompt,
+                seed=seed,
+                input={
+                    "prompt": prompt,
+                    "loras": [{"path": {"$key": character.lora_key}, "scale": 1}],
+                    "image_size": "portrait_4_3",
+                    "num_images": 1,
+                    "seed": seed,
+                    "enable_safety_checker": True,
+                    "output_format": "jpeg",
+                },
+            )
+        )
+    return specs
+
+
+def references_start(*, character: Character, run: TrainingRun) -> CharacterJob:
+    """Four reference images with the new LoRA (included in the training price: no hold)."""
+    return pipeline.job_create(
+        character=character,
+        kind=CharacterJob.Kind.REFERENCES,
+        user=run.created_by,
+        specs=reference_specs(character),
+        key=f"references:{run.public_id}",
+    )
+
+
 # --- What people do ---------------------------------------------------------------------------------
 
 
@@ -478,7 +510,7 @@ def training_cancel(*, run: TrainingRun, user: User | None) -> None:
     character, locked_run = locked
     if locked_run.status not in ACTIVE:
         raise DomainError("This training has already finished.")
-    reason = f"Cancelled by {pipeline.who(user)}."
+    reason = engine.cancelled_by(user)
     _run_stop(character, locked_run, JobStatus.CANCELLED, reason)
     if locked_run.call_id:
         gateway.call_cancel(ProviderCall.objects.get(pk=locked_run.call_id), reason=reason)

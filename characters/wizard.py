@@ -21,7 +21,7 @@ from assets.models import Asset
 from billing.models import Hold
 from billing.prices import operation_credits
 from billing.services import InsufficientCredits, credits_available, hold_release, hold_reserve
-from characters import attributes, identity, pipeline, training
+from characters import attributes, identity, pipeline, tasks, training
 from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
@@ -45,12 +45,6 @@ SHEET_SHOTS = [
 ]
 # Sheet images to keep before training is worth it (with the base image, seven or more).
 MIN_SHEET_KEPT = 6
-REFERENCE_SCENES = [
-    ("Studio portrait", "studio portrait, head and shoulders, neutral background, soft light"),
-    ("City street", "half-body, walking down a city street, daylight"),
-    ("Café", "sitting at a café table, warm indoor light, smiling"),
-    ("Full body", "full-body, standing outdoors in golden-hour light"),
-]
 
 
 def _seed() -> int:
@@ -86,34 +80,6 @@ def sheet_specs(character: Character) -> list[pipeline.ItemSpec]:
                     "seed": seed,
                     "id_weight": 1.0,
                     "enable_safety_checker": True,
-                },
-            )
-        )
-    return specs
-
-
-def reference_specs(character: Character) -> list[pipeline.ItemSpec]:
-    """Four images with the character's LoRA and trigger word (after training)."""
-    outfit = _outfit(character)
-    specs = []
-    for label, scene in REFERENCE_SCENES:
-        prompt = f"{character.trigger_word}, {attributes.describe(character)}"
-        prompt += (f", wearing {outfit}" if outfit else "") + f", {scene}"
-        seed = _seed()
-        specs.append(
-            pipeline.ItemSpec(
-                operation="image_lora",
-                label=label,
-                prompt=prompt,
-                seed=seed,
-                input={
-                    "prompt": prompt,
-                    "loras": [{"path": {"$key": character.lora_key}, "scale": 1}],
-                    "image_size": "portrait_4_3",
-                    "num_images": 1,
-                    "seed": seed,
-                    "enable_safety_checker": True,
-                    "output_format": "jpeg",
                 },
             )
         )
@@ -212,7 +178,7 @@ def wizard_choose(*, character: Character, asset: Asset, user: User | None, key:
         locked.base_image, locked.avatar = asset, asset
         locked.save(update_fields=["base_image", "avatar", "updated_at"])
         character.base_image, character.avatar = asset, asset
-        transaction.on_commit(lambda: pipeline.base_reference_task.apply_async(args=[locked.pk]), robust=True)
+        transaction.on_commit(lambda: tasks.base_reference.delay(locked.pk), robust=True)
         try:
             with transaction.atomic():
                 job = _sheet_pipeline_create(locked, user, key)
@@ -288,12 +254,10 @@ def _sheet_pipeline_create(character: Character, user: User | None, key: str) ->
     return job
 
 
-def sheet_settled(*, character: Character, job: CharacterJob) -> None:
+def sheet_settled(character: Character, job: CharacterJob) -> None:
     """Called with the character and the sheet job locked, when the sheet job settles."""
     if job.status == JobStatus.SUCCEEDED:
-        transaction.on_commit(
-            lambda: pipeline.sheet_check_task.apply_async(args=[job.pk], queue="training"), robust=True
-        )
+        transaction.on_commit(lambda: tasks.sheet_check.delay(job.pk), robust=True)
     else:
         _sheet_abandon(
             character,
@@ -427,3 +391,6 @@ def base_reference(*, character_id: int) -> None:
     faces = _faces(character.base_image)
     if faces:
         identity.reference_set(character, [faces[0].embedding], source="base")
+
+
+pipeline.kind_steps(CharacterJob.Kind.SHEET, settled=sheet_settled)

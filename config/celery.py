@@ -1,4 +1,5 @@
-"""The Celery app: named queues, one per workload, and the static beat schedule in settings."""
+"""The Celery app: named queues, one per workload, the task → queue table, and (in settings) the static
+beat schedule."""
 
 import os
 
@@ -17,7 +18,15 @@ app = Celery("personae")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # One direct exchange per queue, so a message routed to one queue lands in that queue only.
 app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
+# Every task that doesn't run on "default" (task_default_queue), by name, so callers just `.delay()`.
+# (Celery 5.7 deprecates a `queue=` on the task itself in favour of this setting.) The provider
+# gateway alone picks a queue per call, by operation (`gateway.queue_for`); a queue passed to
+# `apply_async` wins over this table.
 app.conf.task_routes = {
-    "*.tasks.send_*": {"queue": "email"},
+    "core.tasks.send_email": {"queue": "email"},
+    "generation.tasks.image_score": {"queue": "generation"},
+    "providers.tasks.demo_run": {"queue": "generation"},
+    "characters.tasks.training_prepare": {"queue": "training"},
+    "characters.tasks.sheet_check": {"queue": "training"},
 }
 app.autodiscover_tasks()

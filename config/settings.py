@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "anymail",
     "django_htmx",
     "template_partials",
+    # The project itself first: its ready() binds the Celery app (config/apps.py).
+    "config.apps.PersonaeConfig",
     "core",
     "accounts",
     "orgs",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "generation",
     "characters",
     "notifications",
+    "onboarding",
     "marketing",
     # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
     "blog",
@@ -61,6 +64,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django.contrib.sitemaps",
+    # Demo data for local runs (manage.py seed_demo); above every domain app.
+    "seeds",
 ]
 
 MIDDLEWARE = [

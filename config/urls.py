@@ -3,11 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail.admin import urls as wagtailadmin_urls
 
-from accounts import views as accounts_views
 from assets import urls as assets_urls
+from billing import urls as billing_urls
 from blog import views as blog_views
 from config.api import api
 from core import views as core_views
+from onboarding import urls as onboarding_urls
+from onboarding import views as onboarding_views
+from orgs import urls as orgs_urls
 
 admin.site.site_header = "Personae support"
 admin.site.site_title = "Personae support"
@@ -19,8 +22,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # allauth's sign-up, remembering the plan picked on the pricing page (?plan=…).
-    path("accounts/signup/", accounts_views.signup, name="account_signup"),
+    path("accounts/signup/", onboarding_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("", include("onboarding.urls")),
     path("", include("accounts.urls")),
     path("", include("providers.urls")),
     path("api/v1/", api.urls),
@@ -30,7 +34,18 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("notifications.urls")),
     path("", include(assets_urls.media_urlpatterns)),
-    path("", include("orgs.urls")),
+    # One "orgs" namespace for every page of an organisation, whichever app's layer its view sits
+    # in: creating or joining one is onboarding's, the plan page is billing's. Before orgs' own
+    # patterns, which end in a catch-all.
+    path(
+        "",
+        include(
+            (
+                onboarding_urls.org_urlpatterns + billing_urls.org_urlpatterns + orgs_urls.urlpatterns,
+                orgs_urls.app_name,
+            )
+        ),
+    ),
     path("", include("marketing.urls")),
     path("cms/login/", blog_views.cms_login, name="cms_login"),  # before Wagtail's own login form
     path("cms/", include(wagtailadmin_urls)),

@@ -14,47 +14,39 @@ before that transaction, so the refusal record survives. When the source shows a
 face model is trained, the inpaint call carries the LoRA and the trigger word, so the face stays
 theirs; the safety checker is off only for an adult image of a character allowed adult content.
 
-``generation.services.edit_job_on_call`` (the gateway's handler for every edit) hands these jobs
-to ``edit_job_settle``. The result is a new library image, a child of the source (and of the
+``edit_on_call`` (registered as ``generation.edit``) settles them on the job engine. The result is a new library image, a child of the source (and of the
 clothing photo), with its recipe; the source is never changed.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
 import random
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from django.db import transaction
 
 from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
-from assets.services import asset_create_from_file, uploaded_file_path
 from billing.prices import operation_credits
-from billing.services import InsufficientCredits, credits_available, hold_capture, hold_release, hold_reserve
 from characters import attributes
 from characters.models import Character
 from characters.services import nsfw_permitted
 from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import prompts, safety
+from generation import masks, prompts, safety
+from generation.masks import mask_read
 from generation.models import EditJob
+from jobs import engine
 from orgs.models import Organization
-from providers import gateway, registry
-from providers.adapters.base import ProviderError
+from providers import gateway, handlers, registry
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
 
-HANDLER = "generation.services.edit_job_on_call"  # one handler for every edit; it dispatches on kind
 INPAINT_PRICE = "inpaint"
 CLOTHES_PRICE = "clothing_change"
 
@@ -66,7 +58,6 @@ STEP_WORDS = {
 }
 
 MAX_DESCRIPTION = 300
-MASK_MAX_BYTES = 20 * 1024 * 1024
 # An added object needs most of the masked area repainted; the rest keeps the light and edges.
 INPAINT_STRENGTH = 0.95
 # New clothes replace the old ones completely inside the segmented mask.
@@ -77,10 +68,7 @@ INPAINT_STEPS = 28
 SEGMENT_PROMPT = "clothing"
 SEGMENT_NEGATIVE = "face, hair"
 SEGMENT_EXPAND_PX = 8
-_MASK_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-MASK_FORMATS_WORDS = "The mask has to be a PNG, JPEG or WebP image."
 
-EMPTY_MASK = "Paint over the part you want to change."
 EMPTY_PROMPT = "Describe the change you want, for example “add a nano banana on the table”."
 NO_OUTFIT = "Choose one of the outfits, or describe the outfit you want."
 NO_CLOTHING = "Upload a photo of the garment, or choose one from your library."
@@ -134,90 +122,6 @@ def face_model(asset: Asset) -> Character | None:
     return character if character is not None and character.mode == "hd" else None
 
 
-# --- Masks ----------------------------------------------------------------------------------------
-
-
-def mask_read(upload, *, width: int, height: int) -> tuple[bytes, float]:
-    """A painted mask (an uploaded file) as a clean black-and-white PNG of exactly ``width`` ×
-    ``height``, and the share of the image it covers in percent. Raises ``DomainError`` (field
-    ``mask``) with the reason in plain words."""
-    if upload is None or not upload.size:
-        raise DomainError(EMPTY_MASK, field="mask")
-    if upload.size > MASK_MAX_BYTES:
-        raise DomainError("The mask file is larger than 20 MB. Paint the mask on this page again.", field="mask")
-    with uploaded_file_path(upload) as path:
-        try:
-            sniffed = media.sniff(path)
-        except media.MediaError as exc:
-            reason = exc.message.replace(media.ACCEPTED, MASK_FORMATS_WORDS)
-            raise DomainError(f"The mask isn't an image we can use. {reason}", field="mask") from None
-        if sniffed.mime not in _MASK_FORMATS:
-            raise DomainError(f"The mask isn't an image we can use. {MASK_FORMATS_WORDS}", field="mask")
-        png, covered = _mask_png(path, sniffed.mime, width=width, height=height, resize=False)
-    if not covered:
-        raise DomainError(EMPTY_MASK, field="mask")
-    return png, covered
-
-
-def _mask_png(path, mime: str, *, width: int, height: int, resize: bool) -> tuple[bytes, float]:
-    """Decode a mask, check (or, for a model's mask, fix) its size, and make it black and white:
-    transparent and dark pixels keep, light ones change."""
-    try:
-        with Image.open(path, formats=[_MASK_FORMATS[mime]]) as im:
-            if im.size != (width, height) and not resize:
-                raise DomainError(
-                    f"The mask is {im.width} × {im.height} px but the image is {width} × {height} px. "
-                    "Paint the mask on this page again.",
-                    field="mask",
-                )
-            im.load()
-            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-                rgba = im.convert("RGBA")
-                grey = Image.composite(rgba.convert("L"), Image.new("L", rgba.size, 0), rgba.getchannel("A"))
-            else:
-                grey = im.convert("L")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError("The mask file is damaged and couldn't be read.", field="mask") from exc
-    if grey.size != (width, height):
-        grey = grey.resize((width, height), Image.Resampling.NEAREST)
-    binary = grey.point(lambda v: 255 if v >= 128 else 0)
-    changed = binary.histogram()[255]
-    buffer = io.BytesIO()
-    binary.save(buffer, "PNG")
-    covered = changed * 100 / (width * height)
-    return buffer.getvalue(), (max(0.1, round(covered, 1)) if changed else 0.0)
-
-
-def _mask_save(job: EditJob, png: bytes) -> str:
-    key = storage.edit_mask_key(job.org, job)
-    storage.delete(key)  # a handler run again writes the same mask
-    return storage.storage().save(key, ContentFile(png))
-
-
-def mask_data_url(job: EditJob) -> str:
-    """A job's stored mask as a data URL, for painting on again ('' if it is gone)."""
-    if not job.mask_key:
-        return ""
-    try:
-        with storage.storage().open(job.mask_key, "rb") as fh:
-            data = fh.read(MASK_MAX_BYTES + 1)
-    except FileNotFoundError:
-        return ""
-    if len(data) > MASK_MAX_BYTES:
-        return ""
-    return "data:image/png;base64," + base64.b64encode(data).decode()
-
-
-def _stored_mask(job: EditJob) -> bytes | None:
-    if not job.mask_key:
-        return None
-    try:
-        with storage.storage().open(job.mask_key, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
-
-
 # --- Starting ---------------------------------------------------------------------------------------
 
 
@@ -227,7 +131,7 @@ def inpaint_start(*, org: Organization, user: User | None, asset: Asset, prompt:
 
     ``key`` makes a double-click start one job: the second request gets the first's job back.
     """
-    if existing := _job_by_key(org, key):
+    if existing := engine.job_by_key(EditJob, org, key):
         return existing
     _check_source(org, asset)
     errors = {}
@@ -295,12 +199,12 @@ def clothes_start(
     ``attributes.OUTFITS`` key), in the outfit ``description`` says (it wins over ``outfit``), or in
     the garment of the library image ``clothing`` (a virtual try-on). Raises ``EditRefused``,
     ``MinorsRefused`` or ``InsufficientCredits``; ``key`` as for ``inpaint_start``."""
-    if existing := _job_by_key(org, key):
+    if existing := engine.job_by_key(EditJob, org, key):
         return existing
     _check_source(org, asset)
     if clothing is not None:
         _check_clothing(org, asset, clothing)
-        _check_credits(org, operation_credits(CLOTHES_PRICE))
+        engine.credits_check(org, operation_credits(CLOTHES_PRICE))
         return _clothes_create(org, user, asset, {"via": "photo", "step": STEP_TRYON}, clothing=clothing, key=key)
     description = " ".join((description or "").split())
     if description:
@@ -317,7 +221,7 @@ def clothes_start(
         label = attributes.label("default_outfit", outfit)
     else:
         raise EditRefused({"outfit": NO_OUTFIT})
-    _check_credits(org, operation_credits(CLOTHES_PRICE))
+    engine.credits_check(org, operation_credits(CLOTHES_PRICE))
     words = words.removeprefix("wearing ").removeprefix("Wearing ")
     params = {
         "via": "outfit",
@@ -355,7 +259,7 @@ def edit_job_rerun(*, job: EditJob, user: User | None) -> EditJob:
     asset = Asset.objects.select_related("character").get(pk=job.source_id)
     _check_source(job.org, asset)
     if job.kind == EditJob.Kind.INPAINT:
-        png = _stored_mask(job)
+        png = masks.stored_mask(job)
         if png is None:
             raise DomainError("The mask of this edit is gone, so it can't run again. Paint it again on the image.")
         prompt = job.params.get("prompt", "")
@@ -372,13 +276,9 @@ def edit_job_rerun(*, job: EditJob, user: User | None) -> EditJob:
     safety.prompt_screen(job.params.get("prompt", ""), org=job.org, user=user, where="clothes", field="description")
     kept = ("via", "outfit", "outfit_label", "outfit_words", "prompt", "mask_coverage_pct")
     params = {k: job.params[k] for k in kept if k in job.params}
-    png = _stored_mask(job)
+    png = masks.stored_mask(job)
     params["step"] = STEP_INPAINT if png else STEP_SEGMENT
     return _clothes_create(job.org, user, asset, params, retry_of=job, mask_png=png)
-
-
-def _job_by_key(org: Organization, key: str) -> EditJob | None:
-    return EditJob.objects.for_org(org).filter(idempotency_key=key).first() if key else None
 
 
 def _check_source(org: Organization, asset: Asset) -> None:
@@ -397,13 +297,6 @@ def _check_clothing(org: Organization, asset: Asset, clothing: Asset) -> None:
         raise EditRefused({"clothing": "That is the image you are changing. Choose a photo of the garment."})
 
 
-def _check_credits(org: Organization, needed: int) -> None:
-    """Refuse before storing anything; the hold below is still the real check."""
-    available = credits_available(org)
-    if available < needed:
-        raise InsufficientCredits(needed=needed, available=available)
-
-
 def _safety_checker(asset: Asset) -> bool:
     """Off only for an adult image of a character that may be shown in adult content."""
     return not (asset.nsfw and asset.character is not None and nsfw_permitted(asset.character))
@@ -414,42 +307,31 @@ def _create(
 ) -> tuple[EditJob, bool]:
     """The job, its hold, its mask and its first call, in one transaction; or the job a repeated
     form already started (then False)."""
-    credits = operation_credits(price)
     written: list[str] = []
+
+    def build(job: EditJob) -> None:
+        if mask_png:
+            job.mask_key = masks.mask_save(job, mask_png)
+            written.append(job.mask_key)
+        job.call = _call_create(job, asset)
+
     try:
-        with transaction.atomic():
-            job = EditJob.objects.create(
-                org=org,
-                kind=kind,
-                params=params,
-                source=asset,
-                source_title=asset.title,
-                reference=reference,
-                operation=price,
-                credits=credits,
-                created_by=user,
-                idempotency_key=key or None,
-                retry_of=retry_of,
-            )
-            job.hold = hold_reserve(
-                org=org,
-                amount=credits,
-                key=f"edit:{job.public_id}",
-                operation=price,
-                description=description,
-                subject=job,
-                user=user,
-            )
-            if mask_png:
-                job.mask_key = _mask_save(job, mask_png)
-                written.append(job.mask_key)
-            job.call = _call_create(job, asset)
-            job.save(update_fields=["hold", "mask_key", "call", "updated_at"])
-            return job, True
-    except IntegrityError:
-        if existing := _job_by_key(org, key):
-            return existing, False
-        raise
+        return engine.job_start_created(
+            EditJob,
+            org=org,
+            user=user,
+            key=key,
+            credits=operation_credits(price),
+            operation=price,
+            hold_description=description,
+            build=build,
+            kind=kind,
+            params=params,
+            source=asset,
+            source_title=asset.title,
+            reference=reference,
+            retry_of=retry_of,
+        )
     except BaseException:
         for written_key in written:
             storage.delete(written_key)
@@ -470,10 +352,10 @@ def _call_create(job: EditJob, asset: Asset) -> ProviderCall:
             "fill_holes": True,
             "expand_mask": SEGMENT_EXPAND_PX,
         }
-        return gateway.call_create(org=job.org, operation="segment", input=payload, handler=HANDLER)
+        return gateway.call_create(org=job.org, operation="segment", input=payload, handler=CALL_HANDLER)
     if step == STEP_TRYON:
-        return gateway.call_create(org=job.org, operation="tryon", input=_tryon_input(job, asset), handler=HANDLER)
-    return gateway.call_create(org=job.org, operation="inpaint", input=_inpaint_input(job, asset), handler=HANDLER)
+        return gateway.call_create(org=job.org, operation="tryon", input=_tryon_input(job, asset), handler=CALL_HANDLER)
+    return gateway.call_create(org=job.org, operation="inpaint", input=_inpaint_input(job, asset), handler=CALL_HANDLER)
 
 
 def _inpaint_input(job: EditJob, asset: Asset) -> dict:
@@ -510,36 +392,30 @@ def _tryon_input(job: EditJob, asset: Asset) -> dict:
     }
 
 
-# --- Settling: from generation.services.edit_job_on_call ------------------------------------------------
+# --- Settling (called by the gateway) ------------------------------------------------------------------
 
 
-class _Unusable(Exception):
-    """A finished call whose output we can't use: fail the job with this message."""
-
-    def __init__(self, message: str, error_type: str):
-        super().__init__(message)
-        self.message = message
-        self.error_type = error_type
-
-
-def edit_job_settle(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
-    """A call of an inpaint or clothing job finished: take the next step, deliver, or fail."""
-    if call.status == ProviderCall.Status.CANCELLED:
-        _settle_unsuccessful(job_id, call, JobStatus.CANCELLED, call.error or "Cancelled.", "cancelled")
-    elif call.status != ProviderCall.Status.SUCCEEDED:
-        _settle_unsuccessful(
-            job_id, call, JobStatus.FAILED, call.error or "The provider failed without saying why.", "provider_error"
-        )
-    else:
+def edit_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
+    """A call of an inpaint or clothing job started or finished: take the next step, deliver, or fail."""
+    job_id = EditJob.objects.filter(call_id=call.pk).values_list("pk", flat=True).first()
+    if job_id is None:
+        log.info("provider call %s has no edit job (a later step replaced it)", call.pk)
+    elif event == "running":
+        engine.job_running(EditJob, job_id)
+    elif call.status == ProviderCall.Status.SUCCEEDED:
         _advance(job_id, call, last_attempt=last_attempt)
+    else:
+        status, error = engine.call_outcome(call)
+        _settle_unsuccessful(
+            job_id, call, status, error, "cancelled" if status == JobStatus.CANCELLED else "provider_error"
+        )
+
+
+CALL_HANDLER = handlers.register("generation.edit", edit_on_call)
 
 
 def _locked(job_id: int) -> EditJob:
-    return (
-        EditJob.objects.select_for_update(of=("self",))
-        .select_related("org", "source", "source__character", "reference", "hold", "created_by")
-        .get(pk=job_id)
-    )
+    return engine.job_lock(EditJob, job_id, "org", "source", "source__character", "reference", "created_by")
 
 
 def _advance(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
@@ -549,23 +425,16 @@ def _advance(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
         job = _locked(job_id)
         if job.status not in ACTIVE or job.call_id != call.pk:
             return  # settled already, or a repeated task for a call a later step replaced
-        try:
+        with engine.OutputGuard(
+            lambda message, error_type: _fail_locked(job, JobStatus.FAILED, message, error_type),
+            last_attempt=last_attempt,
+        ):
             if job.source is None:
-                raise _Unusable("The original image was deleted while the edit ran.", "source_deleted")
+                raise engine.Unusable("The original image was deleted while the edit ran.", "source_deleted")
             if job.params.get("step") == STEP_SEGMENT:
                 _segmented(job, call)
             else:
                 _deliver(job, call)
-        except gateway.HeldBack as exc:
-            _fail_locked(job, JobStatus.FAILED, exc.message, "safety_checker")
-        except ProviderError as exc:
-            if exc.transient and not last_attempt:
-                raise
-            _fail_locked(job, JobStatus.FAILED, exc.message, "provider_output")
-        except media.MediaError as exc:
-            _fail_locked(job, JobStatus.FAILED, f"The provider's result wasn't a usable image: {exc}", "bad_output")
-        except _Unusable as exc:
-            _fail_locked(job, JobStatus.FAILED, exc.message, exc.error_type)
 
 
 def _segmented(job: EditJob, call: ProviderCall) -> None:
@@ -575,19 +444,21 @@ def _segmented(job: EditJob, call: ProviderCall) -> None:
         try:
             sniffed = media.sniff(path)
         except media.MediaError as exc:
-            raise _Unusable(f"The clothes' mask wasn't an image we can read: {exc.message}", "bad_output") from None
-        if sniffed.mime not in _MASK_FORMATS:
-            raise _Unusable("The clothes' mask wasn't an image we can read.", "bad_output")
+            raise engine.Unusable(
+                f"The clothes' mask wasn't an image we can read: {exc.message}", "bad_output"
+            ) from None
+        if sniffed.mime not in masks.MASK_FORMATS:
+            raise engine.Unusable("The clothes' mask wasn't an image we can read.", "bad_output")
         try:
-            png, covered = _mask_png(path, sniffed.mime, width=source.width, height=source.height, resize=True)
+            png, covered = masks.mask_png(path, sniffed.mime, width=source.width, height=source.height, resize=True)
         except DomainError as exc:
-            raise _Unusable(exc.message, "bad_output") from None
+            raise engine.Unusable(exc.message, "bad_output") from None
     if not covered:
-        raise _Unusable(
+        raise engine.Unusable(
             "No clothes were found in this image, so there was nothing to change. Try inpainting instead.",
             "nothing_found",
         )
-    job.mask_key = _mask_save(job, png)
+    job.mask_key = masks.mask_save(job, png)
     job.params = {**job.params, "step": STEP_INPAINT, "mask_coverage_pct": covered}
     job.call = _call_create(job, source)
     job.save(update_fields=["mask_key", "params", "call", "updated_at"])
@@ -597,27 +468,19 @@ def _deliver(job: EditJob, call: ProviderCall) -> None:
     """Copy the result into the library as a new child of the source, and charge the hold, once."""
     source = job.source
     suffix = "new outfit" if job.kind == EditJob.Kind.CLOTHES else "edited"
-    parents = [source] + ([job.reference] if job.reference else [])
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
-        asset = asset_create_from_file(
-            org=job.org,
-            path=path,
-            filename=f"{PurePath(job.source_title or 'image').stem} {suffix}.jpg",
-            title=f"{job.source_title} · {suffix}",
-            source=Asset.Source.EDITED,
-            created_by=job.created_by,
-            parents=parents,
-            metadata={"recipe": edit_recipe(job, call)},
-            nsfw=source.nsfw,
-        )
-    fixes = {"character": source.character}
-    if asset.near_duplicate_of_id == source.pk:
-        fixes["near_duplicate_of"] = None  # of course a small edit looks like its source
-    Asset.objects.filter(pk=asset.pk).update(**fixes)
-    job.status, job.result, job.finished_at, job.error = JobStatus.SUCCEEDED, asset, timezone.now(), ""
-    job.save(update_fields=["status", "result", "finished_at", "error", "updated_at"])
-    if job.hold:
-        hold_capture(hold=job.hold)
+    asset = engine.output_to_library(
+        call,
+        org=job.org,
+        filename=f"{PurePath(job.source_title or 'image').stem} {suffix}.jpg",
+        title=f"{job.source_title} · {suffix}",
+        source=Asset.Source.EDITED,
+        created_by=job.created_by,
+        parents=[source, job.reference],
+        recipe=edit_recipe(job, call),
+        nsfw=source.nsfw,
+        character=source.character,
+    )
+    engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)
     if job.kind == EditJob.Kind.INPAINT:
         track(
             "inpaint_completed",
@@ -689,10 +552,7 @@ def _ids(asset: Asset | None) -> dict:
 
 
 def _fail_locked(job: EditJob, status: str, error: str, error_type: str) -> None:
-    job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    if job.hold:
-        hold_release(hold=job.hold, reason=error)
+    engine.job_finish(job, status, error)
     if job.kind == EditJob.Kind.INPAINT and status == JobStatus.FAILED:
         track(
             "inpaint_failed",

@@ -12,12 +12,15 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from core.jobs import ACTIVE, JobStatus
 from core.models import OrgOwnedModel, OrgQuerySet
+from jobs.models import CallJob, Job, JobItem
 
 
-class EditJob(OrgOwnedModel):
-    """One edit of one library item, paid for by one credit hold and done by one provider call."""
+class EditJob(CallJob):
+    """One edit of one library item, paid for by one credit hold and done by one provider call (a
+    clothing change by two, one after the other)."""
+
+    HOLD_KEY = "edit"
 
     class Kind(models.TextChoices):
         UPSCALE = "upscale", "Upscale"
@@ -26,7 +29,6 @@ class EditJob(OrgOwnedModel):
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="edit_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     params = models.JSONField(default=dict, blank=True, help_text="What was asked for, e.g. {'factor': 4}.")
     source = models.ForeignKey(
         "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="edit_jobs"
@@ -39,22 +41,7 @@ class EditJob(OrgOwnedModel):
     reference = models.ForeignKey(
         "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Clothing image."
     )
-    operation = models.CharField(max_length=40, help_text="Key in billing.prices.")
-    credits = models.PositiveIntegerField()
-    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(
-        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, help_text="One job per form submit.")
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,17 +57,15 @@ class EditJob(OrgOwnedModel):
             return f"Upscale {self.params.get('factor', '?')}×"
         return self.get_kind_display()
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
-
     def get_absolute_url(self) -> str:
         return reverse("generation:job", args=[self.org.slug, self.public_id])
 
 
-class GenerationJob(OrgOwnedModel):
+class GenerationJob(Job):
     """An image pack for a character: the recipe it was asked with, one hold for all its images, and
     the mode it ran in. Its images settle one by one; the hold is settled when the last one has."""
+
+    HOLD_KEY = "pack"
 
     class Mode(models.TextChoices):
         HD = "hd", "HD"
@@ -98,7 +83,6 @@ class GenerationJob(OrgOwnedModel):
         "characters.Character", null=True, blank=True, on_delete=models.SET_NULL, related_name="generation_jobs"
     )
     character_name = models.CharField(max_length=80, help_text="Kept if the character is deleted.")
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.STUDIO)
     # The recipe (generation/presets.py keys).
@@ -122,21 +106,10 @@ class GenerationJob(OrgOwnedModel):
     height = models.PositiveIntegerField()
     steps = models.PositiveSmallIntegerField()
     price_per_image = models.PositiveIntegerField()
-    credits = models.PositiveIntegerField(help_text="Held when the pack started: price × count.")
-    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, help_text="One pack per form submit.")
     source_job = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns", help_text="Re-run of."
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True, help_text="When the pack's hold was settled.")
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -148,10 +121,6 @@ class GenerationJob(OrgOwnedModel):
 
     def __str__(self):
         return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
 
     def get_absolute_url(self) -> str:
         return reverse("generation:pack", args=[self.org.slug, self.public_id])
@@ -184,7 +153,7 @@ class GenerationJob(OrgOwnedModel):
         return entry.label if entry else self.quality
 
 
-class GenerationImage(models.Model):
+class GenerationImage(JobItem):
     """One image of a pack. ``stage`` is the call it is waiting on: ``describe`` (the vision model
     writes its prompt from a reference), ``generate``, then ``tryon`` when the pack has a clothing
     image. A retried image pays with its own ``hold``."""
@@ -195,24 +164,17 @@ class GenerationImage(models.Model):
         TRYON = "tryon", "Changing clothes"
 
     job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="images")
-    position = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.GENERATE)
     prompt = models.TextField(blank=True)
     seed = models.BigIntegerField()
     reference = models.ForeignKey(
         "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Batch source."
     )
-    call = models.ForeignKey(
-        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     intermediate_key = models.CharField(max_length=300, blank=True, help_text="The generated image, before try-on.")
-    asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     identity_score = models.PositiveSmallIntegerField(null=True, blank=True)
     scored = models.BooleanField(default=False, help_text="Scoring ran (the score stays empty without a face).")
     hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     attempts = models.PositiveSmallIntegerField(default=1)
-    error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -223,35 +185,19 @@ class GenerationImage(models.Model):
     def __str__(self):
         return f"{self.job} #{self.position + 1}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
 
-
-class PromptDraft(OrgOwnedModel):
+class PromptDraft(CallJob):
     """ "Write prompts for me": one request to the language model for ``count`` varied prompts from
     the Studio's choices, paid for with one credit. The prompts are shown for editing, not used as-is."""
 
+    HOLD_KEY = "prompts"
+
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     character = models.ForeignKey("characters.Character", on_delete=models.CASCADE, related_name="prompt_drafts")
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     params = models.JSONField(default=dict, help_text="The Studio choices the prompts were written for.")
     count = models.PositiveSmallIntegerField()
     nsfw = models.BooleanField(default=False)
     prompts = models.JSONField(default=list, blank=True)
-    credits = models.PositiveIntegerField()
-    hold = models.ForeignKey("billing.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(
-        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    error = models.TextField(blank=True)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

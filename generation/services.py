@@ -1,10 +1,11 @@
 """Edit jobs: start, settle, cancel and retry. Upscale lives here; inpaint and clothing changes
-follow its shape in ``generation.edits``, and this module's handler and retry dispatch to it by kind.
+follow its shape in ``generation.edits``; cancel and retry here serve every kind.
 
-Starting a job is one transaction: the job row, a credit hold (refused if the org can't cover it)
-and a provider call that a worker submits after commit. The gateway calls ``edit_job_on_call``
-when the call starts running and when it finishes; finishing copies the result into the library
-as a child of the source and captures the hold, or fails the job and releases it.
+Every edit runs on the job engine (``jobs.engine``): starting is one transaction (the job row, a
+credit hold refused if the org can't cover it, and a provider call a worker submits after commit).
+The gateway calls ``upscale_on_call`` (registered as ``generation.upscale``) when the call starts
+running and when it finishes; finishing copies the result into the library as a child of the
+source and captures the hold, or fails the job and releases it.
 """
 
 from __future__ import annotations
@@ -13,28 +14,24 @@ import logging
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import User
 from assets import media
 from assets.models import Asset
-from assets.services import asset_create_from_file
 from billing.prices import operation_credits
-from billing.services import hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
-from core.jobs import ACTIVE, JobStatus, transition
+from core.jobs import ACTIVE, JobStatus
 from generation import edits
 from generation.models import EditJob
+from jobs import engine
 from orgs.models import Organization
-from providers import gateway, registry
-from providers.adapters.base import ProviderError
+from providers import gateway, handlers, registry
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
 
 UPSCALE_FACTORS = (2, 4, 5)
-HANDLER = "generation.services.edit_job_on_call"
 
 
 @dataclass(frozen=True)
@@ -87,77 +84,53 @@ def upscale_start(
         raise DomainError("Choose 2×, 4× or 5×.", field="factor")
     if not option.allowed:
         raise DomainError(option.problem, field="factor")
-    if key:
-        existing = EditJob.objects.for_org(org).filter(idempotency_key=key).first()
-        if existing:
-            return existing
-    try:
-        with transaction.atomic():
-            return _upscale_create(org, user, asset, option, key, retry_of)
-    except IntegrityError:
-        existing = EditJob.objects.for_org(org).filter(idempotency_key=key).first() if key else None
-        if existing is None:
-            raise
-        return existing
 
+    def build(job: EditJob) -> None:
+        job.call = gateway.call_create(
+            org=org,
+            operation="upscale",
+            input={
+                "image_url": {"$asset": str(asset.public_id)},
+                "upscale_factor": option.factor,
+                "upscale_mode": "factor",
+                "output_format": "jpg",
+            },
+            handler=CALL_HANDLER,
+        )
 
-def _upscale_create(org, user, asset, option: UpscaleOption, key: str, retry_of) -> EditJob:
-    job = EditJob.objects.create(
+    return engine.job_start(
+        EditJob,
         org=org,
+        user=user,
+        key=key,
+        credits=option.credits,
+        operation=option.operation,
+        hold_description=f"Upscale {option.factor}× of “{asset.title}”",
+        build=build,
         kind=EditJob.Kind.UPSCALE,
         params={"factor": option.factor},
         source=asset,
         source_title=asset.title,
-        operation=option.operation,
-        credits=option.credits,
-        created_by=user,
-        idempotency_key=key or None,
         retry_of=retry_of,
     )
-    job.hold = hold_reserve(
-        org=org,
-        amount=option.credits,
-        key=f"edit:{job.public_id}",
-        operation=option.operation,
-        description=f"Upscale {option.factor}× of “{asset.title}”",
-        subject=job,
-        user=user,
-    )
-    job.call = gateway.call_create(
-        org=org,
-        operation="upscale",
-        input={
-            "image_url": {"$asset": str(asset.public_id)},
-            "upscale_factor": option.factor,
-            "upscale_mode": "factor",
-            "output_format": "jpg",
-        },
-        handler=HANDLER,
-    )
-    job.save(update_fields=["hold", "call", "updated_at"])
-    return job
 
 
 # --- Settling: called by the gateway -------------------------------------------------------
 
 
-def edit_job_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
-    job = EditJob.objects.filter(call_id=call.pk).first()
-    if job is None:
+def upscale_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
+    job_id = EditJob.objects.filter(call_id=call.pk).values_list("pk", flat=True).first()
+    if job_id is None:
         log.warning("provider call %s has no edit job", call.pk)
-        return
-    if event == "running":
-        transition(EditJob, job.pk, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now())
-        return
-    if job.kind != EditJob.Kind.UPSCALE:
-        edits.edit_job_settle(job.pk, call, last_attempt=last_attempt)
-        return
-    if call.status == ProviderCall.Status.SUCCEEDED:
-        _deliver(job.pk, call, last_attempt=last_attempt)
-    elif call.status == ProviderCall.Status.CANCELLED:
-        _settle_unsuccessful(job.pk, JobStatus.CANCELLED, call.error or "Cancelled.")
+    elif event == "running":
+        engine.job_running(EditJob, job_id)
+    elif call.status == ProviderCall.Status.SUCCEEDED:
+        _deliver(job_id, call, last_attempt=last_attempt)
     else:
-        _settle_unsuccessful(job.pk, JobStatus.FAILED, call.error or "The provider failed without saying why.")
+        engine.job_finish_if_active(EditJob, job_id, *engine.call_outcome(call))
+
+
+CALL_HANDLER = handlers.register("generation.upscale", upscale_on_call)
 
 
 def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
@@ -167,36 +140,26 @@ def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
     done; a redelivered task finds it done and does nothing.
     """
     with transaction.atomic():
-        job = EditJob.objects.select_for_update(of=("self",)).select_related("org", "source", "hold").get(pk=job_id)
+        job = engine.job_lock(EditJob, job_id, "org", "source")
         if job.status not in ACTIVE:
             return
         factor = job.params.get("factor")
-        try:
-            with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
-                asset = asset_create_from_file(
-                    org=job.org,
-                    path=path,
-                    filename=f"{PurePath(job.source_title or 'image').stem} upscaled {factor}x.jpg",
-                    title=f"{job.source_title} · upscaled {factor}×",
-                    source=Asset.Source.EDITED,
-                    created_by=job.created_by,
-                    parents=[job.source] if job.source else [],
-                    metadata={"recipe": _recipe(job, call)},
-                )
-        except ProviderError as exc:
-            if exc.transient and not last_attempt:
-                raise
-            _fail_locked(job, JobStatus.FAILED, exc.message)
-            return
-        except media.MediaError as exc:
-            _fail_locked(job, JobStatus.FAILED, f"The provider's result wasn't a usable image: {exc}")
-            return
-        if asset.near_duplicate_of_id and job.source and asset.near_duplicate_of_id == job.source.pk:
-            Asset.objects.filter(pk=asset.pk).update(near_duplicate_of=None)  # of course it looks like its source
-        job.status, job.result, job.finished_at, job.error = JobStatus.SUCCEEDED, asset, timezone.now(), ""
-        job.save(update_fields=["status", "result", "finished_at", "error", "updated_at"])
-        if job.hold:
-            hold_capture(hold=job.hold)
+        guard = engine.OutputGuard(
+            lambda message, _type: engine.job_finish(job, JobStatus.FAILED, message), last_attempt=last_attempt
+        )
+        with guard:
+            asset = engine.output_to_library(
+                call,
+                org=job.org,
+                filename=f"{PurePath(job.source_title or 'image').stem} upscaled {factor}x.jpg",
+                title=f"{job.source_title} · upscaled {factor}×",
+                source=Asset.Source.EDITED,
+                created_by=job.created_by,
+                parents=[job.source],
+                recipe=_recipe(job, call),
+            )
+        if not guard.failed:
+            engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)
 
 
 def _recipe(job: EditJob, call: ProviderCall) -> dict:
@@ -214,33 +177,19 @@ def _recipe(job: EditJob, call: ProviderCall) -> dict:
     }
 
 
-def _fail_locked(job: EditJob, status: str, error: str) -> None:
-    job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
-    if job.hold:
-        hold_release(hold=job.hold, reason=error)
-
-
-@transaction.atomic
-def _settle_unsuccessful(job_id: int, status: str, error: str) -> None:
-    job = EditJob.objects.select_for_update(of=("self",)).select_related("hold").get(pk=job_id)
-    if job.status in ACTIVE:
-        _fail_locked(job, status, error)
-
-
 # --- What people do ------------------------------------------------------------------------
 
 
 @transaction.atomic
 def edit_job_cancel(*, job: EditJob, user: User | None) -> None:
     """Stop a queued or running job and return its credits."""
-    locked = EditJob.objects.select_for_update(of=("self",)).select_related("hold", "call").get(pk=job.pk)
+    locked = engine.job_lock(EditJob, job.pk, "call")
     if locked.status not in ACTIVE:
         raise DomainError("This job has already finished.")
-    who = user.display_name if user else "support"
-    _fail_locked(locked, JobStatus.CANCELLED, f"Cancelled by {who}.")
+    reason = engine.cancelled_by(user)
+    engine.job_finish(locked, JobStatus.CANCELLED, reason)
     if locked.call:
-        gateway.call_cancel(locked.call, reason=f"Cancelled by {who}.")
+        gateway.call_cancel(locked.call, reason=reason)
 
 
 def edit_job_retry(*, job: EditJob, user: User | None) -> EditJob:

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import UserAdmin
+from accounts.models import User
 from orgs.models import Invitation, JoinRequest, Membership, Organization
 
 
@@ -53,3 +55,21 @@ class JoinRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at", "updated_at", "decided_at"]
     raw_id_fields = ["org", "user", "decided_by"]
     date_hierarchy = "created_at"
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ["org", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["org"]
+
+
+# A user's page lists their organisations first. accounts sits below orgs, so orgs adds the inline.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithMembershipsAdmin(UserAdmin):
+    inlines = [UserMembershipInline, *UserAdmin.inlines]

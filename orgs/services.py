@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,11 +18,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from billing.models import Plan
-from billing.services import credits_grant
 from core.emails import email_send
 from core.exceptions import DomainError
 from orgs.models import ROLE_RANK, SEAT_ROLES, Invitation, JoinRequest, Membership, Organization, Role
+
+if TYPE_CHECKING:
+    from billing.models import Plan
 
 RESERVED_SLUGS = {"new", "join", "admin", "api", "settings", "app", "static", "media"}
 
@@ -80,12 +82,14 @@ def _set_last_org(user: User, org: Organization) -> None:
 
 
 @transaction.atomic
-def org_create(*, user: User, name: str) -> Organization:
-    """Create an organisation on the default plan with ``user`` as its owner, and grant the plan's credits."""
+def org_create(*, user: User, name: str, plan: Plan) -> Organization:
+    """Create an organisation on ``plan`` with ``user`` as its owner.
+
+    Product code calls ``billing.services.org_create_on_default_plan``, which also grants the plan's credits.
+    """
     name = name.strip()
     if not name:
         raise DomainError("Give your organisation a name.", field="name")
-    plan = Plan.objects.get(is_default=True)
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -98,13 +102,6 @@ def org_create(*, user: User, name: str) -> Organization:
     else:
         raise DomainError("That name is busy right now; please try again.", field="name")
     Membership.objects.create(org=org, user=user, role=Role.OWNER)
-    if plan.monthly_credits:
-        credits_grant(
-            org=org,
-            amount=plan.monthly_credits,
-            key=f"plan-start:{org.public_id}",
-            description=f"{plan.name} plan credits",
-        )
     _set_last_org(user, org)
     return org
 

@@ -5,11 +5,7 @@ from orgs import views
 app_name = "orgs"
 
 urlpatterns = [
-    path("orgs/new/", views.start, name="start"),
-    path("orgs/requests/<uuid:public_id>/cancel/", views.join_request_cancel, name="join_request_cancel"),
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
-    path("o/<slug:org_slug>/billing/", views.billing, name="billing"),
     path("o/<slug:org_slug>/settings/", views.org_settings, name="settings"),
     path("o/<slug:org_slug>/settings/members/", views.members, name="members"),
     path("o/<slug:org_slug>/settings/members/invite/", views.invite, name="invite"),

@@ -1,123 +1,18 @@
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import onboarding
-from billing.models import Plan
 from core.exceptions import DomainError
 from core.htmx import render_page
-from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, OrgHttpRequest
+from core.http import OrgHttpRequest
 from core.refusals import refusals_as_messages
 from orgs import selectors, services
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
-from orgs.forms import (
-    ApproveForm,
-    InvitationForm,
-    JoinRequestForm,
-    OrgCreateForm,
-    OrgSettingsForm,
-    RoleForm,
-)
+from orgs.forms import ApproveForm, InvitationForm, OrgSettingsForm, RoleForm
 from orgs.models import ROLE_DESCRIPTIONS, Role
 from orgs.sections import SECTIONS
-
-# --- Create or join ---------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Create an organisation, or ask to join one by its ID."""
-    create_form = OrgCreateForm(request.POST if request.POST.get("action") == "create" else None)
-    join_form = JoinRequestForm(request.POST if request.POST.get("action") == "join" else None)
-    if request.method == "POST":
-        if create_form.is_bound and create_form.is_valid():
-            try:
-                org = services.org_create(user=request.user, name=create_form.cleaned_data["name"])
-            except DomainError as e:
-                create_form.add_error(e.field, e.message)
-            else:
-                messages.success(request, f"{org.name} is ready.")
-                return redirect(onboarding.next_url(request.user, org))
-        elif join_form.is_bound and join_form.is_valid():
-            try:
-                join_request = services.join_request_create(
-                    user=request.user,
-                    org_id=join_form.cleaned_data["org_id"],
-                    message=join_form.cleaned_data["message"],
-                )
-            except DomainError as e:
-                join_form.add_error(e.field, e.message)
-            else:
-                messages.success(
-                    request,
-                    f"Request sent to {join_request.org.name}. We'll email you when an admin approves it.",
-                )
-                return redirect("orgs:start")
-        elif not (create_form.is_bound or join_form.is_bound):
-            messages.error(request, "Choose whether to create an organisation or join one.")
-    return render(
-        request,
-        "orgs/start.html",
-        {
-            "create_form": create_form,
-            "join_form": join_form,
-            "memberships": selectors.memberships_for_user(request.user),
-            "pending_requests": selectors.pending_join_requests_for_user(request.user),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@require_POST
-def join_request_cancel(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
-    join_request = selectors.pending_join_requests_for_user(request.user).filter(public_id=public_id).first()
-    if join_request is None:
-        raise Http404
-    services.join_request_cancel(user=request.user, join_request=join_request)
-    messages.info(request, f"Your request to join {join_request.org.name} was withdrawn.")
-    return redirect("orgs:start")
-
-
-# --- Invitations (the emailed link) -----------------------------------------------------------
-
-
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for_token(token)
-    user = request.user if request.user.is_authenticated else None
-    if request.method == "POST":
-        if user is None:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        try:
-            membership = services.invitation_accept(token=token, user=user)
-        except DomainError as e:
-            messages.error(request, e.message)
-            return redirect(request.path)
-        messages.success(
-            request, f"Welcome to {membership.org.name}! You joined as {membership.get_role_display().lower()}."
-        )
-        return redirect(onboarding.next_url(user, membership.org))
-    problem = services.invitation_problem(invitation, user)
-    if invitation is not None and user is None and problem is None:
-        # Signing up from a live link proves the address, so allauth can skip the verification email.
-        get_adapter(request).stash_verified_email(request, invitation.email)
-    return render(
-        request,
-        "orgs/invitation.html",
-        {
-            "invitation": invitation,
-            "problem": problem,
-            "already_member": bool(user and invitation and invitation.org.memberships.filter(user=user).exists()),
-        },
-        status=404 if invitation is None else 200,
-    )
-
 
 # --- Org pages --------------------------------------------------------------------------------
 
@@ -147,24 +42,6 @@ def section(request: OrgHttpRequest, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     return render(request, "orgs/section.html", {"section": SECTIONS[section], "section_key": section})
-
-
-@require_http_methods(["GET", "POST"])
-@org_view()
-def billing(request: OrgHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
-        if plan is None:
-            raise Http404
-        with refusals_as_messages(request):
-            services.org_select_plan(org=request.org, actor=request.membership, plan=plan)
-            messages.success(request, f"{request.org.name} is on the {plan.name} plan.")
-        return redirect("orgs:billing", request.org.slug)
-    return render(
-        request,
-        "orgs/billing.html",
-        {"plans": Plan.objects.filter(is_public=True), "seats": selectors.seat_usage(request.org)},
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,17 +8,16 @@ calls whose webhook never came, or, for the demo provider, from its local task. 
 call finishes, ``call_finish`` runs the domain's handler in a worker: it copies the outputs into
 our storage and settles the domain job (and its credits).
 
-Handlers are dotted paths called as ``handler(call, event, *, last_attempt)`` with event
-``"running"`` or ``"finished"``. They must be idempotent: a worker may die half-way through and
-the task run again.
+Handlers are registered by name in ``providers.handlers`` (each job kind imports and registers
+its own) and called as ``handler(call, event, *, last_attempt)`` with event ``"running"`` or
+``"finished"``. They must be idempotent: a worker may die half-way through and the task run again.
+Inputs pointing at our own files are markers that ``providers.inputs`` resolves at every submit.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import logging
-import mimetypes
 import os
 import random
 import tempfile
@@ -28,13 +27,14 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from providers import registry
+from core.jobs import transition
+from providers import handlers, inputs, registry
 from providers.adapters import get_adapter
 from providers.adapters.base import ProviderError, Status
 from providers.models import ProviderCall
@@ -75,13 +75,14 @@ def backoff(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
 # --- Creating and submitting ---------------------------------------------------------------
 
 
-def call_create(*, org, operation: str, input: dict, handler: str) -> ProviderCall:
-    """A new call, submitted by a worker once the caller's transaction commits."""
+def call_create(*, org, operation: str, input: dict, handler: handlers.CallHandler) -> ProviderCall:
+    """A new call, submitted by a worker once the caller's transaction commits; ``handler`` settles
+    the domain job when the call starts and finishes."""
     from providers import tasks
 
     provider, endpoint_id = registry.resolve(operation)
     call = ProviderCall.objects.create(
-        org=org, operation=operation, provider=provider, endpoint_id=endpoint_id, input=input, handler=handler
+        org=org, operation=operation, provider=provider, endpoint_id=endpoint_id, input=input, handler=handler.name
     )
     transaction.on_commit(
         lambda: tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(operation)), robust=True
@@ -103,60 +104,6 @@ def webhook_url(call: ProviderCall) -> str | None:
     return base + reverse("providers:webhook", args=[call.provider, call.webhook_token])
 
 
-def _resolve_inputs(call: ProviderCall, value):
-    """Turn ``{"$asset": public_id, "variant": …}`` (a library item) and ``{"$key": key}`` (another
-    file in the org's storage: a training zip, a LoRA) markers into something the provider can fetch.
-
-    Resolved at every submit, so a retry gets fresh URLs.
-    """
-    if isinstance(value, dict):
-        if "$asset" in value:
-            return _asset_input(call, value["$asset"], value.get("variant", "original"))
-        if "$key" in value:
-            return _key_input(call, value["$key"])
-        return {k: _resolve_inputs(call, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_inputs(call, v) for v in value]
-    return value
-
-
-def _asset_input(call: ProviderCall, public_id: str, variant: str) -> str:
-    from assets.models import Asset
-
-    asset = Asset.objects.filter(org_id=call.org_id, public_id=public_id).select_related("org").first()
-    if asset is None:
-        raise ProviderError("The source image was deleted before the provider could read it.")
-    key = asset.original_key if variant == "original" else asset.variants.get(variant, asset.original_key)
-    return _stored_file_input(call, asset.org, key, asset.mime)
-
-
-def _key_input(call: ProviderCall, key: str) -> str:
-    from assets import storage
-    from orgs.models import Organization
-
-    org = Organization.objects.filter(pk=call.org_id).first()
-    if org is None or not storage.key_belongs_to(org, key):
-        raise ProviderError("That file isn't in this organisation's storage.")
-    if not storage.storage().exists(key):
-        raise ProviderError("The file was deleted before the provider could read it.")
-    return _stored_file_input(call, org, key, "application/octet-stream")
-
-
-def _stored_file_input(call: ProviderCall, org, key: str, fallback_mime: str) -> str:
-    from assets import storage
-
-    if call.provider == "demo":
-        return f"storage:{key}"
-    url = storage.provider_url(org, key)
-    if url:
-        return url
-    # No public URL (a laptop without a tunnel): send the file inline as a data URI.
-    with storage.storage().open(key, "rb") as fh:
-        data = fh.read()
-    mime = mimetypes.guess_type(key)[0] or fallback_mime
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
-
-
 class SubmitLater(Exception):
     def __init__(self, countdown: float):
         super().__init__(countdown)
@@ -166,8 +113,13 @@ class SubmitLater(Exception):
 def call_submit(call_id: int) -> None:
     """Send a pending call to its provider. Raises ``SubmitLater`` to be retried after a pause."""
     now = timezone.now()
-    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.PENDING).update(
-        status=ProviderCall.Status.SUBMITTING, attempts=F("attempts") + 1, updated_at=now
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=(ProviderCall.Status.PENDING,),
+        to=ProviderCall.Status.SUBMITTING,
+        attempts=F("attempts") + 1,
+        updated_at=now,
     )
     if not moved:
         return  # already submitted, finished or cancelled: a duplicate task
@@ -176,15 +128,19 @@ def call_submit(call_id: int) -> None:
         # One transaction around the request and its record, so what the adapter schedules on
         # commit (the demo provider's work) starts only once the request id is stored.
         with transaction.atomic():
-            arguments = _resolve_inputs(call, call.input)
+            arguments = inputs.resolve(call, call.input)
             submitted = get_adapter(call.provider).submit(
                 endpoint_id=call.endpoint_id, arguments=arguments, webhook_url=webhook_url(call)
             )
             _record_submitted(call, submitted, now)
     except ProviderError as exc:
         if exc.transient and call.attempts < MAX_SUBMIT_ATTEMPTS:
-            ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
-                status=ProviderCall.Status.PENDING, error=exc.message
+            transition(
+                ProviderCall,
+                call_id,
+                from_=(ProviderCall.Status.SUBMITTING,),
+                to=ProviderCall.Status.PENDING,
+                error=exc.message,
             )
             log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
             raise SubmitLater(backoff(call.attempts)) from exc
@@ -196,8 +152,11 @@ def _record_submitted(call: ProviderCall, submitted, now) -> None:
     call_id = call.pk
     deadline = now + registry.deadline(call.operation)
     first_poll = POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[0]
-    moved = ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(
-        status=ProviderCall.Status.QUEUED,
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=(ProviderCall.Status.SUBMITTING,),
+        to=ProviderCall.Status.QUEUED,
         request_id=submitted.request_id,
         queue_position=submitted.queue_position,
         submitted_at=now,
@@ -229,8 +188,13 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         calls.filter(status=ProviderCall.Status.QUEUED).update(queue_position=status.queue_position)
         return False
     if status.state == "running":
-        moved = calls.filter(status__in=(ProviderCall.Status.SUBMITTING, ProviderCall.Status.QUEUED)).update(
-            status=ProviderCall.Status.RUNNING, started_at=now, queue_position=None
+        moved = transition(
+            ProviderCall,
+            call_id,
+            from_=(ProviderCall.Status.SUBMITTING, ProviderCall.Status.QUEUED),
+            to=ProviderCall.Status.RUNNING,
+            started_at=now,
+            queue_position=None,
         )
         if moved:
             _dispatch(call_id, "running", last_attempt=True)
@@ -240,8 +204,11 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         "failed": ProviderCall.Status.FAILED,
         "cancelled": ProviderCall.Status.CANCELLED,
     }[status.state]
-    moved = calls.filter(status__in=ProviderCall.AT_PROVIDER).update(
-        status=target,
+    moved = transition(
+        ProviderCall,
+        call_id,
+        from_=ProviderCall.AT_PROVIDER,
+        to=target,
         output=status.output,
         error=status.error[:2000],
         finished_at=now,
@@ -300,9 +267,8 @@ def calls_due_for_poll(limit: int = 200) -> list[int]:
 # --- Finishing: the domain handler -----------------------------------------------------------
 
 
-def _dispatch(call_id: int, event: str, *, last_attempt: bool) -> None:
-    call = ProviderCall.objects.get(pk=call_id)
-    import_string(call.handler)(call, event, last_attempt=last_attempt)
+def _dispatch(call_id: int, event: handlers.Event, *, last_attempt: bool) -> None:
+    handlers.dispatch(ProviderCall.objects.get(pk=call_id), event, last_attempt=last_attempt)
 
 
 def call_finish(call_id: int, *, attempt: int = 0) -> None:
@@ -316,8 +282,14 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     """Stop a call: ours at once, the provider's on a best-effort basis. True if it was active."""
     from providers import tasks
 
-    moved = ProviderCall.objects.filter(pk=call.pk, status__in=ProviderCall.ACTIVE).update(
-        status=ProviderCall.Status.CANCELLED, error=reason, finished_at=timezone.now(), next_poll_at=None
+    moved = transition(
+        ProviderCall,
+        call.pk,
+        from_=ProviderCall.ACTIVE,
+        to=ProviderCall.Status.CANCELLED,
+        error=reason,
+        finished_at=timezone.now(),
+        next_poll_at=None,
     )
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
@@ -381,13 +353,11 @@ def output_download(call: ProviderCall, url: str, *, client: httpx.Client | None
     try:
         with os.fdopen(fd, "wb") as out:
             if url.startswith("storage:") and call.provider == "demo":
-                from assets import storage
-
                 key = url.removeprefix("storage:")
                 if not key.startswith("demo/"):
                     raise ProviderError("The demo provider returned a file outside its folder.")
                 try:
-                    with storage.storage().open(key, "rb") as src:
+                    with default_storage.open(key, "rb") as src:
                         while chunk := src.read(1024 * 1024):
                             out.write(chunk)
                 except FileNotFoundError:
@@ -396,12 +366,15 @@ def output_download(call: ProviderCall, url: str, *, client: httpx.Client | None
                 _http_download(url, out, client=client)
         yield path
         if url.startswith("storage:demo/"):  # once the copy is committed, the demo's scratch file can go
-            from assets import storage
-
-            transaction.on_commit(lambda: storage.delete(url.removeprefix("storage:")))
+            transaction.on_commit(lambda: _scratch_delete(url.removeprefix("storage:")))
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _scratch_delete(key: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        default_storage.delete(key)
 
 
 def _http_download(url: str, out, *, client: httpx.Client | None) -> None:
@@ -457,8 +430,8 @@ def calls_sweep(*, now=None) -> dict:
     )
     for call in stuck:
         if call.attempts < MAX_SUBMIT_ATTEMPTS:
-            if ProviderCall.objects.filter(pk=call.pk, status=ProviderCall.Status.SUBMITTING).update(
-                status=ProviderCall.Status.PENDING
+            if transition(
+                ProviderCall, call.pk, from_=(ProviderCall.Status.SUBMITTING,), to=ProviderCall.Status.PENDING
             ):
                 tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
                 counts["resubmitted"] += 1

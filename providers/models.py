@@ -18,8 +18,8 @@ class ProviderCall(PublicIdModel):
 
     ``status`` moves ``pending → submitting → queued → running → succeeded | failed | cancelled``
     by compare-and-set updates (see ``providers.gateway``). The domain job that made the call
-    names a ``handler`` (a dotted path) that the gateway calls when the call starts running and
-    when it finishes.
+    names a ``handler`` (registered in ``providers.handlers``) that the gateway calls when the call
+    starts running and when it finishes.
     """
 
     class Status(models.TextChoices):
@@ -46,7 +46,7 @@ class ProviderCall(PublicIdModel):
     output = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Submit attempts.")
-    handler = models.CharField(max_length=200, help_text="Dotted path called on start and finish.")
+    handler = models.CharField(max_length=200, help_text="Name of the registered handler (providers.handlers).")
     webhook_token = models.CharField(max_length=64, default=_webhook_token, unique=True, editable=False)
     webhook_received_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

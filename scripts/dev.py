@@ -3,7 +3,7 @@
 
     python3 scripts/dev.py run     # set up, migrate, seed demo data and the blog, run web + worker + beat
     python3 scripts/dev.py test    # set up and run the whole test suite
-    python3 scripts/dev.py lint    # ruff + djlint
+    python3 scripts/dev.py lint    # ruff + djlint + import-linter (apps import only the layers below them)
     python3 scripts/dev.py bench   # benchmarks (prints figures)
     python3 scripts/dev.py stop    # stop the embedded PostgreSQL and Redis
 
@@ -117,7 +117,10 @@ def lint() -> int:
             "generation",
             "characters",
             "notifications",
+            "onboarding",
         ],
+        # The app layers in pyproject.toml: imports point down only.
+        ["lint-imports"],
     ):
         say(" ".join(cmd))
         code |= in_venv([VENV / "bin" / cmd[0], *cmd[1:]]).returncode

@@ -94,6 +94,13 @@ def test_every_beat_entry_names_a_registered_task():
     assert scheduled <= set(app.tasks)
 
 
+def test_every_task_route_names_a_registered_task():
+    app.loader.import_default_modules()
+    routed = set(app.conf.task_routes)
+    assert routed
+    assert routed <= set(app.tasks)
+
+
 def test_emails_travel_on_the_email_queue_only():
     route = app.amqp.router.route({}, "core.tasks.send_email")
     assert route["queue"].name == "email"

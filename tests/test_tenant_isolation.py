@@ -20,10 +20,17 @@ from assets.models import Asset, Collection, CollectionItem, Export, Upload
 from assets.tests.factories import AssetFactory, AssetRowFactory, CollectionFactory, UploadFactory
 from billing.models import CreditAccount
 from billing.services import credits_grant
-from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
+from characters.models import Character, CharacterJob, Consent, DatasetImage, TrainingRun
+from characters.tests.factories import (
+    CharacterFactory,
+    CharacterJobItemFactory,
+    DatasetImageFactory,
+    TrainingRunFactory,
+)
 from core.tests.pages import text_of
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from generation.services import upscale_start
+from generation.tests.factories import GenerationImageFactory, GenerationJobFactory, PromptDraftFactory
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from tests.factories import UserFactory
@@ -199,15 +206,12 @@ def _library_objects(org):
 def _character_objects(org):
     """A photo character with one dataset photo and a queued training run, a wizard character with
     one candidate face, and a notification for each person in the org (each reads only their own)."""
-    character = Character.objects.create(org=org, name=f"Ava {org.slug}", origin=Character.Origin.PHOTOS)
-    image = DatasetImage.objects.create(org=org, character=character, asset=AssetRowFactory(org=org), bucket="closeup")
-    run = TrainingRun.objects.create(
-        org=org, character=character, source="photos", trigger_word=character.trigger_word, steps=1000, credits=300
-    )
-    wizard = Character.objects.create(org=org, name=f"Nova {org.slug}", origin=Character.Origin.WIZARD)
-    job = CharacterJob.objects.create(org=org, character=wizard, kind="candidates", status="succeeded")
+    character = CharacterFactory(org=org, name=f"Ava {org.slug}")
+    image = DatasetImageFactory(character=character, asset=AssetRowFactory(org=org))
+    run = TrainingRunFactory(character=character)
+    wizard = CharacterFactory(org=org, name=f"Nova {org.slug}", origin=Character.Origin.WIZARD)
     candidate = AssetRowFactory(org=org)
-    CharacterJobItem.objects.create(job=job, status="succeeded", asset=candidate)
+    CharacterJobItemFactory(job__character=wizard, job__status="succeeded", status="succeeded", asset=candidate)
     pack, draft = _studio_objects(org, wizard, candidate)
     notifications = {
         user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
@@ -229,28 +233,9 @@ def _studio_objects(org, character, face):
     """A finished pack of one failed image (retry, re-run and cancel all have something to act on,
     and each refuses with a message where it must) and a finished prompt draft."""
     Character.objects.filter(pk=character.pk).update(base_image=face, avatar=face)
-    pack = GenerationJob.objects.create(
-        org=org,
-        character=character,
-        character_name=character.name,
-        status="failed",
-        mode="face_swap",
-        scene="night_out",
-        environment="studio",
-        aspect_ratio="9:16",
-        quality="draft",
-        count=1,
-        operation="image_pulid",
-        width=768,
-        height=1360,
-        steps=20,
-        price_per_image=4,
-        credits=4,
-    )
-    GenerationImage.objects.create(job=pack, position=0, status="failed", seed=1, prompt="x", error="Test failure")
-    draft = PromptDraft.objects.create(
-        org=org, character=character, status="succeeded", count=1, credits=1, prompts=["a prompt"]
-    )
+    pack = GenerationJobFactory(character=character, status="failed")  # draft face-swap, 9:16, one image
+    GenerationImageFactory(job=pack, status="failed", seed=1, prompt="x", error="Test failure")
+    draft = PromptDraftFactory(character=character, status="succeeded", count=1, prompts=["a prompt"])
     return pack, draft
 
 

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,10 +19,10 @@ from billing.services import (
     hold_reserve,
     holds_release_expired,
     ledger_problems,
+    org_create_on_default_plan,
 )
 from core.exceptions import DomainError
 from orgs.models import Membership, Organization
-from orgs.services import org_create
 from tests.factories import OrganizationFactory, UserFactory
 from tests.more_factories import StaffUserFactory
 
@@ -446,7 +445,7 @@ def test_deleting_an_organisation_deletes_its_ledger(org):
 def test_creating_an_organisation_grants_the_free_plans_credits_once(db):
     user = UserFactory()
 
-    org = org_create(user=user, name="Bright Studio")
+    org = org_create_on_default_plan(user=user, name="Bright Studio")
 
     assert credits_available(org) == 100
     entry = LedgerEntry.objects.get(org=org)
@@ -454,16 +453,6 @@ def test_creating_an_organisation_grants_the_free_plans_credits_once(db):
     assert entry.idempotency_key == f"plan-start:{org.public_id}"
     assert credits_grant(org=org, amount=100, key=f"plan-start:{org.public_id}", description="again") is None
     assert credits_available(org) == 100
-
-
-def test_the_demo_org_gets_its_studio_credits_once(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-    org = Organization.objects.get(slug="demo-agency")
-    assert credits_available(org) == 6000
-    assert LedgerEntry.objects.filter(org=org).count() == 1
-    assert ledger_problems(org) == []
 
 
 def test_every_existing_org_got_an_account_from_the_migration(db):

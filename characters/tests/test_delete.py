@@ -8,7 +8,7 @@ from assets.models import Asset
 from assets.tests.factories import AssetFactory, asset_files, stored_files
 from billing.models import Hold
 from billing.services import credits_available, ledger_problems
-from characters import pipeline, training, wizard
+from characters import deletion, training, wizard
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from providers.models import ProviderCall
 
@@ -24,7 +24,7 @@ def test_the_preview_names_what_will_go_and_delete_removes_it_all(
         training.training_start(character=trainable, user=people.member, key="k")
     character = Character.objects.get(pk=trainable.pk)
     assert character.mode == "hd"
-    preview = pipeline.character_delete_preview(character)
+    preview = deletion.character_delete_preview(character)
     assert preview == {
         "photos": 20,
         "lora": 1,
@@ -37,7 +37,7 @@ def test_the_preview_names_what_will_go_and_delete_removes_it_all(
     assert (media_root / lora_key).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        deleted = pipeline.character_delete(character=character, user=people.owner)
+        deleted = deletion.character_delete(character=character, user=people.owner)
     assert deleted == preview
     assert not Character.objects.exists()
     assert not DatasetImage.objects.exists()
@@ -58,11 +58,11 @@ def test_deleting_a_wizard_character_mid_sheet_returns_both_holds(
     chosen = job.items.first().asset
     wizard.wizard_choose(character=wizard_character, asset=chosen, user=people.member, key="choose")  # not run yet
     assert credits_available(org) == 0
-    preview = pipeline.character_delete_preview(Character.objects.get(pk=wizard_character.pk))
+    preview = deletion.character_delete_preview(Character.objects.get(pk=wizard_character.pk))
     assert preview["active"] == 1
     assert preview["images"] == 4
     with django_capture_on_commit_callbacks(execute=True):
-        pipeline.character_delete(character=wizard_character, user=people.owner)
+        deletion.character_delete(character=wizard_character, user=people.owner)
     assert credits_available(org) == 360  # the candidates were delivered and stay paid for
     assert set(
         Hold.objects.filter(operation__in=["character_sheet", "lora_training"]).values_list("status", flat=True)
@@ -81,6 +81,6 @@ def test_another_characters_files_stay(
         job = wizard.wizard_candidates_start(character=wizard_character, user=people.member, key="c")
     candidates = set(job.items.values_list("asset_id", flat=True))
     with django_capture_on_commit_callbacks(execute=True):
-        pipeline.character_delete(character=trainable, user=people.owner)
+        deletion.character_delete(character=trainable, user=people.owner)
     assert set(Asset.objects.values_list("pk", flat=True)) == candidates
     assert Character.objects.get() == wizard_character

@@ -16,7 +16,7 @@ from assets import storage
 from assets.models import Asset
 from billing.models import Hold
 from billing.services import credits_available, ledger_problems
-from characters import pipeline, training
+from characters import deletion, training
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from notifications.models import Notification
 from providers import gateway
@@ -271,7 +271,7 @@ def test_deleting_the_character_while_it_trains_cancels_and_a_late_webhook_charg
     zip_key = TrainingRun.objects.get(pk=run.pk).zip_key
     assert storage.storage().exists(zip_key)
     with django_capture_on_commit_callbacks(execute=True):
-        deleted = pipeline.character_delete(character=trainable, user=people.owner)
+        deleted = deletion.character_delete(character=trainable, user=people.owner)
     assert deleted["photos"] == 20
     assert deleted["runs"] == 1
     assert not Character.objects.filter(pk=trainable.pk).exists()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from billing.services import credits_available
 from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
+from characters.tests.factories import CharacterJobFactory, CharacterJobItemFactory, TrainingRunFactory
 from core.jobs import JobStatus
 from core.tests.pages import text_of
 
@@ -223,9 +224,9 @@ def test_four_more_faces_cost_again_and_the_earlier_ones_stay(login, org, fund, 
 
 
 def test_while_faces_are_being_made_the_slots_poll(login, org, wizard_character):
-    job = CharacterJob.objects.create(org=org, character=wizard_character, kind="candidates", status="running")
-    CharacterJobItem.objects.create(job=job, position=0, status="running")
-    CharacterJobItem.objects.create(job=job, position=1, status="failed", error="The safety checker flagged it.")
+    job = CharacterJobFactory(character=wizard_character, kind="candidates", status="running")
+    CharacterJobItemFactory(job=job, status="running")
+    CharacterJobItemFactory(job=job, status="failed", error="The safety checker flagged it.")
     client = login("viewer")
 
     response = client.get(_url("wizard_status", org, wizard_character.public_id))
@@ -262,9 +263,9 @@ def test_the_pipeline_card_counts_the_sheet_and_polls(login, org, wizard_charact
     wizard_character.base_image = AssetFactory(org=org, filename="face.jpg")
     wizard_character.lora_status = "sheet"
     wizard_character.save()
-    job = CharacterJob.objects.create(org=org, character=wizard_character, kind="sheet", status="running")
-    for n in range(8):
-        CharacterJobItem.objects.create(job=job, position=n, status="succeeded" if n < 5 else "running")
+    job = CharacterJobFactory(character=wizard_character, kind="sheet", status="running")
+    CharacterJobItemFactory.create_batch(5, job=job, status="succeeded")
+    CharacterJobItemFactory.create_batch(3, job=job, status="running")
 
     response = login("viewer").get(_url("pipeline", org, wizard_character.public_id))
 
@@ -275,14 +276,13 @@ def test_the_pipeline_card_counts_the_sheet_and_polls(login, org, wizard_charact
 
 
 def test_the_pipeline_card_explains_a_failed_sheet_check(login, org, wizard_character):
-    job = CharacterJob.objects.create(
-        org=org,
+    job = CharacterJobFactory(
         character=wizard_character,
         kind="sheet",
         status="succeeded",
         params={"check": {"kept": 4, "made": 8, "note": ""}, "kept": [1, 2, 3, 4]},
     )
-    CharacterJobItem.objects.create(job=job, position=0, status="succeeded")
+    CharacterJobItemFactory(job=job, status="succeeded")
     wizard_character.lora_status = "failed"
     wizard_character.save()
     client = login("member")
@@ -297,8 +297,7 @@ def test_the_pipeline_card_explains_a_failed_sheet_check(login, org, wizard_char
 def test_the_pipeline_card_shows_how_long_training_has_run(login, org, wizard_character):
     from django.utils import timezone
 
-    CharacterJob.objects.create(
-        org=org,
+    CharacterJobFactory(
         character=wizard_character,
         kind="sheet",
         status="succeeded",
@@ -306,14 +305,10 @@ def test_the_pipeline_card_shows_how_long_training_has_run(login, org, wizard_ch
     )
     wizard_character.lora_status = "training"
     wizard_character.save()
-    TrainingRun.objects.create(
-        org=org,
+    TrainingRunFactory(
         character=wizard_character,
         status="running",
         source="sheet",
-        trigger_word=wizard_character.trigger_word,
-        steps=1000,
-        credits=300,
         started_at=timezone.now() - timezone.timedelta(minutes=12),
     )
     running = login("member").get(_url("pipeline", org, wizard_character.public_id))

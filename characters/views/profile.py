@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assets.models import Asset
 from assets.selectors import assets_of_character
 from billing.prices import operation_credits
-from characters import services
+from characters import deletion, services
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
 from characters.selectors import character_or_404
@@ -197,8 +197,6 @@ def _preview_rows(counts: dict) -> list[tuple[str, int]]:
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def character_delete(request: OrgHttpRequest, public_id):
-    from characters import pipeline
-
     character = character_or_404(request.org, public_id)
     error = ""
     if request.method == "POST":
@@ -208,14 +206,14 @@ def character_delete(request: OrgHttpRequest, public_id):
         else:
             name = character.name
             try:
-                deleted = pipeline.character_delete(character=character, user=request.user)
+                deleted = deletion.character_delete(character=character, user=request.user)
             except DomainError as exc:
                 error = exc.message
             else:
                 summary = _deleted_summary(deleted)
                 messages.success(request, f"{name} was deleted{f' with {summary}' if summary else ''}.")
                 return redirect("characters:list", request.org.slug)
-    preview = pipeline.character_delete_preview(character)
+    preview = deletion.character_delete_preview(character)
     return render(
         request,
         "characters/delete.html",

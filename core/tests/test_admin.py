@@ -66,28 +66,13 @@ def test_it_keeps_people_who_are_not_staff_out(client, people):
 
 
 def test_staff_see_packs_refused_prompts_and_analytics(client, support, people, org):
-    from characters.models import Character
+    from characters.tests.factories import CharacterFactory
     from core.models import AnalyticsEvent
-    from generation.models import GenerationImage, GenerationJob, SafetyRefusal
+    from generation.models import SafetyRefusal
+    from generation.tests.factories import GenerationImageFactory, GenerationJobFactory
 
-    character = Character.objects.create(org=org, name="Nova Reyes", origin="wizard")
-    job = GenerationJob.objects.create(
-        org=org,
-        character=character,
-        character_name="Nova Reyes",
-        mode="face_swap",
-        scene="night_out",
-        aspect_ratio="9:16",
-        quality="draft",
-        count=1,
-        operation="image_pulid",
-        width=768,
-        height=1360,
-        steps=20,
-        price_per_image=4,
-        credits=4,
-    )
-    GenerationImage.objects.create(job=job, position=0, seed=1, status="failed", error="Simulated failure")
+    job = GenerationJobFactory(character=CharacterFactory(org=org, name="Nova Reyes", origin="wizard"))  # face swap
+    GenerationImageFactory(job=job, seed=1, status="failed", error="Simulated failure")
     SafetyRefusal.objects.create(org=org, user=people.member, where="studio", text="a teen at school", matched="teen")
     AnalyticsEvent.objects.create(name="studio_opened", org=org, user=people.member, properties={"mode": "hd"})
 

@@ -18,9 +18,10 @@ from billing.services import InsufficientCredits, credits_available, ledger_prob
 from characters.models import Character, Consent
 from core.exceptions import DomainError
 from core.models import AnalyticsEvent
-from generation import edits, services
+from generation import edits, masks, services
 from generation.models import EditJob, SafetyRefusal
 from generation.safety import MinorsRefused
+from providers import handlers
 from providers.adapters import demo
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
@@ -157,7 +158,7 @@ def test_the_mask_is_kept_black_and_white_at_the_sources_size(start):
 def test_credits_are_held_then_captured_exactly_once(start, org):
     job = start()
     call = ProviderCall.objects.get(pk=job.call_id)
-    services.edit_job_on_call(call, "finished", last_attempt=True)  # the finish task, run again
+    handlers.dispatch(call, "finished", last_attempt=True)  # the finish task, run again
     entries = list(LedgerEntry.objects.filter(org=org).order_by("pk").values_list("kind", "amount", "held_delta"))
     assert entries[-2:] == [("hold", 0, 8), ("capture", -8, -8)]
     assert [kind for kind, *_ in entries].count("capture") == 1
@@ -278,7 +279,7 @@ def test_an_empty_prompt_and_an_empty_mask_are_both_reported(people, org, fund, 
     fund(20)
     with pytest.raises(edits.EditRefused) as exc:
         edits.inpaint_start(org=org, user=people.member, asset=photo, prompt="   ", mask=mask_file(mask_png(box=None)))
-    assert exc.value.errors == {"prompt": edits.EMPTY_PROMPT, "mask": edits.EMPTY_MASK}
+    assert exc.value.errors == {"prompt": edits.EMPTY_PROMPT, "mask": masks.EMPTY_MASK}
     nothing_charged(org, 20)
 
 

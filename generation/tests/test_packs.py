@@ -195,14 +195,14 @@ def test_cancel_stops_the_unstarted_images_and_returns_their_credits(
 def test_deleting_the_character_cancels_its_running_packs_and_keeps_finished_images(
     hd_character, people, org, fund, django_capture_on_commit_callbacks
 ):
-    from characters import pipeline
+    from characters import deletion
 
     fund(100)
     done = start(django_capture_on_commit_callbacks, hd_character, people.member, PackRecipe(count=1))
     with django_capture_on_commit_callbacks(execute=False):
         running = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe())
     with django_capture_on_commit_callbacks(execute=True):
-        pipeline.character_delete(character=hd_character, user=people.member)
+        deletion.character_delete(character=hd_character, user=people.member)
 
     running.refresh_from_db()
     assert running.status == "cancelled"

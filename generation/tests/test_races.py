@@ -109,3 +109,65 @@ def test_a_webhook_after_cancel_changes_nothing(settings, people, org, fund, pho
     assert job.status == "cancelled"
     assert credits_available(org) == 8
     assert not Asset.objects.filter(source=Asset.Source.EDITED).exists()
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_forty_posts_with_one_key_start_one_pack(settings, people, org, fund, swap_character, run):
+    """A double (or forty-fold) submit of one Studio form starts one pack, and every request gets it."""
+    from generation import packs
+    from generation.models import GenerationJob
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    fund(500)
+    key = f"studio-form-{run}"
+    results = _in_threads(
+        40,
+        lambda i: packs.pack_start(
+            character=swap_character, user=people.member, recipe=packs.PackRecipe(count=5), key=key
+        ),
+    )
+
+    errors = [r for r in results if not isinstance(r, GenerationJob)]
+    assert errors == []
+    assert len({r.pk for r in results}) == 1
+    assert GenerationJob.objects.filter(org=org).count() == 1
+    assert Hold.objects.filter(org=org).count() == 1
+    assert ProviderCall.objects.count() == 5
+    assert ledger_problems(org) == []
+
+
+def test_forty_studio_posts_with_one_key_all_land_on_one_pack(settings, people, org, fund, swap_character):
+    """The same race through the Studio's view: no request errors, all redirect to the one pack."""
+    import uuid
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from generation.models import GenerationJob
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    fund(500)
+    form = {
+        "scene": "night_out",
+        "environment": "urban_street",
+        "outfit": "",
+        "aspect_ratio": "9:16",
+        "quality": "draft",
+        "count": "5",
+        "seed": "",
+        "prompt_text": "",
+        "key": str(uuid.uuid4()),
+    }
+    url = reverse("generation:studio", args=[org.slug, swap_character.public_id])
+
+    def post(i):
+        client = Client(raise_request_exception=False)
+        client.force_login(people.member)
+        return client.post(url, form)
+
+    responses = _in_threads(40, post)
+
+    assert [getattr(r, "status_code", r) for r in responses] == [302] * 40
+    job = GenerationJob.objects.get(org=org)
+    assert {r["Location"].split("pack=")[1].split("#")[0] for r in responses} == {str(job.public_id)}
+    assert ledger_problems(org) == []

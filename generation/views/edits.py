@@ -22,7 +22,7 @@ from characters import attributes
 from core.analytics import track
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
-from generation import edits, selectors
+from generation import edits, masks, selectors
 from generation.clothing import clothing_store
 from generation.models import EditJob
 from orgs.decorators import org_view
@@ -95,7 +95,7 @@ def inpaint(request: OrgHttpRequest, public_id):
     else:
         earlier = _earlier_job(request, asset)
         if earlier is not None:  # "Change the mask or description" from a finished job
-            prompt, mask_url = earlier.params.get("prompt", ""), edits.mask_data_url(earlier)
+            prompt, mask_url = earlier.params.get("prompt", ""), masks.mask_data_url(earlier)
         _opened(request, asset, "inpaint")
     return _page(
         request, "generation/inpaint.html", asset, EditJob.Kind.INPAINT, errors, prompt=prompt, mask_url=mask_url
@@ -111,7 +111,7 @@ def _earlier_job(request: OrgHttpRequest, asset: Asset) -> EditJob | None:
 
 
 def _data_url(upload) -> str:
-    if upload.size > edits.MASK_MAX_BYTES:
+    if upload.size > masks.MASK_MAX_BYTES:
         return ""
     upload.seek(0)
     return "data:image/png;base64," + base64.b64encode(upload.read()).decode()

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import User
 from billing.models import Plan
+from billing.services import org_create_on_default_plan
 from core.exceptions import DomainError
 from orgs import services
 from orgs.models import Membership, Organization, Role
@@ -14,29 +15,29 @@ def user(db):
 
 
 def test_it_makes_the_slug_from_the_name(user):
-    org = services.org_create(user=user, name="  Northstar Talent  ")
+    org = org_create_on_default_plan(user=user, name="  Northstar Talent  ")
 
     assert org.name == "Northstar Talent"
     assert org.slug == "northstar-talent"
 
 
 def test_it_numbers_slugs_that_are_taken(user):
-    slugs = [services.org_create(user=user, name="Acme").slug for _ in range(3)]
+    slugs = [org_create_on_default_plan(user=user, name="Acme").slug for _ in range(3)]
 
     assert slugs == ["acme", "acme-2", "acme-3"]
 
 
 @pytest.mark.parametrize(("name", "slug"), [("Admin", "admin-org"), ("New", "new-org"), ("Settings", "settings-org")])
 def test_it_never_hands_out_a_reserved_slug(user, name, slug):
-    assert services.org_create(user=user, name=name).slug == slug
+    assert org_create_on_default_plan(user=user, name=name).slug == slug
 
 
 def test_it_falls_back_to_a_plain_slug_for_names_without_letters(user):
-    assert services.org_create(user=user, name="!!!").slug == "org"
+    assert org_create_on_default_plan(user=user, name="!!!").slug == "org"
 
 
 def test_it_makes_the_creator_the_owner_on_the_free_plan(user):
-    org = services.org_create(user=user, name="Acme")
+    org = org_create_on_default_plan(user=user, name="Acme")
 
     membership = Membership.objects.get(org=org)
     assert membership.user == user
@@ -49,7 +50,7 @@ def test_it_makes_the_creator_the_owner_on_the_free_plan(user):
 
 
 def test_it_remembers_the_new_org_as_the_users_current_one(user):
-    org = services.org_create(user=user, name="Acme")
+    org = org_create_on_default_plan(user=user, name="Acme")
 
     assert user.last_org == org
     assert User.objects.get(pk=user.pk).last_org == org
@@ -57,7 +58,7 @@ def test_it_remembers_the_new_org_as_the_users_current_one(user):
 
 def test_it_refuses_a_blank_name(user):
     with pytest.raises(DomainError, match="Give your organisation a name") as e:
-        services.org_create(user=user, name="   ")
+        org_create_on_default_plan(user=user, name="   ")
 
     assert e.value.field == "name"
     assert not Organization.objects.exists()

@@ -30,6 +30,7 @@ import zipfile
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
@@ -100,9 +101,7 @@ class DemoAdapter:
         cache.set(_state_key(request_id), {"state": "queued"}, 24 * 3600)
         queued_for = settings.DEMO_PROVIDER_LATENCY * 0.4
         transaction.on_commit(
-            lambda: tasks.demo_run.apply_async(
-                args=[endpoint_id, request_id, arguments], countdown=queued_for, queue="generation"
-            )
+            lambda: tasks.demo_run.apply_async(args=[endpoint_id, request_id, arguments], countdown=queued_for)
         )
         return Submitted(request_id=request_id, queue_position=0)
 
@@ -216,12 +215,10 @@ def _train(request_id: str, arguments: dict) -> dict:
 
 
 def _count_training_images(ref: str) -> int:
-    from assets import storage
-
     if not ref.startswith("storage:"):
         raise ProviderError("The demo provider reads inputs from our own storage only.")
     try:
-        with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh, zipfile.ZipFile(fh) as archive:
+        with default_storage.open(ref.removeprefix("storage:"), "rb") as fh, zipfile.ZipFile(fh) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES)]
     except FileNotFoundError:
         raise ProviderError("The training images were deleted before training started.") from None
@@ -342,12 +339,10 @@ def _edit_fill(image: Image.Image, box: tuple[int, int, int, int], prompt: str) 
 
 def _open_mask(ref: str, size: tuple[int, int]) -> Image.Image:
     """A mask from our storage as black (keep) and white (change), at ``size``."""
-    from assets import storage
-
     if not ref.startswith("storage:"):
         raise ProviderError("The demo provider reads inputs from our own storage only.")
     try:
-        with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh:
+        with default_storage.open(ref.removeprefix("storage:"), "rb") as fh:
             mask = Image.open(fh)
             mask.load()
     except FileNotFoundError:
@@ -450,11 +445,9 @@ def _tryon(request_id: str, arguments: dict) -> dict:
 
 
 def _open_input(ref: str) -> Image.Image:
-    from assets import storage
-
     if not ref.startswith("storage:"):
         raise ProviderError("The demo provider reads inputs from our own storage only.")
-    with storage.storage().open(ref.removeprefix("storage:"), "rb") as fh:
+    with default_storage.open(ref.removeprefix("storage:"), "rb") as fh:
         image = Image.open(fh)
         image.load()
     return ImageOps.exif_transpose(image).convert("RGB")
@@ -539,15 +532,11 @@ def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Ima
 
 
 def _save_bytes(name: str, data: bytes) -> str:
-    from assets import storage
-
-    return "storage:" + storage.storage().save(f"demo/{name}", ContentFile(data))
+    return "storage:" + default_storage.save(f"demo/{name}", ContentFile(data))
 
 
 def _save(name: str, image: Image.Image) -> tuple[str, int, int]:
-    from assets import storage
-
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=94)
-    key = storage.storage().save(f"demo/{name}.jpg", ContentFile(buffer.getvalue()))
+    key = default_storage.save(f"demo/{name}.jpg", ContentFile(buffer.getvalue()))
     return f"storage:{key}", image.width, image.height

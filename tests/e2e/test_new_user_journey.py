@@ -88,10 +88,10 @@ def test_an_owner_invites_a_teammate_who_joins_as_a_new_user(page: Page, site, b
     owner = User.objects.create_user("owner@studio.test", PASSWORD, name="Olga Owner", onboarded_at="2026-01-01T00:00Z")
     from allauth.account.models import EmailAddress
 
-    from orgs.services import org_create
+    from billing.services import org_create_on_default_plan
 
     EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
-    org = org_create(user=owner, name="Bright Studio")
+    org = org_create_on_default_plan(user=owner, name="Bright Studio")
     org.plan_id = org.plan.__class__.objects.get(slug="studio").pk
     org.save()
 

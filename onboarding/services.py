@@ -7,27 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import QuestionnaireResponse, User
-from billing.models import Plan
 from core.emails import email_send
+from onboarding.selectors import current_membership
 from orgs.models import Membership, Organization
-
-# The plan a visitor picked on the pricing page before signing up (a Plan slug).
-SIGNUP_PLAN_SESSION_KEY = "signup_plan"
-
-
-def current_membership(user: User) -> Membership | None:
-    memberships = Membership.objects.filter(user=user).select_related("org")
-    if user.last_org_id:
-        membership = memberships.filter(org_id=user.last_org_id).first()
-        if membership:
-            return membership
-    return memberships.order_by("created_at").first()
-
-
-def signup_plan(request) -> Plan | None:
-    """The public plan this browser picked on the pricing page, if any."""
-    slug = request.session.get(SIGNUP_PLAN_SESSION_KEY)
-    return Plan.objects.filter(slug=slug, is_public=True).first() if slug else None
 
 
 def next_url(user: User, org: Organization | None = None) -> str:

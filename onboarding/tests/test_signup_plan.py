@@ -3,9 +3,9 @@ onboarding plan step."""
 
 from bs4 import BeautifulSoup
 
-from accounts.onboarding import SIGNUP_PLAN_SESSION_KEY
 from billing.models import Plan
 from core.tests.pages import text_of
+from onboarding.selectors import SIGNUP_PLAN_SESSION_KEY
 from tests.factories import UserFactory
 
 

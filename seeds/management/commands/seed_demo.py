@@ -53,7 +53,7 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(org=org, user=users["teammate@personae.local"], defaults={"role": Role.MEMBER})
         for email in ("demo@personae.local", "teammate@personae.local"):
             User.objects.filter(email=email, last_org__isnull=True).update(last_org=org)
-        # The Studio plan's credits, granted once however often this runs (keyed like org_create's grant).
+        # The Studio plan's credits, granted once however often this runs (keyed like a new org's plan-start grant).
         credits_grant(
             org=org,
             amount=org.plan.monthly_credits,

@@ -1,0 +1,282 @@
+"""The one lifecycle every paid operation runs on.
+
+    job_start ──▶ queued ──(call running)──▶ running ──▶ succeeded | failed | cancelled
+                     │                                  ▲
+                     └──────────── job_cancel ──────────┘
+
+- **Start** (``job_start``): the one-time key (a repeated form returns the first job, under any
+  concurrency: a unique constraint, then the existing row), the row, its credit hold (refused with
+  the domain's words for "not enough credits"), and whatever the kind adds — its provider calls
+  and items — in one transaction; calls are submitted after commit.
+- **Provider callbacks**: each kind registers one handler (``providers.handlers``) and reads a
+  finished call with ``call_outcome``; outputs are taken inside ``OutputGuard`` (a transient error
+  retries the task, anything else fails the job with words a person understands), and images go
+  to the library through ``output_to_library`` (asset, lineage, recipe).
+- **Settle** (``job_finish``): with the job row locked, record how it ended and settle its hold
+  exactly once — capture what was delivered, release the rest.
+
+Each domain supplies only its inputs, its next step and its recipe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from assets import media
+from assets.models import Asset
+from assets.services import asset_create_from_file
+from billing.models import Hold
+from billing.services import InsufficientCredits, hold_capture, hold_release, hold_reserve
+from core.exceptions import DomainError
+from core.jobs import ACTIVE, JobStatus, transition
+from jobs.models import Job
+from orgs.models import Organization
+from providers import gateway
+from providers.adapters.base import ProviderError
+from providers.models import ProviderCall
+
+J = TypeVar("J", bound=Job)
+
+
+# --- Starting ----------------------------------------------------------------------------------------
+
+
+def job_by_key(model: type[J], org: Organization, key: str) -> J | None:
+    """The job a form with one-time ``key`` already started, if any."""
+    return model.objects.filter(org=org, idempotency_key=key).first() if key else None
+
+
+def job_start(model: type[J], **kwargs: Any) -> J:
+    """``job_start_created`` without saying whether the job is new."""
+    return job_start_created(model, **kwargs)[0]
+
+
+def job_start_created(
+    model: type[J],
+    *,
+    org: Organization,
+    user: User | None,
+    key: str = "",
+    credits: int,
+    operation: str,
+    hold_description: str,
+    build: Callable[[J], Any] | None = None,
+    hold_operation: str = "",
+    refusal: Callable[[InsufficientCredits], DomainError] | None = None,
+    hold: Hold | None = None,
+    **fields: Any,
+) -> tuple[J, bool]:
+    """Start a job of ``model``: the row (with ``fields``), a hold of ``credits`` and what ``build(job)``
+    adds (its provider calls, items or files), in one transaction. Raises ``InsufficientCredits``,
+    or what ``refusal`` makes of it. ``hold``: one reserved earlier for this job (the wizard reserves
+    training with its character sheet), used instead of reserving ``credits`` again.
+
+    ``key`` is the form's one-time key: a repeated submit gets the first job back, also when many
+    arrive at once (the unique constraint on (org, key) lets one insert through; the others find
+    its row once it commits). Returns the job, and False when it is one a repeated form started.
+    """
+    if existing := job_by_key(model, org, key):
+        return existing, False
+    try:
+        with transaction.atomic():
+            job = model.objects.create(
+                org=org, created_by=user, idempotency_key=key or None, credits=credits, operation=operation, **fields
+            )
+            if hold is not None:
+                job.hold = hold
+            elif credits:
+                try:
+                    job.hold = hold_reserve(
+                        org=org,
+                        amount=credits,
+                        key=f"{model.HOLD_KEY}:{job.public_id}",
+                        operation=hold_operation or operation,
+                        description=hold_description,
+                        subject=job,
+                        user=user,
+                    )
+                except InsufficientCredits as exc:
+                    if refusal is None:
+                        raise
+                    raise refusal(exc) from None
+            if build is not None:
+                build(job)
+            job.save()
+            return job, True
+    except IntegrityError:
+        if existing := job_by_key(model, org, key):
+            return existing, False
+        raise
+
+
+def credits_check(org: Organization, needed: int) -> None:
+    """Refuse before doing work the job would store (a mask, a garment); the hold is the real check."""
+    from billing.services import credits_available
+
+    available = credits_available(org)
+    if available < needed:
+        raise InsufficientCredits(needed=needed, available=available)
+
+
+# --- Provider callbacks ----------------------------------------------------------------------------
+
+
+def job_running(model: type[Job], job_id: int) -> bool:
+    """The provider started on a queued job's call."""
+    return transition(model, job_id, from_=(JobStatus.QUEUED,), to=JobStatus.RUNNING, started_at=timezone.now())
+
+
+def call_outcome(call: ProviderCall, *, failed: str = "The provider failed without saying why.") -> tuple[str, str]:
+    """``(job status, error)`` for a finished call: succeeded, cancelled, or failed in the provider's words."""
+    if call.status == ProviderCall.Status.SUCCEEDED:
+        return JobStatus.SUCCEEDED, ""
+    if call.status == ProviderCall.Status.CANCELLED:
+        return JobStatus.CANCELLED, call.error or "Cancelled."
+    return JobStatus.FAILED, call.error or failed
+
+
+class Unusable(Exception):
+    """A finished call whose output can't be used: the job fails with ``message``."""
+
+    def __init__(self, message: str, error_type: str = "bad_output"):
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type
+
+
+class OutputGuard:
+    """Around taking a finished call's output into our storage::
+
+        guard = OutputGuard(fail=lambda message, error_type: ..., last_attempt=last_attempt)
+        with guard:
+            ...
+        if guard.failed: ...
+
+    A transient provider error propagates (the task is retried) unless this is the last attempt;
+    any other provider error, an unusable file or ``Unusable`` calls ``fail(message, error_type)``
+    and is swallowed, so the job ends with words a person understands.
+    """
+
+    def __init__(self, fail: Callable[[str, str], None], *, last_attempt: bool):
+        self.fail = fail
+        self.last_attempt = last_attempt
+        self.failed = False
+
+    def __enter__(self) -> OutputGuard:
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, gateway.HeldBack):
+            message, error_type = exc.message, "safety_checker"
+        elif isinstance(exc, ProviderError):
+            if exc.transient and not self.last_attempt:
+                return False
+            message, error_type = exc.message, "provider_output"
+        elif isinstance(exc, media.MediaError):
+            message, error_type = f"The provider's result wasn't a usable image: {exc}", "bad_output"
+        elif isinstance(exc, Unusable):
+            message, error_type = exc.message, exc.error_type
+        else:
+            return False
+        self.failed = True
+        self.fail(message, error_type)
+        return True
+
+
+def output_to_library(
+    call: ProviderCall,
+    *,
+    org: Organization,
+    title: str,
+    filename: str,
+    source: str,
+    created_by: User | None,
+    recipe: dict,
+    parents: Iterable[Asset] = (),
+    nsfw: bool = False,
+    character: Any = None,
+    unflag_parents: bool = True,
+    url: str = "",
+) -> Asset:
+    """Copy a finished call's image (``url``, or the image in its output) into the library: a new
+    asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
+    that looks like the image it was made from is of course not flagged "Similar" to it
+    (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``."""
+    parents = [p for p in parents if p is not None]
+    with gateway.output_download(call, url or gateway.output_image_url(call.output)) as path:
+        asset = asset_create_from_file(
+            org=org,
+            path=path,
+            filename=filename,
+            title=title,
+            source=source,
+            created_by=created_by,
+            parents=parents,
+            metadata={"recipe": recipe},
+            nsfw=nsfw,
+        )
+    fixes: dict[str, Any] = {}
+    if character is not None:
+        fixes["character"] = character
+    if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in parents}:
+        fixes["near_duplicate_of"] = None
+    if fixes:
+        Asset.objects.filter(pk=asset.pk).update(**fixes)
+        for name, value in fixes.items():
+            setattr(asset, name, value)
+    return asset
+
+
+# --- Settling -------------------------------------------------------------------------------------
+
+
+def job_lock(model: type[J], job_id: int, *related: str) -> J:
+    """The job row, locked (only it: not the rows it joins), with ``related`` loaded."""
+    return model.objects.select_for_update(of=("self",)).select_related("hold", *related).get(pk=job_id)
+
+
+def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = None, **fields: Any) -> None:
+    """With ``job`` locked: record how it ended (and ``fields``) and settle its hold exactly once.
+
+    ``charge``: the credits to capture; by default all of them when it succeeded, none otherwise.
+    Whatever isn't captured is released with ``error`` as the reason.
+    """
+    job.status, job.error, job.finished_at = status, error, timezone.now()
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=["status", "error", "finished_at", "updated_at", *fields])
+    if job.hold_id:
+        hold_settle(
+            job.hold,
+            charge=job.hold.amount if charge is None and status == JobStatus.SUCCEEDED else charge,
+            reason=error or "Nothing was delivered.",
+        )
+
+
+def hold_settle(hold, *, charge: int | None, reason: str) -> None:
+    """Capture ``charge`` credits of ``hold`` (all of them if it equals the hold), or release it."""
+    if charge:
+        hold_capture(hold=hold, amount=charge)
+    else:
+        hold_release(hold=hold, reason=reason)
+
+
+def job_finish_if_active(model: type[J], job_id: int, status: str, error: str, *related: str) -> J | None:
+    """Lock the job and finish it if nothing settled it first (a cancel, a duplicate task)."""
+    with transaction.atomic():
+        job = job_lock(model, job_id, *related)
+        if job.status in ACTIVE:
+            job_finish(job, status, error)
+            return job
+    return None
+
+
+def cancelled_by(user: User | None) -> str:
+    return f"Cancelled by {user.display_name if user else 'support'}."

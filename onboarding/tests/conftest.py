@@ -1,0 +1,1 @@
+from core.tests.mailbox import mailbox  # noqa: F401
