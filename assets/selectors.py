@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
-from assets.models import Asset, Collection, Export, Tag, Upload
+from assets.models import Asset, Collection, CollectionItem, Export, Tag, Upload
 from core.lookups import one_or_404
 from orgs.models import Organization
 
@@ -99,8 +99,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", size: int = PAGE_SIZE):
     """One page of the grid, newest first, by keyset (fast at any depth). Returns (assets, next_cursor)."""
-    from django.db.models import Q
-
     qs = asset_queryset(org, filters).order_by("-created_at", "-id")
     if cursor and (position := _decode_cursor(cursor)):
         created, pk = position
@@ -162,8 +160,6 @@ def collection_or_404(org: Organization, public_id) -> Collection:
 
 def collection_covers(collections) -> dict[int, list[Asset]]:
     """Up to four recent thumbnails per collection, in one query."""
-    from assets.models import CollectionItem
-
     covers: dict[int, list[Asset]] = {c.pk: [] for c in collections}
     items = (
         CollectionItem.objects.filter(collection_id__in=list(covers))

@@ -27,6 +27,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from assets import media  # also registers the HEIF opener
+from assets.models import Asset
+from assets.storage import storage
 
 if TYPE_CHECKING:
     from characters.models import Character
@@ -250,11 +252,7 @@ def identity_score(image, character: Character) -> int | None:
     a PIL image, a path or a binary file."""
     if not character.identity_embedding:
         return None
-    from assets.models import Asset
-
     if isinstance(image, Asset):
-        from assets.storage import storage
-
         with storage().open(image.variants.get("preview") or image.original_key, "rb") as fh:
             faces = analyse(fh)
     else:

@@ -13,6 +13,7 @@ paying with the training hold it reserved when the base image was chosen.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ from characters import attributes, dataset, identity, pipeline, tasks
 from characters.captions import caption_with_trigger
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS
+from characters.services import consent_current
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from jobs import engine
@@ -70,8 +72,6 @@ def training_start(*, character: Character, user: User | None, key: str, caption
     """Train ``character``'s face model on its checked dataset photos. ``captions``: put each
     photo's caption next to it in the zip. Raises ``DomainError`` (``InsufficientCredits`` among
     them); the same ``key`` (a double click) returns the same run."""
-    from characters.services import consent_current
-
     if existing := _run_by_key(character, key):
         return existing
     if consent_current(character) is None:
@@ -243,8 +243,6 @@ def _zip_build(run: TrainingRun, entries: list[tuple[Asset, str, str]]) -> str:
 
 def _training_jpeg(asset: Asset) -> bytes:
     """The asset's original, upright, RGB, at most ZIP_MAX_PX on its long side, as a JPEG."""
-    import io
-
     try:
         with storage.storage().open(asset.original_key, "rb") as fh, Image.open(fh) as im:
             image = ImageOps.exif_transpose(im).convert("RGB")

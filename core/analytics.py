@@ -11,13 +11,13 @@ import logging
 
 from django.db import transaction
 
+from core.models import AnalyticsEvent
+
 log = logging.getLogger(__name__)
 
 
 def track(name: str, *, org=None, user=None, **properties) -> None:
     """Record ``name`` with ``properties`` (JSON-serialisable values) once the transaction commits."""
-    from core.models import AnalyticsEvent
-
     org_id = getattr(org, "pk", org)
     user_id = getattr(user, "pk", user)
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from core.models import OrgOwnedModel, OrgQuerySet
+from generation import presets
 from jobs.models import CallJob, Job, JobItem
 
 
@@ -128,27 +129,19 @@ class GenerationJob(Job):
     # Labels of the recipe's keys (generation.presets), for pages.
     @property
     def scene_label(self) -> str:
-        from generation import presets
-
         return presets.SCENES_BY_KEY[self.scene].label if self.scene in presets.SCENES_BY_KEY else ""
 
     @property
     def environment_label(self) -> str:
-        from generation import presets
-
         entry = presets.ENVIRONMENTS_BY_KEY.get(self.environment)
         return entry.label if entry else ""
 
     @property
     def outfit_label(self) -> str:
-        from generation import presets
-
         return "Uploaded clothing" if self.clothing_id else presets.outfit_label(self.outfit)
 
     @property
     def quality_label(self) -> str:
-        from generation import presets
-
         entry = presets.QUALITIES_BY_KEY.get(self.quality)
         return entry.label if entry else self.quality
 

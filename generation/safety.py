@@ -13,6 +13,7 @@ import re
 
 from accounts.models import User
 from core.exceptions import DomainError
+from generation.models import SafetyRefusal
 from orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,6 @@ def prompt_screen(
 
     Call it before opening a transaction, so the record isn't rolled back with the caller's work.
     """
-    from generation.models import SafetyRefusal
-
     for text in [texts] if isinstance(texts, str) else texts:
         matched = first_match(text)
         if matched is None:

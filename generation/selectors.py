@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404
 
+from assets.models import Asset
+from characters.models import Character
 from core.jobs import ACTIVE
 from core.lookups import one_or_404
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
@@ -35,8 +37,6 @@ def edit_jobs_for_asset(asset, limit: int = 5) -> list[EditJob]:
 
 def clothing_choices(org, *, exclude, selected=None, limit: int = 24) -> list:
     """Library images to try on the person in ``exclude``: the newest, and ``selected`` among them."""
-    from assets.models import Asset
-
     images = list(
         Asset.objects.for_org(org).filter(kind=Asset.Kind.IMAGE).exclude(pk=exclude.pk).order_by("-created_at")[:limit]
     )
@@ -126,8 +126,6 @@ def draft_open(character, user) -> PromptDraft | None:
 def batch_selection(org, ids: list[str]) -> tuple[list, int] | None:
     """The library items named by ``ids``: (the images, in the order they were selected; how many
     others — videos, files — were left out). None if any isn't ``org``'s or no longer exists."""
-    from assets.models import Asset
-
     found = {str(a.public_id): a for a in Asset.objects.for_org(org).filter(public_id__in=ids)}
     if len(found) != len(set(ids)):
         return None
@@ -138,6 +136,4 @@ def batch_selection(org, ids: list[str]) -> tuple[list, int] | None:
 
 def batch_characters(org) -> list:
     """The org's characters for the batch sidebar's picker, by name, with their avatars."""
-    from characters.models import Character
-
     return list(Character.objects.for_org(org).select_related("org", "avatar", "base_image").order_by("name"))

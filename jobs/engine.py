@@ -31,7 +31,7 @@ from assets import media
 from assets.models import Asset
 from assets.services import asset_create_from_file
 from billing.models import Hold
-from billing.services import InsufficientCredits, hold_capture, hold_release, hold_reserve
+from billing.services import InsufficientCredits, credits_available, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import Job
@@ -116,8 +116,6 @@ def job_start_created(
 
 def credits_check(org: Organization, needed: int) -> None:
     """Refuse before doing work the job would store (a mask, a garment); the hold is the real check."""
-    from billing.services import credits_available
-
     available = credits_available(org)
     if available < needed:
         raise InsufficientCredits(needed=needed, available=available)

@@ -20,6 +20,7 @@ from assets.selectors import asset_or_404
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits
+from characters import services
 from characters import wizard as wizard_pipeline
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, TrainingRun
@@ -49,8 +50,6 @@ def _credits_message(exc: InsufficientCredits, what: str) -> str:
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def wizard_start(request: OrgHttpRequest):
-    from characters import services
-
     form = CharacterAttributesForm(request.POST or None, wizard=True)
     key = one_time_key(request) if request.method == "POST" else str(uuid.uuid4())
     if request.method == "POST" and form.is_valid():
