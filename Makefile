@@ -9,7 +9,7 @@ run:     ## Set up, migrate, seed demo data, and run web + worker + beat
 test:    ## Set up and run the whole test suite (unit, integration, Celery, browser)
 	$(PYTHON) scripts/dev.py test
 
-lint:    ## ruff (lint + format check), djlint and import-linter
+lint:    ## ruff (lint + format check), djlint, import-linter and mypy
 	$(PYTHON) scripts/dev.py lint
 
 bench:   ## Benchmarks; prints figures

@@ -3,13 +3,25 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import QuestionnaireResponse, User
 
+# A tuple: it is both `fields` and `readonly_fields`, whose declared types only share tuples.
+QUESTIONNAIRE_FIELDS = (
+    "version",
+    "skipped",
+    "role",
+    "team_size",
+    "primary_goal",
+    "monthly_volume",
+    "heard_from",
+    "created_at",
+)
+
 
 class QuestionnaireInline(admin.TabularInline):
     model = QuestionnaireResponse
     extra = 0
     can_delete = False
-    fields = ["version", "skipped", "role", "team_size", "primary_goal", "monthly_volume", "heard_from", "created_at"]
-    readonly_fields = fields
+    fields = QUESTIONNAIRE_FIELDS
+    readonly_fields = QUESTIONNAIRE_FIELDS
 
 
 @admin.register(User)

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts import questionnaire as q
 from accounts.models import QuestionnaireResponse, User
+from core.forms import choice_pairs
 
 
 class QuestionnaireForm(forms.ModelForm):
@@ -35,9 +36,12 @@ class QuestionnaireForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("role", "team_size", "primary_goal", "monthly_volume", "heard_from"):
             field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # model fields with choices
             field.required = False
-            field.choices = [c for c in field.choices if c[0] != ""]
-        self.fields["heard_from"].choices = [("", "Choose one"), *self.fields["heard_from"].choices]
+            field.choices = [c for c in choice_pairs(field) if c[0] != ""]
+        heard_from = self.fields["heard_from"]
+        assert isinstance(heard_from, forms.ChoiceField)
+        heard_from.choices = [("", "Choose one"), *choice_pairs(heard_from)]
 
 
 class ProfileForm(forms.ModelForm):

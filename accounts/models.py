@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -5,7 +7,7 @@ from django.db import models
 from accounts import questionnaire as q
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -27,12 +29,15 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
-class User(AbstractUser):
+# The ignore: wagtail's untyped AbstractImage (blog.BlogImage) adds an FK to the user, and the
+# django-stubs plugin can't build the reverse manager for a field it can't see.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person. Email is the username."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # None removes an inherited field (Django's documented way); the stubs type the fields as str.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     name = models.CharField(max_length=150, blank=True)
     # The org the user last worked in; where "app home" takes them.
@@ -43,9 +48,11 @@ class User(AbstractUser):
     welcomed_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # The stubs pin AbstractUser.objects to auth's UserManager (username-keyed); a custom user
+    # model may use any BaseUserManager, and ours is keyed on email.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email"]

@@ -72,14 +72,18 @@ class CreditAdjustForm(forms.Form):
         return amount
 
 
+# A tuple: it is both `fields` and `readonly_fields`, whose declared types only share tuples.
+CREDIT_ACCOUNT_FIELDS = ("org", "balance", "held", "available", "updated_at", "adjust_link", "history_link")
+
+
 @admin.register(CreditAccount)
 class CreditAccountAdmin(ReadOnlyAdmin):
     list_display = ["org", "org_slug", "balance", "held", "available", "updated_at", "adjust_link"]
     list_select_related = ["org"]
     search_fields = ["org__name", "org__slug", "=org__public_id"]
     ordering = ["org__name"]
-    fields = ["org", "balance", "held", "available", "updated_at", "adjust_link", "history_link"]
-    readonly_fields = fields
+    fields = CREDIT_ACCOUNT_FIELDS
+    readonly_fields = CREDIT_ACCOUNT_FIELDS
     actions = ["adjust_selected"]
 
     def has_adjust_permission(self, request):

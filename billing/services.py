@@ -467,7 +467,7 @@ def ledger_problems(org: Organization | None = None) -> list[str]:
         for pk in entries.exclude(org_id=F("account__org_id")).values_list("pk", flat=True)
     ]
 
-    expected = {
+    expected: dict[str, tuple[int, int, int]] = {
         Hold.Status.ACTIVE: (1, 0, 0),
         Hold.Status.CAPTURED: (1, 1, 0),
         Hold.Status.RELEASED: (1, 0, 1),

@@ -62,6 +62,12 @@ def _finish(canvas: Image.Image) -> Image.Image:
     return canvas.convert("RGB").resize(SIZE, Image.Resampling.LANCZOS)
 
 
+def _mix(start: Colour, end: Colour, t: float) -> Colour:
+    """The colour ``t`` of the way from ``start`` to ``end``."""
+    r, g, b = (int(a + (b - a) * t) for a, b in zip(start, end, strict=True))
+    return (r, g, b)
+
+
 def _portrait_tile(size: tuple[int, int], colour: Colour, head: float, lean: float = 0) -> Image.Image:
     """A rounded tile holding a head-and-shoulders mark cropped by the tile's edge, like a photo.
     ``head`` is the head's radius as a share of the tile width: large for a close-up."""
@@ -150,7 +156,7 @@ def photo_to_clip() -> Image.Image:
     for i in range(frames):
         t = i / (frames - 1)
         x, y = centre(t)
-        colour = tuple(int(a + (b - a) * t) for a, b in zip(CORAL, VIOLET_DEEP, strict=True))
+        colour = _mix(CORAL, VIOLET_DEEP, t)
         box = (x - frame_w / 2, y - frame_h / 2, x + frame_w / 2, y + frame_h / 2)
         _shadow(canvas, box, 40)
         draw.rounded_rectangle(box, radius=40, fill=(255, 255, 255, 255))
@@ -174,7 +180,7 @@ def pipeline_steps() -> Image.Image:
     for i in range(steps):
         t = i / (steps - 1)
         x = 300 + i * spacing
-        colour = tuple(int(a + (b - a) * t) for a, b in zip((150, 120, 255), VIOLET_DEEP, strict=True))
+        colour = _mix((150, 120, 255), VIOLET_DEEP, t)
         box = (x - tile / 2, y - tile / 2, x + tile / 2, y + tile / 2)
         _shadow(canvas, box, 56)
         if i == 2:  # the character sheet: several small faces

@@ -72,7 +72,8 @@ def caption_deliver(character: Character, job: CharacterJob, item: CharacterJobI
     if not text:
         raise ProviderError("The vision model sent back an empty caption.")
     caption = caption_with_trigger(text, character.trigger_word)[:MAX_CAPTION]
-    DatasetImage.objects.filter(pk=item.dataset_image_id).update(caption=caption)
+    if item.dataset_image_id is not None:
+        DatasetImage.objects.filter(pk=item.dataset_image_id).update(caption=caption)
 
 
 @transaction.atomic

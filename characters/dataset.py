@@ -176,7 +176,7 @@ def dataset_status(character: Character) -> DatasetStatus:
         and check.created_at > timezone.now() - CHECK_STALE_AFTER
     )
     current = check is not None and total > 0 and check.fingerprint == fingerprint(row[:3] for row in rows)
-    passed = current and check.status == DatasetCheck.Status.DONE and not check.problems
+    passed = current and check is not None and check.status == DatasetCheck.Status.DONE and not check.problems
 
     reasons = list(problems)
     if not problems:
@@ -333,7 +333,11 @@ def best_closeup(images: list[DatasetImage]) -> DatasetImage | None:
         return None
     return min(
         clean,
-        key=lambda i: (i.bucket != DatasetImage.Bucket.CLOSEUP, round(i.identity_distance, 2), -(i.sharpness or 0)),
+        key=lambda i: (
+            i.bucket != DatasetImage.Bucket.CLOSEUP,
+            round(i.identity_distance or 0.0, 2),
+            -(i.sharpness or 0),
+        ),
     )
 
 
@@ -374,6 +378,10 @@ def _issues(image: DatasetImage, centre, seen_sha: dict, seen_hash: list) -> lis
         return [_issue(code, BLOCKING, image.analysis_error or "This photo couldn't be read. Replace it.")]
     if image.analysis != DatasetImage.Analysis.DONE:  # analysed inline above; only a race leaves this
         return [_issue("analysis_failed", BLOCKING, "This photo wasn't analysed. Run the check again.")]
+    # A done analysis recorded the size and the faces (analysis_fields).
+    assert image.width is not None
+    assert image.height is not None
+    assert image.face_count is not None
 
     issues = []
     short = min(image.width, image.height)

@@ -108,5 +108,10 @@ def character_delete(*, character: Character, user: User | None) -> dict:
     for asset in Asset.objects.filter(pk__in=_character_asset_ids(locked)):
         asset_delete(asset=asset)
     locked.delete()
-    transaction.on_commit(lambda: [storage.delete(key) for key in files])
+
+    def files_delete() -> None:
+        for key in files:
+            storage.delete(key)
+
+    transaction.on_commit(files_delete)
     return deleted

@@ -107,11 +107,11 @@ class CharacterAttributesForm(forms.Form):
         super().__init__(*args, **kwargs)
         if wizard:
             # The wizard paints a face from these words, so it needs to know who to paint.
-            self.fields["gender"].required = True
-            self.fields["gender"].choices = attrs.choices(attrs.GENDERS)
-            self.fields["gender"].error_messages["required"] = (
-                "Choose who the character is: a woman, a man or a non-binary person."
-            )
+            gender = self.fields["gender"]
+            assert isinstance(gender, forms.ChoiceField)
+            gender.required = True
+            gender.choices = attrs.choices(attrs.GENDERS)
+            gender.error_messages["required"] = "Choose who the character is: a woman, a man or a non-binary person."
 
     def chip_groups(self):
         """The optional appearance fields, in the order the page shows them as rows of chips."""

@@ -16,7 +16,7 @@ from django.db import models
 
 from characters import attributes as attrs
 from characters.rules import BUCKETS
-from core.models import OrgOwnedModel, OrgQuerySet
+from core.models import OrgOwnedModel
 from jobs.models import CallJob, Job, JobItem
 
 TRIGGER_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -77,8 +77,6 @@ class Character(OrgOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = OrgQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "-created_at"], name="character_org_newest")]
@@ -121,8 +119,6 @@ class Consent(OrgOwnedModel):
     text_version = models.CharField(max_length=20)
     text = models.TextField(help_text="The exact text accepted.")
     covers_adult_content = models.BooleanField(default=False)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -176,8 +172,6 @@ class DatasetImage(OrgOwnedModel):
     identity_distance = models.FloatField(null=True, blank=True, help_text="To the dataset's mean face.")
     warnings_accepted = models.BooleanField(default=False)
 
-    objects = OrgQuerySet.as_manager()
-
     class Meta:
         ordering = ["bucket", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["character", "asset"], name="dataset_image_once")]
@@ -204,8 +198,6 @@ class DatasetCheck(OrgOwnedModel):
     fingerprint = models.CharField(max_length=64, blank=True, help_text="Which images (and buckets) were checked.")
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

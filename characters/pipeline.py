@@ -150,6 +150,8 @@ CALL_HANDLER = handlers.register("characters.job_item", job_item_on_call)
 def _locked(item: CharacterJobItem) -> tuple[Character, CharacterJob, CharacterJobItem] | None:
     """Character, job and item, locked in that order; None if the character was deleted meanwhile."""
     character_id = CharacterJob.objects.filter(pk=item.job_id).values_list("character_id", flat=True).first()
+    if character_id is None:  # the job went with its character
+        return None
     character = Character.objects.select_for_update(of=("self",)).select_related("org").filter(pk=character_id).first()
     if character is None:
         return None
@@ -217,7 +219,11 @@ def _item_title(job: CharacterJob, item: CharacterJobItem) -> str:
     """What a job's image is, for its library title: "candidate face 2", "character sheet · Profile"."""
     if job.kind == CharacterJob.Kind.CANDIDATES:
         return f"candidate face {item.position + 1}"
-    what = {CharacterJob.Kind.SHEET: "character sheet", CharacterJob.Kind.REFERENCES: "reference image"}[job.kind]
+    names: dict[str, str] = {
+        CharacterJob.Kind.SHEET: "character sheet",
+        CharacterJob.Kind.REFERENCES: "reference image",
+    }
+    what = names[job.kind]
     return f"{what} · {item.label}" if item.label else f"{what} {item.position + 1}"
 
 

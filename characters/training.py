@@ -205,15 +205,18 @@ def _training_images(run: TrainingRun) -> list[tuple[Asset, str, str]]:
         )
         return [(i.asset, i.bucket, i.caption if run.captioned else "") for i in images]
     # From the wizard: the base image and the sheet images that passed the check.
-    job = CharacterJob.objects.filter(
-        character_id=run.character_id,
-        kind=CharacterJob.Kind.SHEET,
-        public_id=(run.idempotency_key or "").removeprefix(SHEET_RUN_KEY) or None,
-    ).first()
+    sheet_id = (run.idempotency_key or "").removeprefix(SHEET_RUN_KEY)
+    job = (
+        CharacterJob.objects.filter(
+            character_id=run.character_id, kind=CharacterJob.Kind.SHEET, public_id=sheet_id
+        ).first()
+        if sheet_id
+        else None
+    )
     if job is None:
         raise DomainError("The character sheet this training was for is gone.")
     kept = job.items.filter(pk__in=job.params.get("kept", []), asset__isnull=False).select_related("asset")
-    entries = [(i.asset, "sheet", "") for i in kept]
+    entries = [(i.asset, "sheet", "") for i in kept if i.asset is not None]  # all of them: asset__isnull=False
     if run.character.base_image:
         entries.insert(0, (run.character.base_image, "base", ""))
     return entries

@@ -61,6 +61,7 @@ def candidate_prompt(character: Character) -> str:
 
 
 def sheet_specs(character: Character) -> list[pipeline.ItemSpec]:
+    assert character.base_image is not None  # sheet_start refuses a character without one
     outfit = _outfit(character)
     specs = []
     for label, shot in SHEET_SHOTS:
@@ -336,8 +337,8 @@ def sheet_check(*, job_id: int) -> None:
         if "kept" in locked.params:
             return
         for item in items:
-            _keep, d, why = verdicts[item.pk]
-            CharacterJobItem.objects.filter(pk=item.pk).update(identity_distance=d, error=why)
+            _keep, distance, why = verdicts[item.pk]
+            CharacterJobItem.objects.filter(pk=item.pk).update(identity_distance=distance, error=why)
         note = (
             ""
             if reference is not None

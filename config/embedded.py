@@ -135,7 +135,8 @@ def stop(root: Path | None = None) -> None:
     root = root or data_dir()
     pgdata = root / "pg"
     if (pgdata / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
+        # pgserver makes one function per bundled binary at import; its types can't see them.
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         user = "pgserver" if os.geteuid() == 0 else None
         with contextlib.suppress(subprocess.CalledProcessError):

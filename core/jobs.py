@@ -26,4 +26,4 @@ def transition(model: type[models.Model], pk: int, *, from_: tuple[str, ...], to
     """Move row ``pk`` to ``to`` only if it is in one of ``from_``. True if this call moved it."""
     if to in FINISHED:
         fields.setdefault("finished_at", timezone.now())
-    return model.objects.filter(pk=pk, status__in=from_).update(status=to, **fields) == 1
+    return model._default_manager.filter(pk=pk, status__in=from_).update(status=to, **fields) == 1

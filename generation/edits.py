@@ -134,6 +134,9 @@ def inpaint_start(*, org: Organization, user: User | None, asset: Asset, prompt:
     if existing := engine.job_by_key(EditJob, org, key):
         return existing
     _check_source(org, asset)
+    # _check_source refuses an image of unknown size.
+    assert asset.width is not None
+    assert asset.height is not None
     errors = {}
     prompt = " ".join((prompt or "").split())
     if not prompt:
@@ -256,6 +259,7 @@ def edit_job_rerun(*, job: EditJob, user: User | None) -> EditJob:
     """Run a failed or cancelled inpaint or clothing change again, as a new job with a new hold: the
     same description and the same mask (a clothing change whose clothes were already found skips
     finding them again)."""
+    assert job.source_id is not None  # edit_job_retry refuses a job whose source was deleted
     asset = Asset.objects.select_related("character").get(pk=job.source_id)
     _check_source(job.org, asset)
     if job.kind == EditJob.Kind.INPAINT:
@@ -379,6 +383,7 @@ def _inpaint_input(job: EditJob, asset: Asset) -> dict:
 
 
 def _tryon_input(job: EditJob, asset: Asset) -> dict:
+    assert job.reference is not None  # a clothing change keeps its clothing image as the reference
     return {
         "model_image": {"$asset": str(asset.public_id), "variant": "original"},
         "garment_image": {"$asset": str(job.reference.public_id), "variant": "preview"},
@@ -429,17 +434,20 @@ def _advance(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
             lambda message, error_type: _fail_locked(job, JobStatus.FAILED, message, error_type),
             last_attempt=last_attempt,
         ):
-            if job.source is None:
+            source = job.source
+            if source is None:
                 raise engine.Unusable("The original image was deleted while the edit ran.", "source_deleted")
             if job.params.get("step") == STEP_SEGMENT:
-                _segmented(job, call)
+                _segmented(job, source, call)
             else:
-                _deliver(job, call)
+                _deliver(job, source, call)
 
 
-def _segmented(job: EditJob, call: ProviderCall) -> None:
+def _segmented(job: EditJob, source: Asset, call: ProviderCall) -> None:
     """Keep the clothes' mask at the job's mask key, then ask for the new outfit inside it."""
-    source = job.source
+    # edit_problem refused an image of unknown size when the job started.
+    assert source.width is not None
+    assert source.height is not None
     with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         try:
             sniffed = media.sniff(path)
@@ -464,9 +472,8 @@ def _segmented(job: EditJob, call: ProviderCall) -> None:
     job.save(update_fields=["mask_key", "params", "call", "updated_at"])
 
 
-def _deliver(job: EditJob, call: ProviderCall) -> None:
+def _deliver(job: EditJob, source: Asset, call: ProviderCall) -> None:
     """Copy the result into the library as a new child of the source, and charge the hold, once."""
-    source = job.source
     suffix = "new outfit" if job.kind == EditJob.Kind.CLOTHES else "edited"
     asset = engine.output_to_library(
         call,
@@ -481,6 +488,7 @@ def _deliver(job: EditJob, call: ProviderCall) -> None:
         character=source.character,
     )
     engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)
+    assert job.finished_at is not None  # job_finish set it
     if job.kind == EditJob.Kind.INPAINT:
         track(
             "inpaint_completed",

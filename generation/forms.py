@@ -8,6 +8,7 @@ import uuid
 from django import forms
 
 from characters import attributes
+from core.forms import choice_pairs
 from generation import presets, prompts
 from generation.packs import PackRecipe
 
@@ -132,8 +133,10 @@ class StudioForm(forms.Form):
 
     def outfit_choices(self):
         words = {value: text for value, _label, text in attributes.OUTFITS}
+        outfit = self.fields["outfit"]
+        assert isinstance(outfit, forms.ChoiceField)
         return self._options(
-            "outfit", [(value, label, words.get(value, ""), None) for value, label in self.fields["outfit"].choices]
+            "outfit", [(value, label, words.get(value, ""), None) for value, label in choice_pairs(outfit)]
         )
 
     def aspect_choices(self):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from core.models import OrgOwnedModel, OrgQuerySet
+from core.models import OrgOwnedModel
 from generation import presets
 from jobs.models import CallJob, Job, JobItem
 
@@ -210,8 +210,6 @@ class SafetyRefusal(OrgOwnedModel):
     where = models.CharField(max_length=40, help_text="studio, prompt_writer, inpaint, batch, api …")
     text = models.TextField()
     matched = models.CharField(max_length=100)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

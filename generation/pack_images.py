@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 def first_call(job: GenerationJob, image: GenerationImage, character: Character) -> ProviderCall:
     if image.stage == GenerationImage.Stage.DESCRIBE:
+        assert image.reference is not None  # only images made from a reference are described first
         marker = {"$asset": str(image.reference.public_id), "variant": "preview"}
         request = prompt_writer.describe_request(character=character, reference_marker=marker, nsfw=job.nsfw)
         return gateway.call_create(org=job.org, operation="chat", input=request, handler=CALL_HANDLER)
@@ -219,7 +220,7 @@ def _settle(image_id: int, call: ProviderCall, status: str, error: str) -> None:
 def image_finish(job: GenerationJob, image: GenerationImage, status: str, error: str = "") -> None:
     image.status, image.error, image.finished_at = status, error, timezone.now()
     image.save(update_fields=["status", "error", "finished_at", "asset"])
-    if image.hold_id:  # a retried image pays for itself
+    if image.hold is not None:  # a retried image pays for itself
         engine.hold_settle(image.hold, charge=image.hold.amount if status == JobStatus.SUCCEEDED else 0, reason=error)
     if status == JobStatus.FAILED:
         track(

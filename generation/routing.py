@@ -64,10 +64,12 @@ def generate_input(job: GenerationJob, image: GenerationImage, character: Charac
             "output_format": "jpeg",
         }
         if job.operation == "image_lora_i2i":
+            assert image.reference is not None  # routed to image-to-image because it has one
             payload["image_url"] = {"$asset": str(image.reference.public_id), "variant": "preview"}
             payload["strength"] = REFERENCE_STRENGTH
         return payload
     if job.operation == "image_pulid":
+        assert character.base_image is not None  # routed to PuLID because it has one
         return {
             "prompt": image.prompt,
             "reference_image_url": {"$asset": str(character.base_image.public_id), "variant": "preview"},
@@ -85,6 +87,7 @@ def generate_input(job: GenerationJob, image: GenerationImage, character: Charac
 
 def tryon_input(job: GenerationJob, image: GenerationImage) -> dict:
     """The virtual try-on of the pack's clothing image on one generated image."""
+    assert job.clothing is not None  # only packs with a clothing image have a try-on stage
     return {
         "model_image": {"$key": image.intermediate_key},
         "garment_image": {"$asset": str(job.clothing.public_id), "variant": "preview"},

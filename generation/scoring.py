@@ -31,7 +31,9 @@ def image_score(*, image_id: int) -> int | None:
     with transaction.atomic():
         if not GenerationImage.objects.filter(pk=image.pk, scored=False).update(identity_score=score, scored=True):
             return score
-        asset = Asset.objects.select_for_update().filter(pk=image.asset_id).first()
+        asset = None
+        if image.asset_id is not None:
+            asset = Asset.objects.select_for_update().filter(pk=image.asset_id).first()
         if asset is not None:
             recipe = asset.metadata.get("recipe") or {}
             recipe["identity_score"] = score

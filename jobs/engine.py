@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -43,12 +44,18 @@ from providers.models import ProviderCall
 J = TypeVar("J", bound=Job)
 
 
+def _rows(model: type[J]) -> QuerySet[J]:
+    """``model``'s rows, typed as ``model``'s."""
+    # The django-stubs plugin types ``type[J].objects`` by J's bound (Job), not by J.
+    return model.objects.all()  # type: ignore[return-value]
+
+
 # --- Starting ----------------------------------------------------------------------------------------
 
 
 def job_by_key(model: type[J], org: Organization, key: str) -> J | None:
     """The job a form with one-time ``key`` already started, if any."""
-    return model.objects.filter(org=org, idempotency_key=key).first() if key else None
+    return _rows(model).filter(org=org, idempotency_key=key).first() if key else None
 
 
 def job_start(model: type[J], **kwargs: Any) -> J:
@@ -84,7 +91,7 @@ def job_start_created(
         return existing, False
     try:
         with transaction.atomic():
-            job = model.objects.create(
+            job = _rows(model).create(
                 org=org, created_by=user, idempotency_key=key or None, credits=credits, operation=operation, **fields
             )
             if hold is not None:
@@ -197,7 +204,7 @@ def output_to_library(
     source: str,
     created_by: User | None,
     recipe: dict,
-    parents: Iterable[Asset] = (),
+    parents: Iterable[Asset | None] = (),
     nsfw: bool = False,
     character: Any = None,
     unflag_parents: bool = True,
@@ -206,8 +213,9 @@ def output_to_library(
     """Copy a finished call's image (``url``, or the image in its output) into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
     that looks like the image it was made from is of course not flagged "Similar" to it
-    (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``."""
-    parents = [p for p in parents if p is not None]
+    (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``.
+    Parents that are None (an optional reference or clothing image not given) are left out."""
+    lineage = [p for p in parents if p is not None]
     with gateway.output_download(call, url or gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
             org=org,
@@ -216,14 +224,14 @@ def output_to_library(
             title=title,
             source=source,
             created_by=created_by,
-            parents=parents,
+            parents=lineage,
             metadata={"recipe": recipe},
             nsfw=nsfw,
         )
     fixes: dict[str, Any] = {}
     if character is not None:
         fixes["character"] = character
-    if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in parents}:
+    if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in lineage}:
         fixes["near_duplicate_of"] = None
     if fixes:
         Asset.objects.filter(pk=asset.pk).update(**fixes)
@@ -237,7 +245,7 @@ def output_to_library(
 
 def job_lock(model: type[J], job_id: int, *related: str) -> J:
     """The job row, locked (only it: not the rows it joins), with ``related`` loaded."""
-    return model.objects.select_for_update(of=("self",)).select_related("hold", *related).get(pk=job_id)
+    return _rows(model).select_for_update(of=("self",)).select_related("hold", *related).get(pk=job_id)
 
 
 def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = None, **fields: Any) -> None:
@@ -250,7 +258,7 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
     for name, value in fields.items():
         setattr(job, name, value)
     job.save(update_fields=["status", "error", "finished_at", "updated_at", *fields])
-    if job.hold_id:
+    if job.hold is not None:  # no query when there's no hold
         hold_settle(
             job.hold,
             charge=job.hold.amount if charge is None and status == JobStatus.SUCCEEDED else charge,

@@ -32,7 +32,7 @@ def asset_input(call: ProviderCall, marker: dict) -> str:
 
 def key_input(call: ProviderCall, marker: dict) -> str:
     key = marker["$key"]
-    org = Organization.objects.filter(pk=call.org_id).first()
+    org = Organization.objects.filter(pk=call.org_id).first() if call.org_id is not None else None
     if org is None or not storage.key_belongs_to(org, key):
         raise ProviderError("That file isn't in this organisation's storage.")
     if not storage.storage().exists(key):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from core.jobs import ACTIVE, JobStatus
-from core.models import OrgOwnedModel, OrgQuerySet
+from core.models import OrgOwnedModel
 
 
 class Job(OrgOwnedModel):
@@ -34,8 +34,6 @@ class Job(OrgOwnedModel):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         abstract = True

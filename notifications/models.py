@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from core.models import OrgOwnedModel, OrgQuerySet
+from core.models import OrgOwnedModel
 
 
 class Notification(OrgOwnedModel):
@@ -14,8 +14,6 @@ class Notification(OrgOwnedModel):
     body = models.CharField(max_length=500, blank=True)
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -35,7 +35,8 @@ def org_view(min_role: str = Role.VIEWER):
                 User.objects.filter(pk=request.user.pk).update(last_org=membership.org)
             return view(request, *args, **kwargs)
 
-        wrapper.org_min_role = min_role
+        # Functions take attributes; typeshed's functools._Wrapped declares none.
+        wrapper.org_min_role = min_role  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -85,7 +85,7 @@ def call_create(*, org, operation: str, input: dict, handler: handlers.CallHandl
         org=org, operation=operation, provider=provider, endpoint_id=endpoint_id, input=input, handler=handler.name
     )
     transaction.on_commit(
-        lambda: tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(operation)), robust=True
+        lambda: tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(operation)), robust=True
     )
     return call
 
@@ -218,7 +218,7 @@ def call_apply_status(call_id: int, status: Status) -> bool:
     if moved:
         call = calls.values("operation").get()
         transaction.on_commit(
-            lambda: tasks.call_finish.apply_async(args=[call_id], queue=queue_for(call["operation"])), robust=True
+            lambda: tasks.call_finish.apply_async(args=(call_id,), queue=queue_for(call["operation"])), robust=True
         )
     return bool(moved)
 
@@ -294,7 +294,7 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
         transaction.on_commit(
-            lambda: tasks.call_finish.apply_async(args=[call.pk], queue=queue_for(call.operation)), robust=True
+            lambda: tasks.call_finish.apply_async(args=(call.pk,), queue=queue_for(call.operation)), robust=True
         )
     return bool(moved)
 
@@ -423,7 +423,7 @@ def calls_sweep(*, now=None) -> dict:
     now = now or timezone.now()
     counts = {"resubmitted": 0, "timed_out": 0, "rehandled": 0}
     for call in ProviderCall.objects.filter(status=ProviderCall.Status.PENDING, updated_at__lt=now - STALE_PENDING):
-        tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
+        tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
         counts["resubmitted"] += 1
     stuck = ProviderCall.objects.filter(
         status=ProviderCall.Status.SUBMITTING, updated_at__lt=now - STALE_SUBMITTING, request_id__isnull=True
@@ -433,7 +433,7 @@ def calls_sweep(*, now=None) -> dict:
             if transition(
                 ProviderCall, call.pk, from_=(ProviderCall.Status.SUBMITTING,), to=ProviderCall.Status.PENDING
             ):
-                tasks.call_submit.apply_async(args=[call.pk], queue=queue_for(call.operation))
+                tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
                 counts["resubmitted"] += 1
         else:
             call_apply_status(call.pk, Status("failed", error="We couldn't reach the provider. Please try again."))
@@ -449,6 +449,6 @@ def calls_sweep(*, now=None) -> dict:
         status__in=ProviderCall.FINISHED, handled_at__isnull=True, finished_at__lt=now - STALE_UNHANDLED
     )
     for call in unhandled:
-        tasks.call_finish.apply_async(args=[call.pk], queue=queue_for(call.operation))
+        tasks.call_finish.apply_async(args=(call.pk,), queue=queue_for(call.operation))
         counts["rehandled"] += 1
     return counts

@@ -101,7 +101,7 @@ class DemoAdapter:
         cache.set(_state_key(request_id), {"state": "queued"}, 24 * 3600)
         queued_for = settings.DEMO_PROVIDER_LATENCY * 0.4
         transaction.on_commit(
-            lambda: tasks.demo_run.apply_async(args=[endpoint_id, request_id, arguments], countdown=queued_for)
+            lambda: tasks.demo_run.apply_async(args=(endpoint_id, request_id, arguments), countdown=queued_for)
         )
         return Submitted(request_id=request_id, queue_position=0)
 
@@ -343,7 +343,7 @@ def _open_mask(ref: str, size: tuple[int, int]) -> Image.Image:
         raise ProviderError("The demo provider reads inputs from our own storage only.")
     try:
         with default_storage.open(ref.removeprefix("storage:"), "rb") as fh:
-            mask = Image.open(fh)
+            mask: Image.Image = Image.open(fh)
             mask.load()
     except FileNotFoundError:
         raise ProviderError("The mask was deleted before the demo provider could read it.") from None
@@ -478,7 +478,7 @@ def _font(size: int):
 def _lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int) -> list[str]:
     """``text`` wrapped at words into at most ``most`` lines no wider than ``width`` pixels; when
     it doesn't all fit, the last line ends with an ellipsis."""
-    words, lines = text.split(), []
+    words, lines = text.split(), list[str]()
     while words and len(lines) < most:
         line = words.pop(0)
         while words and draw.textlength(f"{line} {words[0]}", font=font) <= width:

@@ -48,7 +48,9 @@ class XaiAdapter:
                 headers={"Authorization": f"Bearer {settings.XAI_API_KEY}"},
             )
         except httpx.TransportError as exc:  # timeouts included
-            raise transport_error(exc) from exc
+            error = transport_error(exc)
+            assert error is not None  # every TransportError maps to a ProviderError
+            raise error from exc
         if response.status_code >= 400:
             raise _http_error(response)
         try:
