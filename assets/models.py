@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from core.models import OrgOwnedModel, OrgQuerySet
+from core.models import OrgOwnedModel
 
 
 class Asset(OrgOwnedModel):
@@ -59,8 +59,6 @@ class Asset(OrgOwnedModel):
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     tags = models.ManyToManyField("assets.Tag", related_name="assets", blank=True)
     search = SearchVectorField(null=True, editable=False)
-
-    objects = OrgQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -244,7 +244,7 @@ def bulk(request: OrgHttpRequest):
     if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         back = reverse("assets:library", args=[request.org.slug])
     if not form.is_valid():
-        messages.error(request, next(iter(form.errors.values()))[0])
+        messages.error(request, str(next(iter(form.errors.values()))[0]))
         return redirect(back)
     action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
     if action != "download" and not request.membership.can_create:
@@ -313,7 +313,7 @@ def _upload_json(request: OrgHttpRequest, upload: Upload, **extra) -> dict:
         "error": upload.error,
         "done": not upload.is_open,
     }
-    if upload.asset_id:
+    if upload.asset is not None:
         data["asset_url"] = reverse("assets:detail", args=[request.org.slug, upload.asset.public_id])
     return {**data, **extra}
 

@@ -44,7 +44,7 @@ def ledger_entries(org: Organization, *, kind: str = "") -> QuerySet[LedgerEntry
     return entries.select_related("actor", "hold__created_by").prefetch_related("hold__subject").order_by("-id")
 
 
-KIND_BADGES = {
+KIND_BADGES: dict[str, str] = {
     LedgerEntry.Kind.GRANT: "badge-success",
     LedgerEntry.Kind.HOLD: "badge-warning",
     LedgerEntry.Kind.CAPTURE: "badge-accent",

@@ -49,4 +49,4 @@ class BlogSitemap(SiteUrlSitemap):
         return page.last_published_at
 
 
-SITEMAPS = {"pages": MarketingSitemap, "blog": BlogSitemap}
+SITEMAPS: dict[str, type[Sitemap] | Sitemap] = {"pages": MarketingSitemap, "blog": BlogSitemap}

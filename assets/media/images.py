@@ -287,7 +287,9 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bool]:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if im.mode == "CMYK" or "srgb" not in (ImageCms.getProfileDescription(profile) or "").lower():
                 output = "RGBA" if im.mode == "RGBA" else "RGB"
-                return ImageCms.profileToProfile(im, profile, _SRGB, outputMode=output), True
+                converted = ImageCms.profileToProfile(im, profile, _SRGB, outputMode=output)
+                if converted is not None:  # None only with inPlace=True
+                    return converted, True
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: use the pixels as they are
     if im.mode == "CMYK":

@@ -72,7 +72,12 @@ def asset_set_liked(*, asset: Asset, liked: bool) -> None:
 def asset_delete(*, asset: Asset) -> None:
     keys = [asset.original_key, *asset.variants.values()]
     asset.delete()
-    transaction.on_commit(lambda: [storage.delete(k) for k in keys])
+
+    def delete_files() -> None:
+        for key in keys:
+            storage.delete(key)
+
+    transaction.on_commit(delete_files)
 
 
 # --- Bulk actions ------------------------------------------------------------------------------

@@ -97,14 +97,15 @@ def asset_create_from_file(
     size = path.stat().st_size
     sniffed = media.sniff(path)
     media.check_size(sniffed.kind, size)
+    result: media.ImageResult | media.VideoResult
     if sniffed.kind == "image":
         result = media.process_image(path, sniffed)
         renditions = {"preview": result.preview, "thumb": result.thumb}
         duration = None
     else:
-        result = media.process_video(path, sniffed)
-        renditions = {"poster": result.poster, "thumb": result.thumb}
-        duration = result.duration
+        video = result = media.process_video(path, sniffed)
+        renditions = {"poster": video.poster, "thumb": video.thumb}
+        duration = video.duration
     sha256 = media.sha256_file(path)
 
     asset = Asset(

@@ -87,18 +87,19 @@ def _dataset_context(request: OrgHttpRequest, character: Character) -> dict:
         train_reasons.append("Confirm the consent statement above.")
     if active_run is not None:
         train_reasons = ["A training run is already going; see its progress at the top of the page."]
-    buckets = [
-        {
-            "rule": b,
-            "images": [i for i in images if i.bucket == b.key],
-            "minimum": status.minimums[b.key],
-            "others": [o for o in BUCKETS if o.key != b.key],
-        }
-        for b in BUCKETS
-    ]
-    for bucket in buckets:
-        bucket["count"] = len(bucket["images"])
-        bucket["missing"] = max(bucket["minimum"] - bucket["count"], 0)
+    buckets = []
+    for b in BUCKETS:
+        bucket_images = [i for i in images if i.bucket == b.key]
+        buckets.append(
+            {
+                "rule": b,
+                "images": bucket_images,
+                "minimum": status.minimums[b.key],
+                "others": [o for o in BUCKETS if o.key != b.key],
+                "count": len(bucket_images),
+                "missing": max(status.minimums[b.key] - len(bucket_images), 0),
+            }
+        )
     checking = status.running
     captioning = bool(captions_job and captions_job.status in ACTIVE)
     return {
@@ -320,7 +321,7 @@ def consent(request: OrgHttpRequest, public_id):
     character = character_or_404(request.org, public_id)
     form = forms.ConsentForm(request.POST)
     if not form.is_valid():
-        return _refused(request, character, form.errors["confirm"][0], anchor="consent")
+        return _refused(request, character, str(form.errors["confirm"][0]), anchor="consent")
     services.consent_record(
         character=character,
         user=request.user,

@@ -117,9 +117,10 @@ def character_detail(request: OrgHttpRequest, public_id):
     dataset = list(DatasetImage.objects.filter(character=character).select_related("asset")[:12])
     sheet = _latest_job(character, CharacterJob.Kind.SHEET)
     references = _latest_job(character, CharacterJob.Kind.REFERENCES)
-    runs = list(TrainingRun.objects.filter(character=character).order_by("-created_at", "-id"))
-    for run in runs:
-        run.took = run_elapsed(run) if run.finished_at else ""
+    runs = [
+        (run, run_elapsed(run) if run.finished_at else "")
+        for run in TrainingRun.objects.filter(character=character).order_by("-created_at", "-id")
+    ]
     return render(
         request,
         "characters/detail.html",

@@ -314,7 +314,7 @@ def _training_stage(run: TrainingRun | None) -> Stage:
     if run is None:
         return stage
     if run.status == JobStatus.QUEUED:
-        position = run.call.queue_position if run.call_id else None
+        position = run.call.queue_position if run.call is not None else None
         where = f"position {position + 1} in the queue" if position is not None else "waiting for a GPU"
         return stage.set("active", where.capitalize(), f"Training: {where}")
     if run.status == JobStatus.RUNNING:

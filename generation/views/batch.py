@@ -47,14 +47,17 @@ class CharacterOption:
         return not self.why_not
 
 
+NO_FACE_YET: dict[str, str] = {
+    Character.LoraStatus.TRAINING: "No face yet: its face model is still training.",
+    Character.LoraStatus.SHEET: "No face yet: its face model is being prepared.",
+    Character.LoraStatus.FAILED: "No face yet: training failed. Try again on its page.",
+}
+
+
 def _option(character: Character) -> CharacterOption:
     why_not = ""
     if character.mode == "none":
-        why_not = {
-            Character.LoraStatus.TRAINING: "No face yet: its face model is still training.",
-            Character.LoraStatus.SHEET: "No face yet: its face model is being prepared.",
-            Character.LoraStatus.FAILED: "No face yet: training failed. Try again on its page.",
-        }.get(character.lora_status, "No face yet: choose a base image or train its face model.")
+        why_not = NO_FACE_YET.get(character.lora_status, "No face yet: choose a base image or train its face model.")
     nsfw = not why_not and nsfw_permitted(character)
     if nsfw:
         nsfw_why = ""
@@ -145,6 +148,7 @@ def batch(request: OrgHttpRequest):
     if garment is not None and garment.kind != Asset.Kind.IMAGE:
         raise Http404("No such item here.")
     if valid:
+        assert character is not None  # the form requires one
         try:
             if upload := data.get("clothing"):
                 garment = clothing.clothing_store(
@@ -169,6 +173,6 @@ def batch(request: OrgHttpRequest):
             url = packs.pack_url(job)
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if not request.htmx:
-        messages.error(request, next(iter(form.errors.values()))[0])
+        messages.error(request, str(next(iter(form.errors.values()))[0]))
         return redirect(reverse("assets:library", args=[request.org.slug]))
     return _panel(request, form, images, skipped, kept_clothing=garment, status=400)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404
@@ -122,7 +123,7 @@ def _data_url(upload) -> str:
 def clothes(request: OrgHttpRequest, public_id):
     asset = asset_selectors.asset_or_404(request.org, public_id)
     errors: dict[str, str] = {}
-    choice = {"via": "outfit", "outfit": "", "description": "", "clothing": None}
+    choice: dict[str, Any] = {"via": "outfit", "outfit": "", "description": "", "clothing": None}
     if request.method == "POST":
         choice.update(
             via="photo" if request.POST.get("via") == "photo" else "outfit",
