@@ -45,7 +45,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from jobs import engine
 from notifications.services import notify
-from providers import gateway, handlers
+from providers import gateway
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
@@ -173,7 +173,7 @@ def training_prepare(*, run_id: int) -> None:
         entries = _training_images(run)
         key = _zip_build(run, entries)
     except DomainError as exc:
-        _run_settle(run, JobStatus.FAILED, exc.message)
+        _run_settle(run.pk, None, JobStatus.FAILED, exc.message)
         return
     with transaction.atomic():
         pipeline.character_lock(run.character_id)
@@ -262,35 +262,21 @@ def _training_jpeg(asset: Asset) -> bytes:
 # --- Settling (called by the gateway) -------------------------------------------------------------
 
 
-def training_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
-    run = TrainingRun.objects.filter(call_id=call.pk).first()
-    if run is None:
-        log.info("provider call %s has no training run (deleted with its character?)", call.pk)
-    elif event == "running":
-        engine.job_running(TrainingRun, run.pk)
-    elif call.status == ProviderCall.Status.SUCCEEDED:
-        _lora_deliver(run, call, last_attempt=last_attempt)
-    else:
-        _run_settle(run, *engine.call_outcome(call, failed="The trainer stopped without saying why."))
-
-
-CALL_HANDLER = handlers.register("characters.training_run", training_on_call)
-
-
-def _lock(run: TrainingRun) -> tuple[Character, TrainingRun] | None:
-    """The character, then the run, locked; None if the character was deleted meanwhile."""
-    character = (
-        Character.objects.select_for_update(of=("self",)).select_related("org").filter(pk=run.character_id).first()
-    )
+def _lock(run_id: int) -> tuple[Character, TrainingRun] | None:
+    """The character, then the run, locked; None if the character (and so the run) was deleted meanwhile."""
+    character_id = TrainingRun.objects.filter(pk=run_id).values_list("character_id", flat=True).first()
+    if character_id is None:
+        return None
+    character = Character.objects.select_for_update(of=("self",)).select_related("org").filter(pk=character_id).first()
     if character is None:
         return None
-    locked = TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "created_by").get(pk=run.pk)
+    locked = TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "created_by").get(pk=run_id)
     return character, locked
 
 
-def _lora_deliver(run: TrainingRun, call: ProviderCall, *, last_attempt: bool) -> None:
+def _lora_deliver(run_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
     with transaction.atomic():
-        locked = _lock(run)
+        locked = _lock(run_id)
         if locked is None:
             return
         character, run = locked
@@ -399,14 +385,23 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
     )
 
 
-def _run_settle(run: TrainingRun, status: str, error: str) -> None:
+def _run_settle(run_id: int, call: ProviderCall | None, status: str, error: str) -> None:
     with transaction.atomic():
-        locked = _lock(run)
+        locked = _lock(run_id)
         if locked is None:
             return
         character, run = locked
         if run.status in ACTIVE:
             _run_stop(character, run, status, error)
+
+
+CALL_HANDLER = engine.call_job_handler(
+    "characters.training_run",
+    TrainingRun,
+    succeeded=_lora_deliver,
+    unsuccessful=_run_settle,
+    failed="The trainer stopped without saying why.",
+)
 
 
 def run_stop_locked(character: Character, run_id: int, status: str, reason: str) -> None:
@@ -505,7 +500,7 @@ def references_start(*, character: Character, run: TrainingRun) -> CharacterJob:
 @transaction.atomic
 def training_cancel(*, run: TrainingRun, user: User | None) -> None:
     """Stop a queued or running training and return its credits."""
-    locked = _lock(run)
+    locked = _lock(run.pk)
     if locked is None:
         raise DomainError("This character was deleted.")
     character, locked_run = locked

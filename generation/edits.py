@@ -42,7 +42,7 @@ from generation.masks import mask_read
 from generation.models import EditJob
 from jobs import engine
 from orgs.models import Organization
-from providers import gateway, handlers, registry
+from providers import gateway, registry
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
@@ -400,25 +400,6 @@ def _tryon_input(job: EditJob, asset: Asset) -> dict:
 # --- Settling (called by the gateway) ------------------------------------------------------------------
 
 
-def edit_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
-    """A call of an inpaint or clothing job started or finished: take the next step, deliver, or fail."""
-    job_id = EditJob.objects.filter(call_id=call.pk).values_list("pk", flat=True).first()
-    if job_id is None:
-        log.info("provider call %s has no edit job (a later step replaced it)", call.pk)
-    elif event == "running":
-        engine.job_running(EditJob, job_id)
-    elif call.status == ProviderCall.Status.SUCCEEDED:
-        _advance(job_id, call, last_attempt=last_attempt)
-    else:
-        status, error = engine.call_outcome(call)
-        _settle_unsuccessful(
-            job_id, call, status, error, "cancelled" if status == JobStatus.CANCELLED else "provider_error"
-        )
-
-
-CALL_HANDLER = handlers.register("generation.edit", edit_on_call)
-
-
 def _locked(job_id: int) -> EditJob:
     return engine.job_lock(EditJob, job_id, "org", "source", "source__character", "reference", "created_by")
 
@@ -551,6 +532,20 @@ def edit_recipe(job: EditJob, call: ProviderCall) -> dict:
     return recipe
 
 
+def _settle_unsuccessful(job_id: int, call: ProviderCall, status: str, error: str) -> None:
+    """The job's current call failed or was cancelled: so does the job (unless a later step replaced it)."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.status in ACTIVE and job.call_id == call.pk:
+            _fail_locked(job, status, error, "cancelled" if status == JobStatus.CANCELLED else "provider_error")
+
+
+# Inpaint and clothing changes: each call takes the next step, delivers, or fails the job.
+CALL_HANDLER = engine.call_job_handler(
+    "generation.edit", EditJob, succeeded=_advance, unsuccessful=_settle_unsuccessful
+)
+
+
 def _ids(asset: Asset | None) -> dict:
     character = asset.character if asset else None
     return {
@@ -570,10 +565,3 @@ def _fail_locked(job: EditJob, status: str, error: str, error_type: str) -> None
             job_id=str(job.public_id),
             error_type=error_type,
         )
-
-
-@transaction.atomic
-def _settle_unsuccessful(job_id: int, call: ProviderCall, status: str, error: str, error_type: str) -> None:
-    job = _locked(job_id)
-    if job.status in ACTIVE and job.call_id == call.pk:
-        _fail_locked(job, status, error, error_type)

@@ -26,7 +26,7 @@ from generation import edits
 from generation.models import EditJob
 from jobs import engine
 from orgs.models import Organization
-from providers import gateway, handlers, registry
+from providers import gateway, registry
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
@@ -118,21 +118,6 @@ def upscale_start(
 # --- Settling: called by the gateway -------------------------------------------------------
 
 
-def upscale_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
-    job_id = EditJob.objects.filter(call_id=call.pk).values_list("pk", flat=True).first()
-    if job_id is None:
-        log.warning("provider call %s has no edit job", call.pk)
-    elif event == "running":
-        engine.job_running(EditJob, job_id)
-    elif call.status == ProviderCall.Status.SUCCEEDED:
-        _deliver(job_id, call, last_attempt=last_attempt)
-    else:
-        engine.job_finish_if_active(EditJob, job_id, *engine.call_outcome(call))
-
-
-CALL_HANDLER = handlers.register("generation.upscale", upscale_on_call)
-
-
 def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
     """Copy the result into the library and capture the credits, once.
 
@@ -160,6 +145,9 @@ def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
             )
         if not guard.failed:
             engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)
+
+
+CALL_HANDLER = engine.call_job_handler("generation.upscale", EditJob, succeeded=_deliver)
 
 
 def _recipe(job: EditJob, call: ProviderCall) -> dict:

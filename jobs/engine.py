@@ -20,8 +20,9 @@ Each domain supplies only its inputs, its next step and its recipe.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -35,13 +36,15 @@ from billing.models import Hold
 from billing.services import InsufficientCredits, credits_available, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
-from jobs.models import Job
+from jobs.models import CallJob, Job
 from orgs.models import Organization
-from providers import gateway
+from providers import gateway, handlers
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
 J = TypeVar("J", bound=Job)
+
+log = logging.getLogger(__name__)
 
 
 def _rows(model: type[J]) -> QuerySet[J]:
@@ -129,6 +132,43 @@ def credits_check(org: Organization, needed: int) -> None:
 
 
 # --- Provider callbacks ----------------------------------------------------------------------------
+
+
+class Succeeded(Protocol):
+    def __call__(self, job_id: int, call: ProviderCall, /, *, last_attempt: bool) -> None: ...
+
+
+Unsuccessful = Callable[[int, ProviderCall, str, str], None]
+
+
+def call_job_handler(
+    name: str,
+    model: type[CallJob],
+    *,
+    succeeded: Succeeded,
+    unsuccessful: Unsuccessful | None = None,
+    failed: str = "The provider failed without saying why.",
+) -> handlers.CallHandler:
+    """Register the provider-call handler of a kind of job done by one call at a time: the call
+    running moves the job to running; a success goes to ``succeeded(job_id, call, last_attempt=…)``
+    (the kind's next step or delivery); a failure or cancel to ``unsuccessful(job_id, call, status,
+    error)``, by default ``job_finish_if_active``. A call no job waits on any more (a later step
+    replaced it, or the job was deleted) changes nothing."""
+
+    def on_call(call: ProviderCall, event: handlers.Event, *, last_attempt: bool) -> None:
+        job_id = model._default_manager.filter(call_id=call.pk).values_list("pk", flat=True).first()
+        if job_id is None:
+            log.info("provider call %s: no %s waits on it any more", call.pk, model._meta.verbose_name)
+        elif event == "running":
+            job_running(model, job_id)
+        elif call.status == ProviderCall.Status.SUCCEEDED:
+            succeeded(job_id, call, last_attempt=last_attempt)
+        elif unsuccessful is not None:
+            unsuccessful(job_id, call, *call_outcome(call, failed=failed))
+        else:
+            job_finish_if_active(model, job_id, *call_outcome(call, failed=failed))
+
+    return handlers.register(name, on_call)
 
 
 def job_running(model: type[Job], job_id: int) -> bool:
