@@ -4,10 +4,12 @@ Every function writes one file into the given path and returns that path. Filena
 by the caller, which is how tests show that names are never trusted (an ELF called ``photo.jpg``).
 Photos are synthetic but photo-like (shapes, gradients, grain), deterministic for a given seed.
 Videos are made with the ffmpeg binary of ``imageio-ffmpeg`` from its test sources.
+``process`` and ``rendition_image`` run a file through ``assets.media`` the way an upload is.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import struct
 import subprocess
@@ -17,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 from PIL import ExifTags, Image, ImageDraw
+
+from assets import media
 
 SECRET_COMMENT = b"secret-comment-from-the-camera"
 TRAILING_PAYLOAD = b"PK\x03\x04<script>alert('appended payload')</script>"
@@ -501,3 +505,20 @@ def video_1080p(path: Path, *, seconds: float = 5) -> Path:
         str(path),
     )
     return path
+
+
+# --- Processing, as an upload is processed -----------------------------------------------------
+
+
+def process(path: Path):
+    """Sniff the file, then process it as the image or video it really is."""
+    sniffed = media.sniff(path)
+    if sniffed.kind == "image":
+        return media.process_image(path, sniffed)
+    return media.process_video(path, sniffed)
+
+
+def rendition_image(rendition: media.Rendition) -> Image.Image:
+    image = Image.open(io.BytesIO(rendition.data))
+    image.load()
+    return image

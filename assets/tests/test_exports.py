@@ -22,11 +22,6 @@ from assets.tests.factories import (
 from core.tests.pages import text_of
 
 
-@pytest.fixture
-def owner(login):
-    return login("owner")
-
-
 def _bulk(client, org, action, assets, follow=True, **data):
     ids = ",".join(str(a.public_id) if hasattr(a, "public_id") else a for a in assets)
     return client.post(reverse("assets:bulk", args=[org.slug]), {"action": action, "ids": ids, **data}, follow=follow)

@@ -28,11 +28,6 @@ from core.exceptions import DomainError
 GB = 1024**3
 
 
-@pytest.fixture
-def owner(login):
-    return login("owner")
-
-
 def _start(client, org, filename, size, content_type=""):
     return client.post(
         reverse("assets:upload_start", args=[org.slug]),
