@@ -171,3 +171,27 @@ def test_forty_studio_posts_with_one_key_all_land_on_one_pack(settings, people, 
     job = GenerationJob.objects.get(org=org)
     assert {r["Location"].split("pack=")[1].split("#")[0] for r in responses} == {str(job.public_id)}
     assert ledger_problems(org) == []
+
+
+def test_forty_api_requests_with_one_idempotency_key_get_one_pack(settings, people, org, fund, swap_character):
+    """The same race through the JSON API: every request answers with the one pack."""
+    from django.test import Client
+
+    from generation.models import GenerationJob
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    fund(500)
+    body = {"character": str(swap_character.public_id), "count": 5, "idempotency_key": "api-retry-1"}
+
+    def post(i):
+        client = Client(raise_request_exception=False)
+        client.force_login(people.member)
+        return client.post("/api/v1/generations/", body, content_type="application/json")
+
+    responses = _in_threads(40, post)
+
+    assert {getattr(r, "status_code", r) for r in responses} <= {200, 201}
+    job = GenerationJob.objects.get(org=org)
+    assert {r.json()["id"] for r in responses} == {str(job.public_id)}
+    assert Hold.objects.filter(org=org).count() == 1
+    assert ledger_problems(org) == []
