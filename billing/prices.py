@@ -2,6 +2,10 @@
 
 This is the one place these numbers live. The pricing page shows them; the credits ledger
 charges from them. Plans (monthly price, credits, limits) are rows in ``billing.Plan``.
+
+Operations the product doesn't offer yet keep their planned price here with ``on_sale=False``:
+the ledger accepts them (tests use them), but no page lists them until the feature ships and
+flips the flag.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ class OperationPrice:
     unit: str
     group: str
     note: str = ""
+    on_sale: bool = True  # False: planned, not offered yet, so not listed anywhere people see prices
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,13 @@ _PRICES = [
     OperationPrice("upscale_large", "Upscale 5× or more", 15, "per image", IMAGES),
     OperationPrice("prompt_generation", "Prompt generation", 1, "per request", IMAGES),
     OperationPrice(
-        "style_extraction", "Style extraction", 1, "per image", IMAGES, "from an image saved by the extension"
+        "style_extraction",
+        "Style extraction",
+        1,
+        "per image",
+        IMAGES,
+        "from an image saved by the extension",
+        on_sale=False,
     ),
     OperationPrice(
         "lora_training",
@@ -61,8 +72,10 @@ _PRICES = [
     ),
     OperationPrice("wizard_candidates", "Wizard base images", 16, "per set of four", CHARACTERS),
     OperationPrice("character_sheet", "Character sheet", 60, "per sheet", CHARACTERS, "7–10 angles and expressions"),
-    OperationPrice("image_to_video", "Image to video", 10, "per second", VIDEO, "clips of 6, 8 or 10 seconds"),
-    OperationPrice("animate", "Animate from a reference video", 20, "per output second", VIDEO),
+    OperationPrice(
+        "image_to_video", "Image to video", 10, "per second", VIDEO, "clips of 6, 8 or 10 seconds", on_sale=False
+    ),
+    OperationPrice("animate", "Animate from a reference video", 20, "per output second", VIDEO, on_sale=False),
     OperationPrice(
         "animate_prep",
         "Animation preparation",
@@ -70,13 +83,14 @@ _PRICES = [
         "per animation",
         VIDEO,
         "first frame, face swap and refinement",
+        on_sale=False,
     ),
-    OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS),
-    OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS),
-    OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
-    OperationPrice("audio_cleanup", "Audio cleanup", 10, "per clip", TOOLS),
-    OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS),
-    OperationPrice("chat", "Assistant chat", 2, "per message", TOOLS),
+    OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
+    OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, on_sale=False),
+    OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS, on_sale=False),
+    OperationPrice("audio_cleanup", "Audio cleanup", 10, "per clip", TOOLS, on_sale=False),
+    OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS, on_sale=False),
+    OperationPrice("chat", "Assistant chat", 2, "per message", TOOLS, on_sale=False),
 ]
 
 OPERATION_PRICES: dict[str, OperationPrice] = {price.operation: price for price in _PRICES}
@@ -92,9 +106,14 @@ def operation_credits(operation: str, quantity: int = 1) -> int:
     return OPERATION_PRICES[operation].credits * quantity
 
 
+def prices_on_sale() -> list[OperationPrice]:
+    """What people can buy today, in display order."""
+    return [price for price in OPERATION_PRICES.values() if price.on_sale]
+
+
 def prices_by_group() -> list[tuple[str, list[OperationPrice]]]:
-    """The price list in display order, grouped: Images, Characters, Video, AI tools."""
+    """The price list people see, in display order, grouped (Images, Characters …); only what is on sale."""
     groups: dict[str, list[OperationPrice]] = {}
-    for price in OPERATION_PRICES.values():
+    for price in prices_on_sale():
         groups.setdefault(price.group, []).append(price)
     return list(groups.items())

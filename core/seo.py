@@ -9,8 +9,8 @@ from django.conf import settings
 from django.templatetags.static import static
 
 DEFAULT_DESCRIPTION = (
-    "Personae is the studio for consistent AI characters: train a face once, then generate, edit, "
-    "animate and organise content for it."
+    "Personae is the studio for consistent AI characters: train a face once, then generate, edit "
+    "and organise images of it."
 )
 # 1200×630, the size Open Graph and Twitter cards expect; static/img/social/ holds the default.
 SOCIAL_IMAGE_SIZE = (1200, 630)

@@ -29,8 +29,8 @@ def landing(request):
             "meta": PageMeta(
                 title="Personae — consistent AI characters for creators and agencies",
                 description=(
-                    "Train a face model once, then generate on-model image packs from studio presets, edit, "
-                    "animate and organise everything in one library. Start free with 100 credits."
+                    "Train a face model once, then generate on-model image packs from studio presets, edit "
+                    "them and organise everything in one library. Start free with 100 credits."
                 ),
                 path=request.path,
             ),
@@ -44,7 +44,6 @@ def pricing(request):
     plans = list(Plan.objects.filter(is_public=True))
     hq_image = prices.OPERATION_PRICES["image_hq"].credits
     draft_image = prices.OPERATION_PRICES["image_draft"].credits
-    video_second = prices.OPERATION_PRICES["image_to_video"].credits
     return render(
         request,
         "marketing/pricing.html",
@@ -56,7 +55,6 @@ def pricing(request):
                     "plan": plan,
                     "hq_images": plan.monthly_credits // hq_image,
                     "draft_images": plan.monthly_credits // draft_image,
-                    "video_seconds": plan.monthly_credits // video_second,
                 }
                 for plan in plans
             ],

@@ -96,7 +96,7 @@ def test_the_landing_page_makes_its_promise_and_shows_our_illustrations(client, 
     response = client.get("/")
     page = _soup(response)
 
-    assert page.h1.get_text() == "One character. Thousands of on\u2011model images and videos."
+    assert page.h1.get_text() == "One character. Thousands of on\u2011model images."
     assert {section["id"] for section in page.select("section[id]")} >= {
         "how",
         "features",
@@ -172,3 +172,17 @@ def test_the_404_page_sends_members_back_to_their_dashboard(client, people):
     page = _soup(client.get("/no-such-page/"))
 
     assert page.find("a", string="Go to your dashboard")["href"] == "/app/"
+
+
+def test_the_landing_page_promises_only_what_the_product_does_today(client, blog):
+    """No video, extension or dataset builder until they ship: the pages say what works now."""
+    page = _soup(client.get("/"))
+    text = page.get_text(" ", strip=True)
+
+    headings = [h.get_text(strip=True) for h in page.select("h1, h2, h3")]
+    assert "Video" not in headings
+    assert "Animate" not in headings
+    assert "Chrome extension" not in headings
+    for claim in ("Chrome extension", "reference video", "second clip", "face and body set"):
+        assert claim not in text
+    assert {"Edit", "Likeness scores", "Prompt writer"} <= set(headings)

@@ -6,7 +6,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import filesizeformat
 
 from billing.models import Plan
-from billing.prices import OPERATION_PRICES, TOP_UP_PACKS
+from billing.prices import OPERATION_PRICES, TOP_UP_PACKS, prices_on_sale
 
 
 def _pricing(client) -> BeautifulSoup:
@@ -50,7 +50,8 @@ def test_it_matches_the_product_spec(client, db):
     ]
     assert _cell(page, "agency", "characters") == "Unlimited"
     assert _cell(page, "studio", "storage") == "250.0 GB"
-    assert _cell(page, "creator", "video_seconds") == "200"  # 2,000 credits at 10 a second
+    assert _cell(page, "creator", "draft_images") == "500"  # 2,000 credits at 4 an image
+    assert not page.select('[data-field="video_seconds"]')  # no video until it ships
 
 
 def test_a_plan_edited_by_staff_shows_its_new_numbers(client, db):
@@ -70,7 +71,9 @@ def test_it_shows_what_every_operation_costs(client, db):
     page = _pricing(client)
 
     rows = page.select(".price-table tr[data-operation]")
-    assert [row["data-operation"] for row in rows] == list(OPERATION_PRICES)
+    assert [row["data-operation"] for row in rows] == [price.operation for price in prices_on_sale()]
+    for planned in ("image_to_video", "animate", "style_extraction", "rotoscoping", "chat"):
+        assert not OPERATION_PRICES[planned].on_sale
     for row in rows:
         price = OPERATION_PRICES[row["data-operation"]]
         assert row.select_one('[data-field="credits"]').get_text() == intcomma(price.credits)
