@@ -118,6 +118,14 @@ def credits_available(org: Organization) -> int:
     return available or 0
 
 
+def credits_require(org: Organization, needed: int) -> None:
+    """Raise ``InsufficientCredits`` unless ``needed`` credits are available now: a check before
+    work a job would store (a mask, a garment) or before reserving twice. The hold is the real check."""
+    available = credits_available(org)
+    if available < needed:
+        raise InsufficientCredits(needed=needed, available=available)
+
+
 def _entry(
     *,
     org: Organization,

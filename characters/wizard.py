@@ -20,7 +20,7 @@ from assets import storage
 from assets.models import Asset
 from billing.models import Hold
 from billing.prices import operation_credits
-from billing.services import InsufficientCredits, credits_available, hold_release, hold_reserve
+from billing.services import InsufficientCredits, credits_require, hold_release, hold_reserve
 from characters import attributes, identity, pipeline, tasks, training
 from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
 from core.exceptions import DomainError
@@ -226,9 +226,7 @@ def hd_pipeline_start(*, character: Character, user: User | None, key: str) -> C
 def _sheet_pipeline_create(character: Character, user: User | None, key: str) -> CharacterJob:
     """Reserve the sheet and the training, then start the sheet. Raises ``InsufficientCredits``
     (naming the total) before reserving anything if both can't be covered."""
-    available = credits_available(character.org)
-    if available < hd_price():
-        raise InsufficientCredits(needed=hd_price(), available=available)
+    credits_require(character.org, hd_price())
     job = pipeline.job_create(
         character=character,
         kind=CharacterJob.Kind.SHEET,

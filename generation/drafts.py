@@ -18,7 +18,7 @@ from generation import prompt_writer, prompts, safety
 from generation.models import PromptDraft
 from generation.packs import PackRecipe, recipe_problems
 from jobs import engine
-from providers import gateway, handlers
+from providers import gateway
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
@@ -66,21 +66,15 @@ def draft_start(*, character: Character, user: User | None, recipe: PackRecipe, 
     )
 
 
-def draft_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None:
-    if event == "running":
-        return
+def _locked(draft_id: int) -> PromptDraft:
+    return engine.job_lock(PromptDraft, draft_id, "org", "character", "created_by")
+
+
+def _written(draft_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
+    """The language model answered: keep its prompts (screened for minors) and charge the credit."""
     with transaction.atomic():
-        draft = (
-            PromptDraft.objects.select_for_update(of=("self",))
-            .select_related("org", "character", "hold", "created_by")
-            .filter(call_id=call.pk)
-            .first()
-        )
-        if draft is None or draft.status not in ACTIVE:
-            return
-        status, error = engine.call_outcome(call, failed="The language model didn't answer.")
-        if status != JobStatus.SUCCEEDED:
-            engine.job_finish(draft, JobStatus.FAILED, error)
+        draft = _locked(draft_id)
+        if draft.status not in ACTIVE:
             return
         with engine.OutputGuard(
             lambda message, _type: engine.job_finish(draft, JobStatus.FAILED, message), last_attempt=last_attempt
@@ -95,4 +89,18 @@ def draft_on_call(call: ProviderCall, event: str, *, last_attempt: bool) -> None
             engine.job_finish(draft, JobStatus.SUCCEEDED, prompts=prompts_)
 
 
-CALL_HANDLER = handlers.register("generation.prompt_draft", draft_on_call)
+def _not_written(draft_id: int, call: ProviderCall, status: str, error: str) -> None:
+    """No answer, or a cancelled call: the draft fails (there is nothing to show) and the credit returns."""
+    with transaction.atomic():
+        draft = _locked(draft_id)
+        if draft.status in ACTIVE:
+            engine.job_finish(draft, JobStatus.FAILED, error)
+
+
+CALL_HANDLER = engine.call_job_handler(
+    "generation.prompt_draft",
+    PromptDraft,
+    succeeded=_written,
+    unsuccessful=_not_written,
+    failed="The language model didn't answer.",
+)

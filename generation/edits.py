@@ -31,6 +31,7 @@ from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
 from billing.prices import operation_credits
+from billing.services import credits_require
 from characters import attributes
 from characters.models import Character
 from characters.services import nsfw_permitted
@@ -207,7 +208,7 @@ def clothes_start(
     _check_source(org, asset)
     if clothing is not None:
         _check_clothing(org, asset, clothing)
-        engine.credits_check(org, operation_credits(CLOTHES_PRICE))
+        credits_require(org, operation_credits(CLOTHES_PRICE))
         return _clothes_create(org, user, asset, {"via": "photo", "step": STEP_TRYON}, clothing=clothing, key=key)
     description = " ".join((description or "").split())
     if description:
@@ -224,7 +225,7 @@ def clothes_start(
         label = attributes.label("default_outfit", outfit)
     else:
         raise EditRefused({"outfit": NO_OUTFIT})
-    engine.credits_check(org, operation_credits(CLOTHES_PRICE))
+    credits_require(org, operation_credits(CLOTHES_PRICE))
     words = words.removeprefix("wearing ").removeprefix("Wearing ")
     params = {
         "via": "outfit",

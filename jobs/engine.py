@@ -2,7 +2,7 @@
 
     job_start ──▶ queued ──(call running)──▶ running ──▶ succeeded | failed | cancelled
                      │                                  ▲
-                     └──────────── job_cancel ──────────┘
+                     └──── the kind's cancel (job_finish) ──┘
 
 - **Start** (``job_start``): the one-time key (a repeated form returns the first job, under any
   concurrency: a unique constraint, then the existing row), the row, its credit hold (refused with
@@ -33,7 +33,7 @@ from assets import media
 from assets.models import Asset
 from assets.services import asset_create_from_file
 from billing.models import Hold
-from billing.services import InsufficientCredits, credits_available, hold_capture, hold_release, hold_reserve
+from billing.services import InsufficientCredits, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import CallJob, Job
@@ -122,13 +122,6 @@ def job_start_created(
         if existing := job_by_key(model, org, key):
             return existing, False
         raise
-
-
-def credits_check(org: Organization, needed: int) -> None:
-    """Refuse before doing work the job would store (a mask, a garment); the hold is the real check."""
-    available = credits_available(org)
-    if available < needed:
-        raise InsufficientCredits(needed=needed, available=available)
 
 
 # --- Provider callbacks ----------------------------------------------------------------------------
@@ -246,17 +239,16 @@ def output_to_library(
     recipe: dict,
     parents: Iterable[Asset | None] = (),
     nsfw: bool = False,
-    character: Any = None,
+    character: Any = None,  # a characters.Character; the jobs layer sits below characters
     unflag_parents: bool = True,
-    url: str = "",
 ) -> Asset:
-    """Copy a finished call's image (``url``, or the image in its output) into the library: a new
+    """Copy a finished call's image into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
     that looks like the image it was made from is of course not flagged "Similar" to it
     (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``.
     Parents that are None (an optional reference or clothing image not given) are left out."""
     lineage = [p for p in parents if p is not None]
-    with gateway.output_download(call, url or gateway.output_image_url(call.output)) as path:
+    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
             org=org,
             path=path,
@@ -306,8 +298,9 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
         )
 
 
-def hold_settle(hold, *, charge: int | None, reason: str) -> None:
-    """Capture ``charge`` credits of ``hold`` (all of them if it equals the hold), or release it."""
+def hold_settle(hold: Hold, *, charge: int | None, reason: str) -> None:
+    """Capture ``charge`` credits of ``hold`` (the rest is released with it), or release it all when
+    ``charge`` is 0 or None."""
     if charge:
         hold_capture(hold=hold, amount=charge)
     else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from providers.adapters.base import ProviderError
+
 if TYPE_CHECKING:
     from providers.models import ProviderCall
 
@@ -31,6 +33,9 @@ def resolve(call: ProviderCall, value: Any) -> Any:
         for marker, resolver in _RESOLVERS.items():
             if marker in value:
                 return resolver(call, value)
+        if unknown := [k for k in value if k.startswith("$")]:
+            # Fail closed: a marker nobody resolves must not reach a provider as it is.
+            raise ProviderError(f"No resolver is registered for the input marker {unknown[0]!r}.")
         return {k: resolve(call, v) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve(call, v) for v in value]

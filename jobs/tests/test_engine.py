@@ -229,3 +229,21 @@ def test_a_name_cannot_be_taken_by_another_handler():
 def test_a_call_with_an_unknown_handler_says_so():
     with pytest.raises(handlers.UnknownHandler, match=r"'nobody\.here'"):
         handlers.dispatch(ProviderCall(handler="nobody.here"), "finished", last_attempt=True)
+
+
+def test_input_markers_resolve_to_what_the_provider_reads_and_unknown_ones_fail(org, people, media_root):
+    from assets.tests.factories import AssetFactory
+    from providers import inputs
+
+    asset = AssetFactory(org=org, filename="look.jpg", size=(64, 48))
+    demo_call = ProviderCall(org=org, provider="demo")
+    resolved = inputs.resolve(demo_call, {"image_url": {"$asset": str(asset.public_id)}, "steps": [1, {"x": 2}]})
+    assert resolved == {"image_url": f"storage:{asset.original_key}", "steps": [1, {"x": 2}]}
+
+    other_org_call = ProviderCall(org=people.other_org, provider="demo")
+    with pytest.raises(ProviderError, match="deleted before the provider could read it"):
+        inputs.resolve(other_org_call, {"image_url": {"$asset": str(asset.public_id)}})
+    with pytest.raises(ProviderError, match="isn't in this organisation's storage"):
+        inputs.resolve(other_org_call, {"lora": {"$key": asset.original_key}})
+    with pytest.raises(ProviderError, match="input marker '\\$asset_typo'"):
+        inputs.resolve(demo_call, {"image_url": {"$asset_typo": "x"}})
