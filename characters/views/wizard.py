@@ -41,7 +41,7 @@ def _form_error(form: forms.Form, exc: DomainError) -> None:
 
 
 def _credits_message(exc: InsufficientCredits, what: str) -> str:
-    return f"{what} needs {exc.needed:,} credits and you have {exc.available:,} available. Nothing was charged."
+    return exc.refusal(what) + " Nothing was charged."
 
 
 # --- Start: the attributes form ----------------------------------------------------------------

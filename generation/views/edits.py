@@ -35,10 +35,7 @@ def _refusal(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, edits.EditRefused):
         return exc.errors
     if isinstance(exc, InsufficientCredits):
-        return {
-            "general": f"This edit needs {exc.needed:,} credits and you have {exc.available:,} available. "
-            "Nothing was charged."
-        }
+        return {"general": exc.refusal("This edit") + " Nothing was charged."}
     return {exc.field or "general": exc.message}
 
 
