@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 
 from django.db import IntegrityError, transaction
 
@@ -21,11 +22,13 @@ from assets.models import Asset
 from billing.models import Hold
 from billing.prices import operation_credits
 from billing.services import InsufficientCredits, credits_require, hold_release, hold_reserve
-from characters import attributes, identity, pipeline, tasks, training
+from characters import attributes, identity, pipeline, services, tasks, training
 from characters.models import Character, CharacterJob, CharacterJobItem, TrainingRun
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
+from jobs import engine
 from notifications.services import notify
+from orgs.models import Organization
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +91,30 @@ def sheet_specs(character: Character) -> list[pipeline.ItemSpec]:
 
 
 def _job_by_key(character: Character, key: str) -> CharacterJob | None:
-    job = CharacterJob.objects.for_org(character.org).filter(idempotency_key=key).first()
+    job = engine.job_by_key(CharacterJob, character.org, key)
     if job is not None and job.character_id != character.pk:
         raise DomainError("That request was already used for another character. Reload the page and try again.")
     return job
 
 
 # --- Candidates ------------------------------------------------------------------------------------
+
+
+def wizard_character_start(
+    *, org: Organization, user: User | None, attributes: dict, key: str
+) -> tuple[CharacterJob, bool]:
+    """A wizard character from ``attributes`` and its four candidate faces, in one transaction: if
+    the faces can't be paid for, no character is left behind. A repeated form (same ``key``) gets
+    the first one's job back, and False. Raises ``DomainError`` / ``InsufficientCredits``."""
+    if existing := engine.job_by_key(CharacterJob, org, key):
+        return existing, False
+    with transaction.atomic():
+        character = services.character_create(org=org, user=user, origin=Character.Origin.WIZARD, **attributes)
+        job = wizard_candidates_start(character=character, user=user, key=key or str(uuid.uuid4()))
+        if job.character_id != character.pk:  # a double submit raced this one and won
+            transaction.set_rollback(True)
+            return job, False
+    return job, True
 
 
 def wizard_candidates_start(*, character: Character, user: User | None, key: str) -> CharacterJob:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,6 @@ from assets.selectors import asset_or_404
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits
-from characters import services
 from characters import wizard as wizard_pipeline
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, TrainingRun
@@ -53,26 +51,18 @@ def wizard_start(request: OrgHttpRequest):
     form = CharacterAttributesForm(request.POST or None, wizard=True)
     key = one_time_key(request) if request.method == "POST" else str(uuid.uuid4())
     if request.method == "POST" and form.is_valid():
-        if key and (done := CharacterJob.objects.for_org(request.org).filter(idempotency_key=key).first()):
-            return redirect("characters:wizard_candidates", request.org.slug, done.character.public_id)
         try:
-            # One transaction: if the four faces can't be paid for, no character is left behind.
-            with transaction.atomic():
-                character = services.character_create(
-                    org=request.org, user=request.user, origin=Character.Origin.WIZARD, **form.cleaned_data
-                )
-                job = wizard_pipeline.wizard_candidates_start(
-                    character=character, user=request.user, key=key or str(uuid.uuid4())
-                )
-                if job.character_id != character.pk:  # a double submit raced this one and won
-                    transaction.set_rollback(True)
-                    character = job.character
+            job, created = wizard_pipeline.wizard_character_start(
+                org=request.org, user=request.user, attributes=form.cleaned_data, key=key
+            )
         except InsufficientCredits as exc:
             form.add_error(None, _credits_message(exc, "Making four faces"))
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"{character.name} is on the way: four faces are being made.")
+            character = job.character
+            if created:
+                messages.success(request, f"{character.name} is on the way: four faces are being made.")
             return redirect("characters:wizard_candidates", request.org.slug, character.public_id)
     return render_page(
         request,
