@@ -78,9 +78,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None, *, now: float | None 
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
-def http_error(
-    code: int, detail: str = "", *, credential: str = "", retry_after: float | None = None
-) -> ProviderError:
+def http_error(code: int, detail: str = "", *, credential: str = "", retry_after: float | None = None) -> ProviderError:
     """The same words for every provider's HTTP errors: 429, 408/409, 5xx (and no status at all)
     are transient, carrying the provider's ``retry_after`` (seconds) when it gave one; 401/403 point
     at our key (``credential`` names it); other 4xx quote ``detail``."""
