@@ -218,7 +218,7 @@ class OutputGuard:
                 return False
             message, error_type = exc.message, "provider_output"
         elif isinstance(exc, media.MediaError):
-            message, error_type = f"The provider's result wasn't a usable image: {exc}", "bad_output"
+            message, error_type = f"The provider's result wasn't a usable image: {_output_refusal(exc)}", "bad_output"
         elif isinstance(exc, Unusable):
             message, error_type = exc.message, exc.error_type
         else:
@@ -226,6 +226,15 @@ class OutputGuard:
         self.failed = True
         self.fail(message, error_type)
         return True
+
+
+def _output_refusal(exc: media.MediaError) -> str:
+    """What the file was, from a refusal written for uploaders ("This file is a web page (HTML), not
+    an image or video. We accept …"): for a provider's result, without the advice to upload another."""
+    text = str(exc)
+    if text.startswith("This file is "):
+        return "it is " + text.removeprefix("This file is ").split(". ")[0].rstrip(".") + "."
+    return text
 
 
 def output_to_library(

@@ -143,7 +143,7 @@ def call_submit(call_id: int) -> None:
                 error=exc.message,
             )
             log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
-            raise SubmitLater(backoff(call.attempts)) from exc
+            raise SubmitLater(max(backoff(call.attempts), exc.retry_after or 0.0)) from exc
         log.warning("provider call %s: submit failed for good: %s", call_id, exc.message)
         call_apply_status(call_id, Status("failed", error=exc.message))
 

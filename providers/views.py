@@ -52,8 +52,11 @@ def webhook(request, provider: str, token: str):
         log.warning("a %s webhook for an unknown call (request %s) was ignored", provider, event.request_id)
         return JsonResponse({"ok": True, "ignored": "unknown request"})
     if call.request_id and call.request_id != event.request_id:
+        # Signed, so genuine: a request this call no longer waits on (a submit the sweeper repeated
+        # after a worker died mid-submit reaches us on the same URL). Acknowledge it, or the
+        # provider retries it for hours; change nothing.
         log.warning("a %s webhook for request %s arrived on call %s's URL", provider, event.request_id, call.pk)
-        return JsonResponse({"error": "rejected", "reason": "request id mismatch"}, status=400)
+        return JsonResponse({"ok": True, "ignored": "request id mismatch"})
 
     with transaction.atomic():
         try:

@@ -92,13 +92,14 @@ class XaiEmulator:
         json: Any = None,
         text: str | None = None,
         exception: type[Exception] | Exception | None = None,
+        headers: dict[str, str] | None = None,
         times: int | None = 1,
     ) -> Fault:
         """Without ``json``/``text`` the body is xAI's ``{"code": ..., "error": ...}``."""
         if json is None and text is None and exception is None:
             phrase = httpx.codes.get_reason_phrase(status)
             json = {"code": phrase, "error": phrase}
-        return self.faults.add(Fault("chat", status, json, text, exception, {}, times))
+        return self.faults.add(Fault("chat", status, json, text, exception, headers or {}, times))
 
     def _chat(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)

@@ -12,6 +12,10 @@ with ``Submitted.immediate`` set.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -23,31 +27,74 @@ class ProviderError(Exception):
 
     ``transient`` errors (rate limits, 5xx, timeouts, connection failures) are retried with
     backoff; the rest (bad input, content policy, 4xx) fail the call with the message.
+    ``retry_after``: the seconds the provider asked us to wait (its ``Retry-After`` header), if it said.
     """
 
-    def __init__(self, message: str, *, transient: bool = False, status_code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.status_code = status_code
+        self.retry_after = retry_after
 
 
 MAX_MESSAGE_CHARS = 500
 UNREADABLE = "The provider sent an answer we couldn't read. We'll retry."
+# The longest wait a provider's Retry-After can ask of us; beyond it we'd rather try (and fail) sooner.
+RETRY_AFTER_CAP = 300.0
 
 
 def shorten(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
-def http_error(code: int, detail: str = "", *, credential: str = "") -> ProviderError:
+def retry_after_seconds(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
+    """A ``Retry-After`` header in seconds: delta-seconds or an HTTP-date, at most ``RETRY_AFTER_CAP``;
+    None when there is none or it can't be read. A date in the past is 0."""
+    if not headers:
+        return None
+    value = next((str(v).strip() for k, v in headers.items() if k.lower() == "retry-after"), "")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP-date is GMT; a malformed one may lack the zone
+            when = when.replace(tzinfo=datetime.UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def http_error(code: int, detail: str = "", *, credential: str = "", retry_after: float | None = None) -> ProviderError:
     """The same words for every provider's HTTP errors: 429, 408/409, 5xx (and no status at all)
-    are transient; 401/403 point at our key (``credential`` names it); other 4xx quote ``detail``."""
+    are transient, carrying the provider's ``retry_after`` (seconds) when it gave one; 401/403 point
+    at our key (``credential`` names it); other 4xx quote ``detail``."""
     if code == 429:
-        return ProviderError("The provider is busy (rate limited). We'll retry.", transient=True, status_code=code)
+        return ProviderError(
+            "The provider is busy (rate limited). We'll retry.",
+            transient=True,
+            status_code=code,
+            retry_after=retry_after,
+        )
     if code in (408, 409) or code >= 500 or code == 0:
         return ProviderError(
-            f"The provider had a temporary problem (HTTP {code}). We'll retry.", transient=True, status_code=code
+            f"The provider had a temporary problem (HTTP {code}). We'll retry.",
+            transient=True,
+            status_code=code,
+            retry_after=retry_after,
         )
     if code in (401, 403):
         if credential:

@@ -30,6 +30,7 @@ from providers.adapters.base import (
     WebhookEvent,
     WebhookRejected,
     http_error,
+    retry_after_seconds,
     shorten,
     transport_error,
 )
@@ -145,7 +146,8 @@ def _translated_errors() -> Iterator[None]:
 def _translate(exc: Exception) -> ProviderError:
     if isinstance(exc, fal_client.FalClientHTTPError):
         detail = detail_text(_body(exc.response).get("detail"))  # never a raw (HTML) body
-        return http_error(exc.status_code, detail, credential="fal key")
+        wait = retry_after_seconds(exc.response_headers)
+        return http_error(exc.status_code, detail, credential="fal key", retry_after=wait)
     if error := transport_error(exc):
         return error
     log.warning("fal sent a response we couldn't read: %r", exc)

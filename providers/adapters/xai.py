@@ -23,6 +23,7 @@ from providers.adapters.base import (
     WebhookEvent,
     WebhookRejected,
     http_error,
+    retry_after_seconds,
     transport_error,
 )
 
@@ -98,7 +99,8 @@ def _submitted(data: dict) -> Submitted:
 
 def _http_error(response: httpx.Response) -> ProviderError:
     code = response.status_code
-    return http_error(code, "" if code == 429 or code >= 500 else _error_text(response))
+    detail = "" if code == 429 or code >= 500 else _error_text(response)
+    return http_error(code, detail, retry_after=retry_after_seconds(response.headers))
 
 
 def _error_text(response: httpx.Response) -> str:
