@@ -21,9 +21,10 @@ import logging
 import os
 import random
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -277,7 +278,7 @@ def call_apply_status(call_id: int, status: Status, *, cost: prices.Cost | None 
     return bool(moved)
 
 
-def _cost(call: dict, status: Status) -> prices.Cost:
+def _cost(call: Mapping[str, Any], status: Status) -> prices.Cost:
     return prices.call_cost(
         provider=call["provider"],
         endpoint_id=call["endpoint_id"],
@@ -288,7 +289,7 @@ def _cost(call: dict, status: Status) -> prices.Cost:
     )
 
 
-def _record_late_cost(call_id: int, call: dict, status: Status) -> None:
+def _record_late_cost(call_id: int, call: Mapping[str, Any], status: Status) -> None:
     """A final status for a call that had already finished (we gave up on it, or cancelled it)
     still says what the provider billed: a late success at fal, a cancelled run's time at Replicate."""
     cost = _cost(call, status)

@@ -177,7 +177,7 @@ def _units(price: Price, input: dict, output: dict) -> Decimal | None:
     if price.unit == STEP:
         return D(_number(input.get("steps")) or price.default_steps)
     if price.unit == VIDEO_SECOND:
-        video = output.get("video") if isinstance(output.get("video"), dict) else {}
+        video = _object(output.get("video"))
         seconds = _number(video.get("duration")) or _number(input.get("duration"))
         return D(str(seconds)) if seconds else None
     return None
@@ -222,7 +222,7 @@ def _tokens_cost(model: str, output: dict | None) -> Cost:
         return Cost(None, unit=TOKEN, note="xAI reported no token usage.")
     prompt = int(_number(usage.get("prompt_tokens")) or 0)
     completion = int(_number(usage.get("completion_tokens")) or 0)
-    details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
+    details = _object(usage.get("prompt_tokens_details"))
     cached = min(prompt, int(_number(details.get("cached_tokens")) or 0))
     units = D(prompt + completion)
     price = TOKEN_PRICES.get(model)
@@ -239,6 +239,10 @@ def _number(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 and math.isfinite(number) else None
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _money(usd: Decimal) -> Decimal:

@@ -107,7 +107,8 @@ def prediction_status(prediction: dict) -> Status:
     (``predict_time``, which Replicate bills by, failed and cancelled runs included)."""
     state = prediction.get("status")
     logs = _log_lines(prediction.get("logs"))
-    metrics = prediction.get("metrics") if isinstance(prediction.get("metrics"), dict) else {}
+    metrics = prediction.get("metrics")
+    metrics = metrics if isinstance(metrics, dict) else {}
     if state == "starting":
         return Status("queued", logs=logs)
     if state == "processing":
