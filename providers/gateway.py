@@ -4,9 +4,11 @@ A domain service calls ``call_create`` inside its transaction. After commit a wo
 the call to the provider's queue (``call_submit``) and returns; the GPU work happens elsewhere.
 The result arrives by a verified webhook (``providers.views``), by the poller (``call_poll``) for
 calls whose webhook never came, or, for the demo provider, from its local task. Each path ends in
-``call_apply_status``, whose compare-and-set updates make duplicates and stragglers no-ops. When a
-call finishes, ``call_finish`` runs the domain's handler in a worker: it copies the outputs into
-our storage and settles the domain job (and its credits).
+``call_apply_status``, whose compare-and-set updates make duplicates and stragglers no-ops, and which
+records what the provider charges (``providers.prices``). When a call finishes, ``call_finish`` runs
+the domain's handler in a worker: it copies the outputs into our storage and settles the domain job
+(and its credits). A call whose request may have reached the provider (``sent_at``) is never
+submitted again, since a second request is a second bill (see ``call_submit``).
 
 Handlers are registered by name in ``providers.handlers`` (each job kind imports and registers
 its own) and called as ``handler(call, event, *, last_attempt)`` with event ``"running"`` or
