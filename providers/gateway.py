@@ -4,9 +4,11 @@ A domain service calls ``call_create`` inside its transaction. After commit a wo
 the call to the provider's queue (``call_submit``) and returns; the GPU work happens elsewhere.
 The result arrives by a verified webhook (``providers.views``), by the poller (``call_poll``) for
 calls whose webhook never came, or, for the demo provider, from its local task. Each path ends in
-``call_apply_status``, whose compare-and-set updates make duplicates and stragglers no-ops. When a
-call finishes, ``call_finish`` runs the domain's handler in a worker: it copies the outputs into
-our storage and settles the domain job (and its credits).
+``call_apply_status``, whose compare-and-set updates make duplicates and stragglers no-ops, and which
+records what the provider charges (``providers.prices``). When a call finishes, ``call_finish`` runs
+the domain's handler in a worker: it copies the outputs into our storage and settles the domain job
+(and its credits). A call whose request may have reached the provider (``sent_at``) is never
+submitted again, since a second request is a second bill (see ``call_submit``).
 
 Handlers are registered by name in ``providers.handlers`` (each job kind imports and registers
 its own) and called as ``handler(call, event, *, last_attempt)`` with event ``"running"`` or
@@ -21,9 +23,10 @@ import logging
 import os
 import random
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -34,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.jobs import transition
-from providers import handlers, inputs, registry
+from providers import handlers, inputs, prices, registry
 from providers.adapters import get_adapter
 from providers.adapters.base import ProviderError, Status
 from providers.models import ProviderCall
@@ -111,7 +114,14 @@ class SubmitLater(Exception):
 
 
 def call_submit(call_id: int) -> None:
-    """Send a pending call to its provider. Raises ``SubmitLater`` to be retried after a pause."""
+    """Send a pending call to its provider. Raises ``SubmitLater`` to be retried after a pause.
+
+    ``sent_at`` is committed before the request goes out. A worker killed after that point, or a
+    request whose answer got lost on the way back (a read timeout), may have been queued and billed
+    at the provider, so the call is never sent again: the provider's webhook, which carries the
+    call's token in its URL, fills in the request id, or the sweeper gives up on it. Only an error
+    the provider answered (an HTTP error status) or a connection never made is retried.
+    """
     now = timezone.now()
     moved = transition(
         ProviderCall,
@@ -125,15 +135,25 @@ def call_submit(call_id: int) -> None:
         return  # already submitted, finished or cancelled: a duplicate task
     call = ProviderCall.objects.get(pk=call_id)
     try:
+        arguments = inputs.resolve(call, call.input)
+        sent = ProviderCall.objects.filter(
+            pk=call_id, status=ProviderCall.Status.SUBMITTING, sent_at__isnull=True
+        ).update(sent_at=now, deadline_at=now + registry.deadline(call.operation))
+        if not sent:
+            return  # cancelled while we resolved the inputs
         # One transaction around the request and its record, so what the adapter schedules on
         # commit (the demo provider's work) starts only once the request id is stored.
         with transaction.atomic():
-            arguments = inputs.resolve(call, call.input)
             submitted = get_adapter(call.provider).submit(
                 endpoint_id=call.endpoint_id, arguments=arguments, webhook_url=webhook_url(call)
             )
             _record_submitted(call, submitted, now)
     except ProviderError as exc:
+        sent = ProviderCall.objects.filter(pk=call_id, sent_at__isnull=False).exists()
+        if sent and exc.transient and may_have_queued(exc):
+            log.warning("provider call %s: no clear answer to the submit (%s); not sending it again", call_id, exc)
+            call_lost_at_provider(call_id, error=exc.message)
+            return
         if exc.transient and call.attempts < MAX_SUBMIT_ATTEMPTS:
             transition(
                 ProviderCall,
@@ -141,11 +161,44 @@ def call_submit(call_id: int) -> None:
                 from_=(ProviderCall.Status.SUBMITTING,),
                 to=ProviderCall.Status.PENDING,
                 error=exc.message,
+                sent_at=None,
+                deadline_at=None,
             )
             log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
             raise SubmitLater(max(backoff(call.attempts), exc.retry_after or 0.0)) from exc
         log.warning("provider call %s: submit failed for good: %s", call_id, exc.message)
-        call_apply_status(call_id, Status("failed", error=exc.message))
+        call_apply_status(call_id, Status("failed", error=exc.message), cost=prices.NOT_BILLED)
+
+
+# Errors raised before a single byte of the request left: the provider can't have queued it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def may_have_queued(exc: ProviderError) -> bool:
+    """Could the provider have queued the request despite this error? Not when it answered with an
+    HTTP error, nor when we never connected; a read timeout, a dropped connection or an answer we
+    couldn't read leave it unknown."""
+    if exc.status_code and exc.status_code >= 400:
+        return False
+    cause = exc.__cause__
+    while isinstance(cause, ProviderError):
+        cause = cause.__cause__
+    return not isinstance(cause, _NOT_SENT)
+
+
+LOST_TRACK = "We lost track of this request at the provider, so we stopped waiting for it. Please try again."
+NO_WORD = "We sent this request to the provider but never heard back, so we stopped waiting. Please try again."
+
+
+def call_lost_at_provider(call_id: int, *, error: str = "") -> None:
+    """A sent call whose request id we don't have. With a webhook URL the provider will still tell
+    us (the URL names the call), so it waits for that until its deadline; without one nothing ever
+    will, so it fails now. ``error`` is kept on a waiting call for staff."""
+    call = ProviderCall.objects.get(pk=call_id)
+    if webhook_url(call):
+        ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(error=error[:2000])
+        return
+    call_apply_status(call_id, Status("failed", error=LOST_TRACK), cost=prices.UNKNOWN)
 
 
 def _record_submitted(call: ProviderCall, submitted, now) -> None:
@@ -178,8 +231,9 @@ def _record_submitted(call: ProviderCall, submitted, now) -> None:
 # --- Status: from webhooks, the poller and the demo provider ---------------------------------
 
 
-def call_apply_status(call_id: int, status: Status) -> bool:
-    """Record what the provider told us. True if it moved the call forward."""
+def call_apply_status(call_id: int, status: Status, *, cost: prices.Cost | None = None) -> bool:
+    """Record what the provider told us. True if it moved the call forward. A final status records
+    the call's cost (``providers.prices``), unless ``cost`` says it."""
     from providers import tasks
 
     now = timezone.now()
@@ -204,6 +258,7 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         "failed": ProviderCall.Status.FAILED,
         "cancelled": ProviderCall.Status.CANCELLED,
     }[status.state]
+    call = calls.values("operation", "provider", "endpoint_id", "input").get()
     moved = transition(
         ProviderCall,
         call_id,
@@ -214,13 +269,36 @@ def call_apply_status(call_id: int, status: Status) -> bool:
         finished_at=now,
         queue_position=None,
         next_poll_at=None,
+        **(cost or _cost(call, status)).fields(),
     )
     if moved:
-        call = calls.values("operation").get()
         transaction.on_commit(
             lambda: tasks.call_finish.apply_async(args=(call_id,), queue=queue_for(call["operation"])), robust=True
         )
+    else:
+        _record_late_cost(call_id, call, status)
     return bool(moved)
+
+
+def _cost(call: Mapping[str, Any], status: Status) -> prices.Cost:
+    return prices.call_cost(
+        provider=call["provider"],
+        endpoint_id=call["endpoint_id"],
+        input=call["input"],
+        state=status.state,
+        output=status.output,
+        metrics=status.metrics,
+    )
+
+
+def _record_late_cost(call_id: int, call: Mapping[str, Any], status: Status) -> None:
+    """A final status for a call that had already finished (we gave up on it, or cancelled it)
+    still says what the provider billed: a late success at fal, a cancelled run's time at Replicate."""
+    cost = _cost(call, status)
+    if status.state == "succeeded" or (cost.usd is not None and cost.usd > 0):
+        ProviderCall.objects.filter(pk=call_id, status__in=ProviderCall.FINISHED).exclude(
+            status=ProviderCall.Status.SUCCEEDED
+        ).update(**cost.fields())
 
 
 def call_apply_status_by_request(provider: str, request_id: str, status: Status) -> bool:
@@ -282,6 +360,12 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     """Stop a call: ours at once, the provider's on a best-effort basis. True if it was active."""
     from providers import tasks
 
+    if call.sent_at is None:
+        cost = prices.NOT_BILLED
+    else:
+        cost = prices.call_cost(
+            provider=call.provider, endpoint_id=call.endpoint_id, input=call.input, state="cancelled"
+        )
     moved = transition(
         ProviderCall,
         call.pk,
@@ -290,6 +374,7 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
         error=reason,
         finished_at=timezone.now(),
         next_poll_at=None,
+        **cost.fields(),
     )
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
@@ -412,8 +497,11 @@ def calls_sweep(*, now=None) -> dict:
     """Find calls that stalled and move them on. Runs on beat every couple of minutes.
 
     - pending too long (the submit message was lost after commit): submit again;
-    - submitting too long (a worker died mid-submit): back to pending and submit again, while
-      attempts remain, else fail;
+    - submitting too long but never sent (a worker died before the request went out): back to
+      pending and submit again, while attempts remain, else fail;
+    - sent but without a request id (a worker died, or the answer was lost, after the request went
+      out): never sent again. With a webhook URL it waits for the webhook until its deadline;
+      without one it fails once the stale window has passed;
     - past their deadline at the provider: ask once more, then give up, cancel at the provider
       and fail (the domain handler returns the credits);
     - finished but never handled (the finish message was lost): handle again.
@@ -421,24 +509,40 @@ def calls_sweep(*, now=None) -> dict:
     from providers import tasks
 
     now = now or timezone.now()
-    counts = {"resubmitted": 0, "timed_out": 0, "rehandled": 0}
+    counts = {"resubmitted": 0, "timed_out": 0, "lost": 0, "rehandled": 0}
     for call in ProviderCall.objects.filter(status=ProviderCall.Status.PENDING, updated_at__lt=now - STALE_PENDING):
         tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
         counts["resubmitted"] += 1
     stuck = ProviderCall.objects.filter(
-        status=ProviderCall.Status.SUBMITTING, updated_at__lt=now - STALE_SUBMITTING, request_id__isnull=True
+        status=ProviderCall.Status.SUBMITTING,
+        updated_at__lt=now - STALE_SUBMITTING,
+        request_id__isnull=True,
+        sent_at__isnull=True,
     )
     for call in stuck:
         if call.attempts < MAX_SUBMIT_ATTEMPTS:
-            if transition(
-                ProviderCall, call.pk, from_=(ProviderCall.Status.SUBMITTING,), to=ProviderCall.Status.PENDING
-            ):
+            back = ProviderCall.objects.filter(pk=call.pk, status=ProviderCall.Status.SUBMITTING, sent_at__isnull=True)
+            if back.update(status=ProviderCall.Status.PENDING):
                 tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
                 counts["resubmitted"] += 1
         else:
-            call_apply_status(call.pk, Status("failed", error="We couldn't reach the provider. Please try again."))
+            failed = Status("failed", error="We couldn't reach the provider. Please try again.")
+            call_apply_status(call.pk, failed, cost=prices.NOT_BILLED)
             counts["timed_out"] += 1
-    for call in ProviderCall.objects.filter(status__in=ProviderCall.AT_PROVIDER, deadline_at__lt=now):
+    unanswered = ProviderCall.objects.filter(
+        status=ProviderCall.Status.SUBMITTING, request_id__isnull=True, sent_at__lt=now - STALE_SUBMITTING
+    )
+    for call in unanswered:
+        waits_for_webhook = webhook_url(call) is not None
+        if waits_for_webhook and call.deadline_at and call.deadline_at >= now:
+            continue
+        message = NO_WORD if waits_for_webhook else LOST_TRACK
+        if call_apply_status(call.pk, Status("failed", error=message), cost=prices.UNKNOWN):
+            log.warning("provider call %s: sent at %s, never heard back; gave up", call.pk, call.sent_at)
+            counts["lost"] += 1
+    for call in ProviderCall.objects.filter(
+        status__in=ProviderCall.AT_PROVIDER, deadline_at__lt=now, request_id__isnull=False
+    ):
         call_poll(call.pk)
         minutes = int(registry.deadline(call.operation).total_seconds() // 60)
         message = f"The provider took longer than {minutes} minutes, so we stopped waiting."

@@ -20,6 +20,10 @@ class ProviderCall(PublicIdModel):
     by compare-and-set updates (see ``providers.gateway``). The domain job that made the call
     names a ``handler`` (registered in ``providers.handlers``) that the gateway calls when the call
     starts running and when it finishes.
+
+    ``sent_at`` is committed just before the request goes out: from then on the call is never
+    submitted again (the provider may have queued it and would bill a second one). The cost fields
+    say what the provider charges for it (``providers.prices``), filled in when it finishes.
     """
 
     class Status(models.TextChoices):
@@ -49,13 +53,25 @@ class ProviderCall(PublicIdModel):
     handler = models.CharField(max_length=200, help_text="Name of the registered handler (providers.handlers).")
     webhook_token = models.CharField(max_length=64, default=_webhook_token, unique=True, editable=False)
     webhook_received_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the request went out; a sent call is never submitted again."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="When the provider's request id was saved.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True, help_text="When the domain handler settled it.")
     deadline_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(
+        max_digits=12, decimal_places=6, null=True, blank=True, help_text="What the provider charges; empty: unknown."
+    )
+    billed_units = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    cost_unit = models.CharField(max_length=20, blank=True, help_text="megapixel, request, step, video second …")
+    cost_source = models.CharField(
+        max_length=12, blank=True, choices=[("price table", "Price table"), ("provider", "Provider")]
+    )
+    cost_note = models.CharField(max_length=200, blank=True, help_text="Why the cost is what it is, when not obvious.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,13 +102,19 @@ class ProviderCall(PublicIdModel):
 
 
 class WebhookDelivery(models.Model):
-    """A verified webhook we processed, so a redelivery is recognised and changes nothing."""
+    """A verified webhook we received, so a redelivery is recognised and changes nothing.
+
+    A delivery is ``parked`` (the reason is said) when it needs a person: no call matches its token
+    (a deleted call, another environment sharing the account), or it brought a result for a call
+    we had already given up on. We still answer 200, so the provider stops retrying.
+    """
 
     provider = models.CharField(max_length=20)
     delivery_id = models.CharField(max_length=200)
     call = models.ForeignKey(ProviderCall, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
     received_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField(null=True, blank=True)
+    parked = models.CharField(max_length=200, blank=True, help_text="Why staff should look at it; empty: handled.")
 
     class Meta:
         ordering = ["-received_at"]

@@ -8,7 +8,9 @@ the database.
 
 fal signs with Ed25519 keys it publishes as a JWKS. We cache the keys for a day; a signature no
 cached key verifies may mean fal rotated its keys, so we fetch them again, but at most once per
-``JWKS_REFETCH_INTERVAL``, so forged deliveries can't turn us into a client hammering fal.
+``JWKS_REFETCH_INTERVAL``, so forged deliveries can't turn us into a client hammering fal. When the
+JWKS can't be fetched, the last keys we got (kept for a month) still verify, and the failure is
+remembered for ``JWKS_FAILURE_SECONDS``, so no request triggers another fetch in that time.
 
 Replicate follows Standard Webhooks: HMAC-SHA256 with the base64 key after ``whsec_``. We check it
 here rather than with ``replicate.webhook.Webhooks.validate``, which skips the timestamp check by
@@ -39,6 +41,11 @@ JWKS_CACHE_KEY = "fal-jwks"
 JWKS_CACHE_SECONDS = 24 * 60 * 60
 JWKS_REFETCHED_KEY = "fal-jwks-refetched"
 JWKS_REFETCH_INTERVAL = 5 * 60
+JWKS_LAST_GOOD_KEY = "fal-jwks-last-good"
+JWKS_LAST_GOOD_SECONDS = 30 * 24 * 60 * 60
+JWKS_FAILED_KEY = "fal-jwks-failed"
+JWKS_FAILURE_SECONDS = 60
+JWKS_CACHE_KEYS = (JWKS_CACHE_KEY, JWKS_REFETCHED_KEY, JWKS_LAST_GOOD_KEY, JWKS_FAILED_KEY)
 JWKS_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
@@ -60,8 +67,11 @@ def verify_fal(headers: Mapping[str, str], body: bytes, *, now: float | None = N
     keys, fresh = _fal_keys()
     if _signed_by_any(keys, signature, message):
         return request_id
-    if not fresh and cache.add(JWKS_REFETCHED_KEY, True, JWKS_REFETCH_INTERVAL):
-        keys = _fetch_fal_keys()
+    if not fresh and not cache.get(JWKS_FAILED_KEY) and cache.add(JWKS_REFETCHED_KEY, True, JWKS_REFETCH_INTERVAL):
+        try:
+            keys = _fetch_fal_keys()
+        except WebhookRejected:
+            keys = []
         if _signed_by_any(keys, signature, message):
             return request_id
     raise WebhookRejected("the signature does not match")
@@ -123,11 +133,20 @@ def _b64(encoded: str) -> bytes:
 
 
 def _fal_keys() -> tuple[list[str], bool]:
-    """fal's public keys (base64url) and whether they were fetched just now."""
+    """fal's public keys (base64url) and whether they were fetched just now. When they can't be
+    fetched, the last good keys; with none of those either, ``WebhookRejected``."""
     keys = cache.get(JWKS_CACHE_KEY)
     if keys is not None:
         return keys, False
-    return _fetch_fal_keys(), True
+    try:
+        if cache.get(JWKS_FAILED_KEY):
+            raise WebhookRejected("could not fetch fal's keys (a recent fetch failed)")
+        return _fetch_fal_keys(), True
+    except WebhookRejected:
+        last_good = cache.get(JWKS_LAST_GOOD_KEY)
+        if last_good is None:
+            raise
+        return last_good, True
 
 
 def _fetch_fal_keys() -> list[str]:
@@ -142,8 +161,11 @@ def _fetch_fal_keys() -> list[str]:
         ]
     except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("Could not fetch fal's webhook keys from %s: %r", settings.FAL_JWKS_URL, exc)
+        cache.set(JWKS_FAILED_KEY, True, JWKS_FAILURE_SECONDS)
         raise WebhookRejected("could not fetch fal's keys") from exc
     cache.set(JWKS_CACHE_KEY, keys, JWKS_CACHE_SECONDS)
+    cache.set(JWKS_LAST_GOOD_KEY, keys, JWKS_LAST_GOOD_SECONDS)
+    cache.delete(JWKS_FAILED_KEY)
     return keys
 
 

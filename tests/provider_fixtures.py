@@ -60,7 +60,7 @@ def xai_emulator(settings) -> Iterator[XaiEmulator]:
 
 
 def _forget_fal_keys() -> None:
-    cache.delete_many([webhooks.JWKS_CACHE_KEY, webhooks.JWKS_REFETCHED_KEY])
+    cache.delete_many(list(webhooks.JWKS_CACHE_KEYS))
 
 
 class XaiEmulator:

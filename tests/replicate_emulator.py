@@ -68,7 +68,7 @@ class ReplicateEmulator:
         self.predictions: dict[str, Prediction] = {}
         self.created: list[dict] = []  # every create request body, failed ones too
         self.files: dict[str, tuple[int, bytes, str]] = {}
-        self.faults = Faults({"create", "get", "cancel"})
+        self.faults = Faults({"create", "get", "cancel", "account"})
         self.router = respx.MockRouter(assert_all_mocked=True, assert_all_called=False)
         self.router.route(host=API_HOST).mock(side_effect=self._api)
         self.router.route(host=FILES_HOST).mock(side_effect=self._file)
@@ -101,7 +101,7 @@ class ReplicateEmulator:
         headers: dict[str, str] | None = None,
         times: int | None = 1,
     ) -> Fault:
-        """Make the next ``times`` calls of ``operation`` (create, get, cancel) fail. Without
+        """Make the next ``times`` calls of ``operation`` (create, get, cancel, account) fail. Without
         ``json``/``text`` the body is Replicate's problem details. 429 and 503 answers carry
         ``Retry-After: 0``, so the client's own retries of GETs don't sleep."""
         if json is None and text is None and exception is None:
@@ -171,6 +171,8 @@ class ReplicateEmulator:
             return self._create(request, None)
         if request.method == "POST" and (match := _MODEL_PREDICTIONS_PATH.match(path)):
             return self._create(request, match["model"])
+        if request.method == "GET" and path.rstrip("/") == "/v1/account":
+            return self._account(request)
         match = _PREDICTION_PATH.match(path)
         if match is None:
             return _problem(404, "Not found")
@@ -232,6 +234,11 @@ class ReplicateEmulator:
         if "/" in version:
             return version, hashlib.sha256(version.encode()).hexdigest()
         return self.models.get(version, "replicate/unknown-model"), version
+
+    def _account(self, request: httpx.Request) -> httpx.Response:
+        if fault := self.faults.take("account"):
+            return fault.answer(request)
+        return httpx.Response(200, json={"type": "organization", "username": "personae-test", "name": "Personae test"})
 
     def _get(self, request: httpx.Request, prediction: Prediction | None) -> httpx.Response:
         if fault := self.faults.take("get"):

@@ -122,7 +122,7 @@ def test_bad_signatures_are_rejected_and_change_nothing(settings, fal_emulator, 
 
 
 @pytest.mark.django_db
-def test_a_webhook_for_an_unknown_request_is_acknowledged_and_ignored(fal_emulator, client, caplog):
+def test_a_webhook_for_an_unknown_request_is_acknowledged_and_parked(fal_emulator, client, caplog):
     request_id = fal_emulator.router  # noqa: F841 -- the router is live; we need a request it knows
     sub = gateway.get_adapter("fal").submit(endpoint_id=ENDPOINT, arguments={"image_url": "x"}, webhook_url=None)
     body, headers = fal_emulator.completion_webhook(sub.request_id)
@@ -135,7 +135,7 @@ def test_a_webhook_for_an_unknown_request_is_acknowledged_and_ignored(fal_emulat
     assert response.status_code == 200
     assert response.json()["ignored"] == "unknown request"
     assert "unknown call" in caplog.text
-    assert not WebhookDelivery.objects.exists()
+    assert WebhookDelivery.objects.get().call is None  # parked for staff
 
 
 @pytest.mark.django_db
@@ -160,10 +160,9 @@ def test_out_of_order_status_after_the_end_changes_nothing(fal_emulator, start, 
     [
         ({"status": 500}, "temporary problem"),
         ({"status": 429}, "rate limited"),
-        ({"exception": httpx.ReadTimeout}, "too long"),
-        ({"status": 200, "text": "<html>not json"}, "couldn't read"),
+        ({"exception": httpx.ConnectError}, "couldn't reach"),
     ],
-    ids=["500", "429", "timeout", "malformed-json"],
+    ids=["500", "429", "no-connection"],
 )
 def test_transient_submit_errors_are_retried_then_fail_with_credits_back(
     fal_emulator, people, org, fund, photo, fault, message, django_capture_on_commit_callbacks

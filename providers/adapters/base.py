@@ -135,6 +135,7 @@ class Status:
     output: dict | None = None  # the endpoint's result JSON, when succeeded
     error: str = ""  # plain words, when failed
     logs: list[str] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)  # what the provider measured (Replicate's predict_time), for costs
 
 
 @dataclass

@@ -103,22 +103,30 @@ class ReplicateAdapter:
 
 
 def prediction_status(prediction: dict) -> Status:
-    """A prediction object (from the API or a webhook) as our Status."""
+    """A prediction object (from the API or a webhook) as our Status, with its ``metrics``
+    (``predict_time``, which Replicate bills by, failed and cancelled runs included)."""
     state = prediction.get("status")
     logs = _log_lines(prediction.get("logs"))
+    metrics = prediction.get("metrics")
+    metrics = metrics if isinstance(metrics, dict) else {}
     if state == "starting":
         return Status("queued", logs=logs)
     if state == "processing":
         return Status("running", logs=logs)
     if state == "succeeded":
-        return Status("succeeded", output={"output": prediction.get("output")}, logs=logs)
+        return Status("succeeded", output={"output": prediction.get("output")}, logs=logs, metrics=metrics)
     if state == "failed":
         reason = str(prediction.get("error") or "no reason given").strip()
-        return Status("failed", error=shorten(f"The model failed: {reason}"), logs=logs)
+        return Status("failed", error=shorten(f"The model failed: {reason}"), logs=logs, metrics=metrics)
     if state == "canceled":
-        return Status("cancelled", logs=logs)
+        return Status("cancelled", logs=logs, metrics=metrics)
     if state == "aborted":
-        return Status("failed", error="The provider gave up before the model started (its deadline passed).", logs=logs)
+        return Status(
+            "failed",
+            error="The provider gave up before the model started (its deadline passed).",
+            logs=logs,
+            metrics=metrics,
+        )
     raise ProviderError(UNREADABLE, transient=True)
 
 

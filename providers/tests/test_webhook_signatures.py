@@ -160,7 +160,51 @@ def test_fal_rejects_when_its_keys_cannot_be_fetched(fal_emulator, failure):
     assert cache.get(webhooks.JWKS_CACHE_KEY) is None
 
     fal_emulator.jwks_failure = None
+    rejected(verify_fal, headers, body, "a recent fetch failed")  # no new fetch for a minute
+    assert fal_emulator.jwks_fetches == 1
+
+    cache.delete(webhooks.JWKS_FAILED_KEY)  # as if a minute went by
     assert verify_fal(headers, body) == "req-1"
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError, 503])
+def test_fal_keeps_verifying_with_the_last_good_keys_while_the_jwks_is_down(fal_emulator, failure):
+    body, headers = fal_emulator.signed_webhook("req-1", PAYLOAD)
+    assert verify_fal(headers, body) == "req-1"
+    cache.delete(webhooks.JWKS_CACHE_KEY)  # as if the day's cache expired
+    fal_emulator.jwks_failure = failure
+
+    for _ in range(3):
+        assert verify_fal(headers, body) == "req-1"
+
+    assert fal_emulator.jwks_fetches == 2  # the first fetch, and one failed try for the next minute
+
+
+def test_forged_deliveries_do_not_refetch_while_the_jwks_is_down(fal_emulator):
+    body, headers = fal_emulator.signed_webhook("req-1", PAYLOAD)
+    verify_fal(headers, body)
+    cache.delete(webhooks.JWKS_CACHE_KEY)
+    fal_emulator.jwks_failure = 503
+    forger = fal_emulator.rotate_key(publish=False)
+
+    for attempt in range(5):
+        body, headers = fal_emulator.signed_webhook(f"forged-{attempt}", PAYLOAD, key=forger)
+        rejected(verify_fal, headers, body, "signature does not match")
+
+    assert fal_emulator.jwks_fetches == 2
+
+
+def test_a_successful_fetch_clears_a_remembered_failure(fal_emulator):
+    body, headers = fal_emulator.signed_webhook("req-1", PAYLOAD)
+    cache.set(webhooks.JWKS_FAILED_KEY, True, 60)
+    cache.set(webhooks.JWKS_LAST_GOOD_KEY, ["not-a-key"], 60)
+    rejected(verify_fal, headers, body, "signature does not match")  # the old keys, and no refetch
+    assert fal_emulator.jwks_fetches == 0
+
+    cache.delete(webhooks.JWKS_FAILED_KEY)
+    assert verify_fal(headers, body) == "req-1"
+    assert cache.get(webhooks.JWKS_FAILED_KEY) is None
+    assert cache.get(webhooks.JWKS_LAST_GOOD_KEY) == [key["x"] for key in fal_emulator.jwks()["keys"]]
 
 
 @pytest.mark.parametrize("jwks", [{"keys": "nope"}, {"no": "keys"}, ["a", "list"]])
