@@ -161,7 +161,11 @@ def test_an_adult_style_lora_is_only_loaded_in_adult_packs(
     fund(100)
     allow_adult_content(zimage_character, people)
     look(
-        name="NSFW look", slug="nsfw-zimage", url=INSTAGRAM.replace("instagram", "nsfw"), nsfw=True, applies_to=["always"]
+        name="NSFW look",
+        slug="nsfw-zimage",
+        url=INSTAGRAM.replace("instagram", "nsfw"),
+        nsfw=True,
+        applies_to=["always"],
     )
 
     plain = start(django_capture_on_commit_callbacks, zimage_character, people.member)
