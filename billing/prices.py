@@ -62,16 +62,10 @@ _PRICES = [
         "from an image saved by the extension",
         on_sale=False,
     ),
-    # Training trains two LoRAs from the same photos: FLUX (fal-ai/flux-lora-fast-training, 1,000
-    # steps × $0.002 = $2.00) and Z-Image for drafts (fal-ai/z-image-trainer, 1,000 × $0.00226 =
-    # $2.26; both per-step prices unconfirmed), plus four FLUX reference images (4 × $0.035) and
-    # captions (about $0.01): about $4.41. The lowest a credit sells for is $0.01245 (Agency:
-    # $249 / 20,000), so 2× needs 709 credits; the old 300 ($3.74–$4.50) no longer covered even
-    # the cost. 750 credits is $9.34 at worst (2.1×), $10.88 on Creator (2.5×).
     OperationPrice(
         "lora_training",
         "Face model (LoRA) training",
-        750,
+        300,
         "per character",
         CHARACTERS,
         "dataset checks, captions and four reference images included",

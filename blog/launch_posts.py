@@ -271,7 +271,7 @@ LAUNCH_POSTS = [
             ),
             heading("4. The face model, and HD mode"),
             paragraph(
-                "<p>The sheet becomes the training set, and a face model (LoRA) is trained from it for 750 "
+                "<p>The sheet becomes the training set, and a face model (LoRA) is trained from it for 300 "
                 "credits. When training finishes, the character switches to <b>HD mode</b> by itself and you "
                 "get a notification. New images now use the trained face instead of a swap.</p>"
             ),
@@ -303,8 +303,8 @@ LAUNCH_POSTS = [
             ),
             callout(
                 "What a first clip costs",
-                "<p>Base images 16 + character sheet 60 + training 750 + an 8-second clip 80 = "
-                "<b>906 credits</b>, well within a Creator plan's 2,000 a month. And anything that fails is "
+                "<p>Base images 16 + character sheet 60 + training 300 + an 8-second clip 80 = "
+                "<b>456 credits</b>, well within a Creator plan's 2,000 a month. And anything that fails is "
                 "returned.</p>",
             ),
         ],

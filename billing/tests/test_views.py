@@ -188,7 +188,7 @@ def test_it_lists_what_things_cost(client, people, org):
     page = text_of(client.get(CREDITS))
 
     assert "What things cost" in page
-    assert "Face model (LoRA) training 750 per character" in page
+    assert "Face model (LoRA) training 300 per character" in page
     assert "Image, high quality 8 per image" in page
 
 

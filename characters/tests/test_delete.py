@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_the_preview_names_what_will_go_and_delete_removes_it_all(
     trainable, people, org, fund, media_root, django_capture_on_commit_callbacks
 ):
-    fund(750)
+    fund(300)
     keep = AssetFactory(org=org, filename="unrelated.jpg")  # someone else's work in the same library
     with django_capture_on_commit_callbacks(execute=True):
         training.training_start(character=trainable, user=people.member, key="k")
@@ -52,7 +52,7 @@ def test_the_preview_names_what_will_go_and_delete_removes_it_all(
 def test_deleting_a_wizard_character_mid_sheet_returns_both_holds(
     wizard_character, people, org, fund, media_root, django_capture_on_commit_callbacks
 ):
-    fund(826)
+    fund(376)
     with django_capture_on_commit_callbacks(execute=True):
         job = wizard.wizard_candidates_start(character=wizard_character, user=people.member, key="c")
     chosen = job.items.first().asset
@@ -63,7 +63,7 @@ def test_deleting_a_wizard_character_mid_sheet_returns_both_holds(
     assert preview["images"] == 4
     with django_capture_on_commit_callbacks(execute=True):
         deletion.character_delete(character=wizard_character, user=people.owner)
-    assert credits_available(org) == 810  # the candidates were delivered and stay paid for
+    assert credits_available(org) == 360  # the candidates were delivered and stay paid for
     assert set(
         Hold.objects.filter(operation__in=["character_sheet", "lora_training"]).values_list("status", flat=True)
     ) == {"released"}

@@ -392,7 +392,7 @@ def test_check_results_show_on_each_photo_and_warnings_can_be_accepted(login, ch
     blurry.refresh_from_db()
     assert blurry.warnings_accepted
     # Blocking problems can't be accepted away: training stays off.
-    assert "Start training · 750 credits" in client.get(url("dataset", character)).content.decode()
+    assert "Start training · 300 credits" in client.get(url("dataset", character)).content.decode()
     assert not dataset.dataset_status(character).can_train
 
 
@@ -413,18 +413,18 @@ def test_a_double_click_on_start_training_starts_one_run(login, character, peopl
     ready_to_train(character, people.owner)
     client = login("member")
     html = client.get(url("dataset", character)).content.decode()
-    assert "Start training · 750 credits" in html
+    assert "Start training · 300 credits" in html
     assert "data-once" in html
     key = html.split('name="key" value="')[1].split('"')[0]
     first = client.post(url("training_start", character), {"key": key})
     second = client.post(url("training_start", character), {"key": key})
     assert first.status_code == second.status_code == 302
     run = TrainingRun.objects.get()
-    assert (run.status, run.credits, run.images) == (JobStatus.QUEUED, 750, 20)
-    assert credits_available(character.org) == 250
+    assert (run.status, run.credits, run.images) == (JobStatus.QUEUED, 300, 20)
+    assert credits_available(character.org) == 700
     html = client.get(url("dataset", character)).content.decode()
     assert 'id="training-card"' in html
-    assert "750 credits held" in html
+    assert "300 credits held" in html
 
 
 def test_without_enough_credits_it_says_the_numbers_and_links_to_billing(login, character, people):
@@ -432,12 +432,12 @@ def test_without_enough_credits_it_says_the_numbers_and_links_to_billing(login, 
     ready_to_train(character, people.owner)
     client = login("member")
     html = client.get(url("dataset", character)).content.decode()
-    assert "Training needs 750 credits and you have 120 available: 630 short." in html
+    assert "Training needs 300 credits and you have 120 available: 180 short." in html
     assert reverse("orgs:billing", args=[character.org.slug]) in html
     response = client.post(url("training_start", character), {"key": "0d7c7d8e-1111-4222-8333-444455556666"}, **JSON)
     assert response.status_code == 402
     assert response.json()["error"] == (
-        "This needs 750 credits; you have 120 available. Nothing was started. "
+        "This needs 300 credits; you have 120 available. Nothing was started. "
         "Buy credits or upgrade your plan on the Billing page."
     )
     assert not TrainingRun.objects.exists()
@@ -472,7 +472,7 @@ def test_the_training_card_polls_until_it_ends_and_cancel_returns_the_credits(lo
     assert credits_available(character.org) == 1000
     card = client.get(url("training_status", character, run.public_id))
     assert card.status_code == 286
-    assert "Your 750 credits were returned." in card.content.decode()
+    assert "Your 300 credits were returned." in card.content.decode()
     assert "Cancel training" not in card.content.decode()
 
 
@@ -484,13 +484,13 @@ def test_a_failed_run_shows_its_reason_and_a_finished_one_links_to_hd(login, cha
         source="photos",
         trigger_word=character.trigger_word,
         steps=1000,
-        credits=750,
+        credits=300,
         error="The provider said: the training images could not be downloaded.",
     )
     client = login("viewer")
     html = client.get(url("training_status", character, run.public_id)).content.decode()
     assert "The provider said: the training images could not be downloaded." in html
-    assert "Your 750 credits were returned." in html
+    assert "Your 300 credits were returned." in html
     TrainingRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, error="")
     html = client.get(url("training_status", character, run.public_id)).content.decode()
     assert "HD mode ready" in html

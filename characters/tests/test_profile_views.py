@@ -78,9 +78,9 @@ def test_an_empty_list_explains_both_ways_with_prices(login, org):
 
     assert "Create your first character" in page
     assert "From photos" in page
-    assert "750 credits" in page
+    assert "300 credits" in page
     assert "With the wizard" in page
-    assert "16 credits, then 810 for HD" in page
+    assert "16 credits, then 360 for HD" in page
 
 
 def test_the_list_shows_each_character_with_its_mode_and_status(login, org, hd_character):
@@ -135,9 +135,9 @@ def test_choosing_a_path_shows_both_with_prices_from_the_price_list(login, org):
 
     page = text_of(response)
     assert "From photos" in page
-    assert "750 credits to train" in page
+    assert "300 credits to train" in page
     assert "Design with the wizard" in page
-    assert "16 credits for four faces, then 810 for HD mode" in page
+    assert "16 credits for four faces, then 360 for HD mode" in page
     html = response.content.decode()
     assert _url("new_photos", org) in html
     assert _url("wizard", org) in html

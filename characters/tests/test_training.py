@@ -27,7 +27,7 @@ def _start(capture, **kwargs):
 def test_it_trains_end_to_end_and_unlocks_hd_mode(
     trainable, people, org, fund, django_capture_on_commit_callbacks, mailoutbox
 ):
-    fund(800)
+    fund(350)
     run = _start(django_capture_on_commit_callbacks, character=trainable, user=people.member, key="k1")
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
@@ -81,10 +81,10 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
     assert ref_call.input["loras"] == [{"path": {"$key": character.lora_key}, "scale": 1}]
     assert ref_call.input["prompt"].startswith(character.trigger_word)
 
-    # Credits: 750 held, then 750 charged; nothing else.
+    # Credits: 300 held, then 300 charged; nothing else.
     assert credits_available(org) == 50
     entries = list(LedgerEntry.objects.filter(org=org).order_by("pk").values_list("kind", "amount", "held_delta"))
-    assert entries[1:] == [("hold", 0, 750), ("capture", -750, -750)]
+    assert entries[1:] == [("hold", 0, 300), ("capture", -300, -300)]
     assert Hold.objects.get(pk=run.hold_id).status == "captured"
     assert ledger_problems(org) == []
 
@@ -97,37 +97,37 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
 
 
 def test_a_double_click_starts_one_run(trainable, people, org, fund):
-    fund(1500)
+    fund(600)
     first = training.training_start(character=trainable, user=people.member, key="same")
     again = training.training_start(character=trainable, user=people.member, key="same")
     assert again.pk == first.pk
     assert TrainingRun.objects.count() == 1
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
 
 
 def test_a_second_start_while_one_runs_is_refused(trainable, people, org, fund):
-    fund(1500)
+    fund(600)
     training.training_start(character=trainable, user=people.member, key="one")
     with pytest.raises(DomainError, match="Training is already running for Ava Stone"):
         training.training_start(character=trainable, user=people.admin, key="two")
     assert TrainingRun.objects.count() == 1
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
 
 
 def test_without_enough_credits_nothing_starts(trainable, people, org, fund):
-    fund(749)
+    fund(299)
     with pytest.raises(InsufficientCredits) as exc:
         training.training_start(character=trainable, user=people.member, key="k")
-    assert (exc.value.needed, exc.value.available) == (750, 749)
+    assert (exc.value.needed, exc.value.available) == (300, 299)
     assert not TrainingRun.objects.exists()
     assert not ProviderCall.objects.exists()
     assert Character.objects.get(pk=trainable.pk).lora_status == "none"
-    assert credits_available(org) == 749
+    assert credits_available(org) == 299
     assert ledger_problems(org) == []
 
 
 def test_without_consent_training_is_refused(trainable, people, fund):
-    fund(750)
+    fund(300)
     trainable.consents.all().delete()
     with pytest.raises(DomainError, match="consent") as exc:
         training.training_start(character=trainable, user=people.member, key="k")
@@ -136,23 +136,23 @@ def test_without_consent_training_is_refused(trainable, people, fund):
 
 
 def test_a_dataset_that_changed_since_its_check_is_refused_with_the_reason(trainable, people, org, fund):
-    fund(750)
+    fund(300)
     DatasetImage.objects.filter(character=trainable).first().delete()  # 19 photos now
     with pytest.raises(DomainError, match="Add 1 more photo"):
         training.training_start(character=trainable, user=people.member, key="k")
     assert not TrainingRun.objects.exists()
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
 
 
 def test_cancel_before_the_trainer_starts_returns_the_credits(trainable, people, org, fund):
-    fund(750)
+    fund(300)
     run = training.training_start(character=trainable, user=people.member, key="k")  # nothing ran yet
     training.training_cancel(run=run, user=people.member)
     run.refresh_from_db()
     assert run.status == "cancelled"
     assert run.error == f"Cancelled by {people.member.display_name}."
     assert Character.objects.get(pk=trainable.pk).lora_status == "none"
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     training.training_prepare(run_id=run.pk)  # the queued task runs late: it does nothing
     run.refresh_from_db()
     assert run.call_id is None
@@ -165,7 +165,7 @@ def test_cancel_before_the_trainer_starts_returns_the_credits(trainable, people,
 def test_a_photo_deleted_before_zipping_fails_the_run_with_credits_back(
     trainable, people, org, fund, django_capture_on_commit_callbacks
 ):
-    fund(750)
+    fund(300)
     run = training.training_start(character=trainable, user=people.member, key="k")
     image = DatasetImage.objects.filter(character=trainable).select_related("asset").first()
     storage.storage().delete(image.asset.original_key)
@@ -176,7 +176,7 @@ def test_a_photo_deleted_before_zipping_fails_the_run_with_credits_back(
     assert "was deleted, so training couldn't read it" in run.error
     assert run.call_id is None
     assert Character.objects.get(pk=trainable.pk).lora_status == "failed"
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert Notification.objects.get(user=people.member).title == "Training failed for Ava Stone"
 
 
@@ -203,7 +203,7 @@ def test_the_library_lists_the_face_model_next_to_the_reference_images(
     trainable, people, org, fund, django_capture_on_commit_callbacks
 ):
     """The library lists the face model as a file, next to the four reference images."""
-    fund(750)
+    fund(300)
     _start(django_capture_on_commit_callbacks, character=trainable, user=people.member, key="k")
     kinds = sorted(Asset.objects.for_org(org).filter(source="generated").values_list("kind", flat=True))
     assert kinds == ["file", "image", "image", "image", "image"]

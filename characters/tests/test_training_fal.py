@@ -66,7 +66,7 @@ def start(trainable, people, fund, fal_emulator, django_capture_on_commit_callba
         if "result" not in behaviour:
             behaviour["result"] = lora_result(fal_emulator)
         fal_emulator.behave(TRAIN, **behaviour)
-        fund(750)
+        fund(300)
         with django_capture_on_commit_callbacks(execute=True):
             run = training.training_start(character=trainable, user=people.member, key="k", captions=captions)
         run.refresh_from_db()
@@ -128,7 +128,7 @@ def test_queue_progress_and_the_lora_copied_to_our_storage(
     assert character.lora_asset.title == "Ava Stone — face model (LoRA)"
     assert character.lora_asset.metadata["lora"]["model"] == TRAIN
     assert credits_available(org) == 0
-    assert Hold.objects.get(pk=run.hold_id).captured_amount == 750
+    assert Hold.objects.get(pk=run.hold_id).captured_amount == 300
     assert ledger_problems(org) == []
     assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Ava Stone"
     assert len(mailoutbox) == 1
@@ -189,13 +189,13 @@ def test_a_webhook_reporting_failure_fails_the_run_and_returns_the_credits(
     assert character.lora_status == "failed"
     assert character.mode == "face_swap"  # the checked photos still give face-swap mode; HD never came
     assert not storage.storage().exists(storage.lora_key(org, character))
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert Hold.objects.get(pk=run.hold_id).status == "released"
     assert ledger_problems(org) == []
     note = Notification.objects.get(user=people.member)
     assert note.title == "Training failed for Ava Stone"
     assert "CUDA out of memory" in note.body
-    assert "750 credits held for it are available again" in note.body
+    assert "300 credits held for it are available again" in note.body
     assert [m.subject for m in mailoutbox] == ["Training failed for Ava Stone"]
 
 
@@ -212,7 +212,7 @@ def test_a_lora_link_that_404s_fails_the_run_and_returns_the_credits(
     assert "expired before we could copy it" in run.error
     assert Character.objects.get(pk=trainable.pk).lora_key == ""
     assert not Asset.objects.filter(kind="file").exists()
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert ledger_problems(org) == []
 
 
@@ -224,7 +224,7 @@ def test_a_file_that_isnt_a_lora_is_refused(start, fal_emulator, trainable, org,
     assert run.status == "failed"
     assert "isn't a face model" in run.error
     assert not storage.storage().exists(storage.lora_key(org, trainable))
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
 
 
 def test_cancel_stops_the_trainer_returns_the_credits_and_a_late_webhook_changes_nothing(
@@ -238,7 +238,7 @@ def test_cancel_stops_the_trainer_returns_the_credits_and_a_late_webhook_changes
     assert run.status == "cancelled"
     assert _train_request(fal_emulator).cancelled  # asked fal to stop
     assert ProviderCall.objects.get(pk=call.pk).status == "cancelled"
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert Character.objects.get(pk=trainable.pk).lora_status == "none"
     assert not Notification.objects.exists()  # they did it themselves
 
@@ -255,7 +255,7 @@ def test_cancel_stops_the_trainer_returns_the_credits_and_a_late_webhook_changes
     run.refresh_from_db()
     assert run.status == "cancelled"
     assert Character.objects.get(pk=trainable.pk).lora_key == ""
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert ledger_problems(org) == []
 
 
@@ -279,7 +279,7 @@ def test_deleting_the_character_while_it_trains_cancels_and_a_late_webhook_charg
     assert ProviderCall.objects.get(pk=call.pk).status == "cancelled"
     assert _train_request(fal_emulator).cancelled
     assert not storage.storage().exists(zip_key)
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     released = Hold.objects.get(pk=run.hold_id)
     assert released.status == "released"
 
@@ -295,5 +295,5 @@ def test_deleting_the_character_while_it_trains_cancels_and_a_late_webhook_charg
     assert response.status_code == 200
     assert not Asset.objects.filter(kind="file").exists()
     assert not list((media_root / "orgs" / str(org.public_id)).glob("loras/*"))
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     assert ledger_problems(org) == []

@@ -37,7 +37,7 @@ def _candidates(capture, character, user):
 def test_the_wizard_runs_end_to_end_on_the_demo_provider(
     wizard_character, people, org, fund, django_capture_on_commit_callbacks, mailoutbox
 ):
-    fund(826)  # 16 candidates + 60 sheet + 750 training
+    fund(376)  # 16 candidates + 60 sheet + 300 training
     job = _candidates(django_capture_on_commit_callbacks, wizard_character, people.member)
     assert job.status == "succeeded"
     items = list(job.items.all())
@@ -52,7 +52,7 @@ def test_the_wizard_runs_end_to_end_on_the_demo_provider(
     assert len({c.input["seed"] for c in calls}) == 4
     assert all(c.input["image_size"] == "portrait_4_3" and c.input["enable_safety_checker"] for c in calls)
     assert items[0].asset.recipe["model"] == "Labelled placeholder (demo provider, not AI)"
-    assert credits_available(org) == 810
+    assert credits_available(org) == 360
 
     chosen = items[2].asset
     sheet = _run(
@@ -97,7 +97,7 @@ def test_the_wizard_runs_end_to_end_on_the_demo_provider(
     assert [(h.operation, h.status, h.captured_amount) for h in holds] == [
         ("wizard_candidates", "captured", 16),
         ("character_sheet", "captured", 60),
-        ("lora_training", "captured", 750),
+        ("lora_training", "captured", 300),
     ]
     assert ledger_problems(org) == []
     assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Mara Quinn"
@@ -122,9 +122,9 @@ def test_short_of_credits_at_choose_the_character_is_still_usable_and_hd_can_fin
 
     with pytest.raises(InsufficientCredits) as exc:
         wizard.hd_pipeline_start(character=character, user=people.member, key="hd1")
-    assert (exc.value.needed, exc.value.available) == (810, 100)
+    assert (exc.value.needed, exc.value.available) == (360, 100)
 
-    fund(750)
+    fund(300)
     _run(
         django_capture_on_commit_callbacks,
         wizard.hd_pipeline_start,
@@ -165,7 +165,7 @@ def test_a_second_set_of_candidates_waits_for_the_first(wizard_character, people
 def test_cancelling_the_sheet_returns_the_sheet_and_training_credits(
     wizard_character, people, org, fund, django_capture_on_commit_callbacks
 ):
-    fund(826)
+    fund(376)
     job = _candidates(django_capture_on_commit_callbacks, wizard_character, people.member)
     sheet = wizard.wizard_choose(character=wizard_character, asset=job.items.first().asset, user=people.member, key="c")
     assert credits_available(org) == 0
@@ -179,7 +179,7 @@ def test_cancelling_the_sheet_returns_the_sheet_and_training_credits(
     assert character.lora_status == "none"
     assert character.mode == "face_swap"
     assert not TrainingRun.objects.exists()
-    assert credits_available(org) == 810
+    assert credits_available(org) == 360
     assert ledger_problems(org) == []
     with pytest.raises(DomainError, match="already finished"):
         pipeline.character_job_cancel(job=sheet, user=people.member)
@@ -203,7 +203,7 @@ def _finish(fal_emulator, calls, capture):
 def _sheet_with(fal_emulator, wizard_character, people, fund, capture, *, same: int, other: int):
     """Candidates of person A; choose one; the sheet comes back with ``same`` photos of A and
     ``other`` of person B. Returns the sheet job."""
-    fund(826)
+    fund(376)
     fal_emulator.behave("fal-ai/flux/dev", result=_jpeg_result(fal_emulator, "a.jpg", photos.photo("person-a-1")))
     job = _candidates(capture, wizard_character, people.member)
     _finish(fal_emulator, [ProviderCall.objects.get(pk=i.call_id) for i in job.items.all()], capture)
@@ -250,7 +250,7 @@ def test_the_sheet_check_keeps_the_base_images_person_and_trains_on_them(
     train = next(r for r in fal_emulator.requests if r.endpoint_id == "fal-ai/flux-lora-fast-training")
     archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(train.arguments["images_data_url"].split(",", 1)[1])))
     assert archive.namelist() == ["01_base.jpg"] + [f"{n:02d}_sheet.jpg" for n in range(2, 8)]
-    assert credits_available(org) == 0  # 16 + 60 charged, 750 still held for training
+    assert credits_available(org) == 0  # 16 + 60 charged, 300 still held for training
     assert ledger_problems(org) == []
 
 
@@ -266,10 +266,10 @@ def test_a_sheet_that_doesnt_show_the_same_person_stops_before_training_with_cre
     assert character.lora_status == "failed"
     assert character.mode == "face_swap"  # still usable
     assert Hold.objects.get(pk=sheet.params["training_hold"]).status == "released"
-    assert credits_available(org) == 750
+    assert credits_available(org) == 300
     note = Notification.objects.get(user=people.member)
     assert note.title == "HD mode couldn't be set up for Mara Quinn"
     assert "Only 4 of the 8 character-sheet images showed the same face" in note.body
-    assert "750 credits held for training are available again" in note.body
+    assert "300 credits held for training are available again" in note.body
     assert len(mailoutbox) == 1
     assert ledger_problems(org) == []

@@ -68,7 +68,7 @@ def test_the_form_offers_every_attribute_as_chips_with_the_price(login, org, fun
     page = text_of(response)
     assert "Four faces · 16 credits" in page
     assert "You have 50 available" in page
-    assert "HD mode for the face you choose is 810 more" in page
+    assert "HD mode for the face you choose is 360 more" in page
     assert html.count('name="default_outfit"') == 20
     for field in ("style", "gender", "ethnicity", "hair_colour", "hair_style", "eye_colour", "body_type"):
         assert f'name="{field}"' in html
@@ -139,7 +139,7 @@ def test_a_repeated_submit_makes_one_character(login, org, fund, django_capture_
 
 
 def test_it_goes_from_attributes_to_four_faces_to_hd_mode(login, org, fund, people, django_capture_on_commit_callbacks):
-    fund(16 + 810)
+    fund(16 + 360)
     client = login("member")
 
     response = _start(client, org, django_capture_on_commit_callbacks)
@@ -153,7 +153,7 @@ def test_it_goes_from_attributes_to_four_faces_to_hd_mode(login, org, fund, peop
     assert text_of(page).count("Use this face") == 4
     status = client.get(_url("wizard_status", org, character.public_id))
     assert status.status_code == 286  # settled: the page stops polling
-    assert credits_available(org) == 810
+    assert credits_available(org) == 360
 
     chosen = _candidates(character)[1].asset
     landed = _choose(client, org, character, chosen, django_capture_on_commit_callbacks)
@@ -185,18 +185,18 @@ def test_short_of_credits_at_choose_it_works_in_face_swap_and_offers_hd_later(
     landed = _choose(client, org, character, _candidates(character)[0].asset, django_capture_on_commit_callbacks)
 
     page = text_of(landed)
-    assert "works now in face-swap mode. HD mode needs 810 credits, more than you have available" in page
+    assert "works now in face-swap mode. HD mode needs 360 credits, more than you have available" in page
     assert "Face swap works now." in page
-    assert "Unlock HD mode (810 credits)" in page
+    assert "Unlock HD mode (360 credits)" in page
     character.refresh_from_db()
     assert character.mode == "face_swap"
     assert credits_available(org) == 100
 
     refused = client.post(_url("hd_start", org, character.public_id), {"key": str(uuid.uuid4())}, follow=True)
-    assert "HD mode needs 810 credits and you have 100 available. Nothing was charged." in text_of(refused)
+    assert "HD mode needs 360 credits and you have 100 available. Nothing was charged." in text_of(refused)
     assert credits_available(org) == 100
 
-    fund(710)
+    fund(260)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_url("hd_start", org, character.public_id), {"key": str(uuid.uuid4())})
     character.refresh_from_db()
