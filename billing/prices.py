@@ -62,6 +62,13 @@ _PRICES = [
         "from an image saved by the extension",
         on_sale=False,
     ),
+    # Training makes two LoRAs from the same photos: FLUX (fal-ai/flux-lora-fast-training, 1,000
+    # steps × $0.002 = $2.00) and Z-Image for drafts (fal-ai/z-image-trainer, 1,000 × $0.00226 =
+    # $2.26; both per-step prices unconfirmed), plus four FLUX reference images and captions: about
+    # $4.41. At PRODUCT.md's 300 credits ($3.74 at the Agency rate, $4.50 as a top-up) a 2× margin
+    # doesn't hold even for FLUX alone, so the Z-Image LoRA is not priced into training: we absorb
+    # it. It pays for itself in drafts: a Z-Image draft costs us about $0.0085 against $0.035 on
+    # FLUX, so after about 85 drafts per character. Raising this price is a product decision.
     OperationPrice(
         "lora_training",
         "Face model (LoRA) training",

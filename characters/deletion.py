@@ -102,7 +102,7 @@ def character_delete(*, character: Character, user: User | None) -> dict:
     for hold_id in locked.jobs.filter(kind=CharacterJob.Kind.SHEET).values_list("params__training_hold", flat=True):
         if hold_id and (hold := Hold.objects.filter(pk=hold_id, status=Hold.Status.ACTIVE).first()):
             hold_release(hold=hold, reason=reason)
-    files = [k for k in locked.training_runs.values_list("zip_key", flat=True) if k]
+    files = [k for pair in locked.training_runs.values_list("zip_key", "zimage_lora_key") for k in pair if k]
     if locked.lora_key:
         files.append(locked.lora_key)
     for asset in Asset.objects.filter(pk__in=_character_asset_ids(locked)):

@@ -68,6 +68,10 @@ class Character(OrgOwnedModel):
     lora_asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     lora_key = models.CharField(max_length=300, blank=True)
     lora_ready_at = models.DateTimeField(null=True, blank=True)
+    # Quick drafts: a Z-Image Turbo LoRA trained from the same photos (a FLUX LoRA doesn't load in
+    # Z-Image). Blank for characters trained before those existed, or while it is still training:
+    # their drafts use the FLUX LoRA (``characters.zimage``).
+    zimage_lora_key = models.CharField(max_length=300, blank=True)
     # Identity reference: the mean 128-d dlib embedding of the dataset, or the base/sheet images.
     identity_embedding = ArrayField(models.FloatField(), size=128, null=True, blank=True)
     identity_source = models.CharField(max_length=20, blank=True, help_text="dataset | base | sheet | references")
@@ -207,7 +211,9 @@ class DatasetCheck(OrgOwnedModel):
 
 
 class TrainingRun(CallJob):
-    """One LoRA training of a character: one zip, one provider call, one credit hold."""
+    """One LoRA training of a character: one zip, one credit hold, and two trainers reading the zip.
+    ``call`` is the FLUX trainer's: the run succeeds when its LoRA is ready. ``zimage_call`` trains
+    the Z-Image LoRA for drafts alongside; it never holds the run up (``characters.zimage``)."""
 
     HOLD_KEY = "training"
 
@@ -226,6 +232,11 @@ class TrainingRun(CallJob):
     zip_key = models.CharField(max_length=300, blank=True)
     operation = models.CharField(max_length=40, default="lora_training")
     lora_key = models.CharField(max_length=300, blank=True)
+    zimage_call = models.ForeignKey(
+        "providers.ProviderCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    zimage_lora_key = models.CharField(max_length=300, blank=True, help_text="This run's Z-Image LoRA, once stored.")
+    zimage_error = models.CharField(max_length=500, blank=True, help_text="Why the Z-Image LoRA wasn't made.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,8 +2,10 @@
 
 ``training_start`` checks consent and the dataset, reserves the price and creates the run; a worker
 then zips the images (``NN_<bucket>.jpg``, at most 2048 px, with ``NN_<bucket>.txt`` captions when
-asked for) into the org's storage and creates the ``train_lora`` provider call. The gateway calls
-``training_on_call`` when training starts and when it ends. On success the LoRA is downloaded,
+asked for) into the org's storage and creates the ``train_lora`` provider call, and next to it the
+Z-Image trainer's on the same zip (``characters.zimage``: a second LoRA for drafts, which the run
+doesn't wait for). The gateway calls the run's handler when training starts and when it ends. On
+success the LoRA is downloaded,
 checked to be a real safetensors file, copied to ``loras/<character>.safetensors`` in the org's
 storage and into the library, the hold is captured, four reference images are started and the
 creator is told "HD mode unlocked". On failure or cancel the hold is released and the reason kept
@@ -14,11 +16,9 @@ paying with the training hold it reserved when the base image was chosen.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import secrets
-import struct
 import tempfile
 import zipfile
 from contextlib import suppress
@@ -36,7 +36,7 @@ from assets.models import Asset
 from assets.services import asset_create_file
 from billing.models import Hold
 from billing.prices import operation_credits
-from characters import attributes, dataset, identity, pipeline, tasks
+from characters import attributes, dataset, identity, lora_files, pipeline, tasks, zimage
 from characters.captions import caption_with_trigger
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS
@@ -46,7 +46,6 @@ from core.jobs import ACTIVE, JobStatus
 from jobs import engine
 from notifications.services import notify
 from providers import gateway
-from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ OPERATION = "lora_training"
 # fal's default for flux-lora-fast-training; enough for a face from 10–30 images.
 TRAINING_STEPS = 1000
 ZIP_MAX_PX = 2048
-SAFETENSORS_MAX_HEADER = 100 * 1024 * 1024
 # A run trained on a character sheet is keyed ``sheet:<job public id>``: one run per sheet.
 SHEET_RUN_KEY = "sheet:"
 
@@ -164,8 +162,8 @@ def run_create(
 
 
 def training_prepare(*, run_id: int) -> None:
-    """Zip the run's images into the org's storage and create the ``train_lora`` call. A repeated
-    task, or one for a run cancelled meanwhile, changes nothing."""
+    """Zip the run's images into the org's storage and create the ``train_lora`` call and the
+    Z-Image trainer's. A repeated task, or one for a run cancelled meanwhile, changes nothing."""
     run = TrainingRun.objects.select_related("org", "character").filter(pk=run_id).first()
     if run is None or run.status != JobStatus.QUEUED or run.call_id:
         return
@@ -193,7 +191,8 @@ def training_prepare(*, run_id: int) -> None:
             },
             handler=CALL_HANDLER,
         )
-        locked.save(update_fields=["zip_key", "images", "call", "updated_at"])
+        locked.zimage_call = zimage.trainer_call(locked, key)
+        locked.save(update_fields=["zip_key", "images", "call", "zimage_call", "updated_at"])
 
 
 def _training_images(run: TrainingRun) -> list[tuple[Asset, str, str]]:
@@ -286,48 +285,10 @@ def _lora_deliver(run_id: int, call: ProviderCall, *, last_attempt: bool) -> Non
             lambda message, _type: _run_stop(character, run, JobStatus.FAILED, message), last_attempt=last_attempt
         )
         with guard:
-            key = _lora_store(character, call)
+            # At ``loras/<character>.safetensors``: retraining replaces the old file.
+            key = lora_files.lora_store(call, storage.lora_key(character.org, character))
         if not guard.failed:
             _lora_ready(character, run, call, key)
-
-
-def _lora_url(output: dict | None) -> str:
-    lora = (output or {}).get("diffusers_lora_file")
-    if not isinstance(lora, dict) or not lora.get("url"):
-        raise ProviderError("The trainer finished but sent no face model file back.")
-    return lora["url"]
-
-
-def _lora_store(character: Character, call: ProviderCall) -> str:
-    """Download the LoRA, check it, and store it at ``loras/<character>.safetensors``."""
-    with gateway.output_download(call, _lora_url(call.output)) as path:
-        safetensors_check(path)
-        key = storage.lora_key(character.org, character)
-        storage.delete(key)  # retraining replaces the old file
-        with path.open("rb") as fh:
-            return storage.storage().save(key, File(fh))
-
-
-def safetensors_check(path: Path) -> dict:
-    """The header of a safetensors file (8-byte little-endian length, then that much JSON), or
-    ``ProviderError`` if ``path`` isn't one."""
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        if len(head) < 8:
-            raise ProviderError("The trainer sent back a file that isn't a face model (it is empty or cut short).")
-        (length,) = struct.unpack("<Q", head)
-        if length < 2 or length > SAFETENSORS_MAX_HEADER or 8 + length > size:
-            raise ProviderError("The trainer sent back a file that isn't a face model (not a safetensors file).")
-        try:
-            header = json.loads(fh.read(length))
-        except (UnicodeDecodeError, ValueError):
-            raise ProviderError(
-                "The trainer sent back a file that isn't a face model (its header is unreadable)."
-            ) from None
-    if not isinstance(header, dict) or not any(k != "__metadata__" for k in header):
-        raise ProviderError("The trainer sent back a face model file with no weights in it.")
-    return header
 
 
 def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key: str) -> None:
@@ -359,12 +320,13 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
     character.lora_asset, character.lora_key = asset, key
     character.lora_status, character.lora_ready_at = Character.LoraStatus.READY, now
     character.save(update_fields=["lora_asset", "lora_key", "lora_status", "lora_ready_at", "updated_at"])
+    zimage.flux_ready(character, run)
     if run.source == TrainingRun.Source.PHOTOS:
         embeddings = [e for e in character.dataset.values_list("embedding", flat=True) if e]
         if embeddings:
             identity.reference_set(character, embeddings, source="dataset")
     engine.job_finish(run, JobStatus.SUCCEEDED, lora_key=key)
-    _zip_discard(run)
+    zimage.zip_discard(run)
     references_start(character=character, run=run)
     body = (
         f"{character.name}'s face model is trained and saved in your library. New images of "
@@ -406,25 +368,24 @@ CALL_HANDLER = engine.call_job_handler(
 
 def run_stop_locked(character: Character, run_id: int, status: str, reason: str) -> None:
     """Stop an active run of a locked character (used when the character is deleted)."""
-    run = (
-        TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "call", "created_by").get(pk=run_id)
-    )
+    run = TrainingRun.objects.select_for_update(of=("self",)).select_related("hold", "created_by").get(pk=run_id)
     if run.status in ACTIVE:
         _run_stop(character, run, status, reason)
-        if run.call:
-            gateway.call_cancel(run.call, reason=reason)
 
 
 def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -> None:
-    """Fail or cancel a locked run: its credits back, the character's previous face model (if any)
-    kept, and, for a failure, the creator told why."""
+    """Fail or cancel a locked run: both trainers stopped, its credits back, the character's previous
+    face models (if any) kept, and, for a failure, the creator told why."""
     engine.job_finish(run, status, error)
+    if run.call_id:  # a no-op when its failure is what stops the run
+        gateway.call_cancel(ProviderCall.objects.get(pk=run.call_id), reason=error)
+    zimage.trainer_stop(run, error)
     if character.lora_key and character.lora_asset_id:
         character.lora_status = Character.LoraStatus.READY
     else:
         character.lora_status = Character.LoraStatus.FAILED if status == JobStatus.FAILED else Character.LoraStatus.NONE
     character.save(update_fields=["lora_status", "updated_at"])
-    _zip_discard(run)
+    zimage.zip_discard(run)
     if status == JobStatus.FAILED:
         notify(
             org=character.org,
@@ -434,15 +395,6 @@ def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -
             body=f"{error} The {run.credits} credits held for it are available again.",
             url=pipeline.character_url(character),
         )
-
-
-def _zip_discard(run: TrainingRun) -> None:
-    """The trainer has read the zip by now: delete it (it holds the person's photos)."""
-    if run.zip_key:
-        key = run.zip_key
-        TrainingRun.objects.filter(pk=run.pk).update(zip_key="")
-        run.zip_key = ""
-        transaction.on_commit(lambda: storage.delete(key))
 
 
 # --- Reference images, made with the new face model ----------------------------------------------
@@ -506,8 +458,5 @@ def training_cancel(*, run: TrainingRun, user: User | None) -> None:
     character, locked_run = locked
     if locked_run.status not in ACTIVE:
         raise DomainError("This training has already finished.")
-    reason = engine.cancelled_by(user)
-    _run_stop(character, locked_run, JobStatus.CANCELLED, reason)
-    if locked_run.call_id:
-        gateway.call_cancel(ProviderCall.objects.get(pk=locked_run.call_id), reason=reason)
+    _run_stop(character, locked_run, JobStatus.CANCELLED, engine.cancelled_by(user))
     run.status, run.error = locked_run.status, locked_run.error

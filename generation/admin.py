@@ -1,11 +1,11 @@
 """Support staff: edit jobs and image packs (cancel and retry through the same services as the app),
-prompt drafts, and the prompts refused for naming minors."""
+prompt drafts, the prompts refused for naming minors, and the style LoRAs packs load."""
 
 from django.contrib import admin, messages
 
 from core.exceptions import DomainError
-from generation import packs, services
-from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft, SafetyRefusal
+from generation import packs, presets, services
+from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft, SafetyRefusal, StyleLora
 
 
 @admin.register(EditJob)
@@ -121,3 +121,22 @@ class SafetyRefusalAdmin(admin.ModelAdmin):
     @admin.display(description="Text")
     def short_text(self, refusal):
         return (refusal.text[:100] + "…") if len(refusal.text) > 100 else refusal.text
+
+
+@admin.register(StyleLora)
+class StyleLoraAdmin(admin.ModelAdmin):
+    """Looks loaded next to the character's LoRA (``generation.routing.style_loras``). A change
+    applies to packs started after it; running packs keep what they started with."""
+
+    list_display = ("name", "base", "scale", "nsfw", "where", "active", "updated_at")
+    list_filter = ("active", "base", "nsfw")
+    search_fields = ("name", "slug", "url", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "description", "url", "base", "scale", "nsfw", "applies_to", "active")
+
+    @admin.display(description="Used for")
+    def where(self, lora):
+        if StyleLora.ALWAYS in lora.applies_to:
+            return "Every pack"
+        labels = [presets.SCENES_BY_KEY[key].label for key in lora.applies_to if key in presets.SCENES_BY_KEY]
+        return ", ".join(labels) or "Nothing yet"

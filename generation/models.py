@@ -3,16 +3,22 @@
 ``GenerationJob`` is an image pack for a character (1–10 images, each a ``GenerationImage`` made by
 one provider call, or a short chain of them: describe → generate → try on). ``EditJob`` is one edit
 of one library item: upscale, inpaint, change clothes. ``SafetyRefusal`` keeps the prompts refused
-for naming minors, for staff.
+for naming minors, for staff. ``StyleLora`` is a look staff add to packs (an "Instagram" look),
+loaded next to the character's LoRA.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from core.models import OrgOwnedModel
+from core.models import OrgOwnedModel, TimeStampedModel
 from generation import presets
 from jobs.models import CallJob, Job, JobItem
 
@@ -107,6 +113,9 @@ class GenerationJob(Job):
     height = models.PositiveIntegerField()
     steps = models.PositiveSmallIntegerField()
     price_per_image = models.PositiveIntegerField()
+    style_loras = models.JSONField(
+        default=list, blank=True, help_text="The style LoRAs sent with every image: [{name, url, scale}]."
+    )
     source_job = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns", help_text="Re-run of."
     )
@@ -216,3 +225,71 @@ class SafetyRefusal(OrgOwnedModel):
 
     def __str__(self):
         return f"Refused “{self.matched}” ({self.where})"
+
+
+class StyleLora(TimeStampedModel):
+    """A look staff add to packs: a LoRA file at an external https URL (the provider fetches it),
+    sent next to the character's LoRA at ``scale`` (``generation.routing``).
+
+    ``applies_to`` lists where it is used: scene keys from ``generation.presets`` (e.g.
+    ``"candid_lifestyle"``), or ``"always"`` for every pack. ``nsfw`` looks are used only in packs
+    with adult content switched on. A LoRA loads only in the model family it was trained for
+    (``base``): a FLUX one goes with HQ images and FLUX drafts, a Z-Image one with Z-Image drafts.
+    Inactive rows are never used; a row can't be active without a URL.
+    """
+
+    ALWAYS = "always"
+
+    class Base(models.TextChoices):
+        FLUX = "flux", "FLUX"
+        ZIMAGE = "zimage", "Z-Image Turbo"
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="What the look does, and where the file comes from.")
+    url = models.URLField(
+        max_length=500, blank=True, help_text="https URL of the .safetensors file; the provider downloads it."
+    )
+    scale = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.8"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("4"))],
+        help_text="How strongly it applies, 0–4 (0.6–1.0 usually).",
+    )
+    base = models.CharField(max_length=10, choices=Base.choices, help_text="The model family it was trained for.")
+    nsfw = models.BooleanField(default=False, help_text="Only used in packs with adult content switched on.")
+    applies_to = models.JSONField(
+        default=list, blank=True, help_text='Scene keys (e.g. ["candid_lifestyle"]) or ["always"].'
+    )
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(active=True, url=""),
+                name="stylelora_active_has_url",
+                violation_error_message="An active style LoRA needs a URL.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.url:
+            parts = urlsplit(self.url)
+            if parts.scheme != "https" or not parts.path.endswith(".safetensors"):
+                errors["url"] = "Use an https URL of a .safetensors file."
+        elif self.active:
+            errors["url"] = "Add the file's URL before making it active."
+        allowed = {self.ALWAYS, *presets.SCENE_KEYS}
+        if not isinstance(self.applies_to, list) or not all(key in allowed for key in self.applies_to):
+            errors["applies_to"] = f"A list of: {', '.join(sorted(allowed))}."
+        if errors:
+            raise ValidationError(errors)
+
+    def applies(self, scene: str) -> bool:
+        return self.ALWAYS in self.applies_to or (bool(scene) and scene in self.applies_to)

@@ -146,7 +146,7 @@ def pack_start(
     if problems := recipe_problems(character, recipe, counts=counts):
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
-    route = routing.route(character)
+    route = routing.route(character, quality=recipe.quality)
     safety.prompt_screen(
         [recipe.prompt_text, *recipe.prompts], org=character.org, user=user, where=origin, field="prompt_text"
     )
@@ -203,7 +203,7 @@ def batch_start(
     if problems := recipe_problems(character, recipe, batch=True):
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
-    route = routing.route(character, from_reference=not use_prompt_writer)
+    route = routing.route(character, quality=recipe.quality, from_reference=not use_prompt_writer)
     if route.mode == GenerationJob.Mode.FACE_SWAP and not use_prompt_writer:
         raise DomainError(
             f"{character.name} is in face-swap mode, which can't repaint a reference directly. Switch the prompt "
@@ -297,8 +297,9 @@ def _create(
         use_prompt_writer=use_prompt_writer,
         width=width,
         height=height,
-        steps=presets.QUALITIES_BY_KEY[recipe.quality].steps,
+        steps=route.steps,
         price_per_image=per_image,
+        style_loras=routing.style_loras(route.operation, scene=recipe.scene, nsfw=recipe.nsfw),
         source_job=source_job,
     )
     if not created:
@@ -372,10 +373,15 @@ def image_retry(*, image: GenerationImage, user: User | None) -> GenerationImage
         if locked.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
             raise DomainError("Only a failed or cancelled image can be tried again.")
         character = _character_or_refuse(job)
-        if job.operation != routing.route(character, from_reference=job.operation == "image_lora_i2i").operation:
+        if character.mode != job.mode:
             raise DomainError(
                 f"{character.name} has changed mode since this pack ({job.get_mode_display()}); re-run the "
                 "recipe to make it in the new mode."
+            )
+        if not routing.still_runs(character, job):
+            raise DomainError(
+                f"{character.name}'s face model was trained again since this pack; re-run the recipe to make it "
+                "with the new one."
             )
         try:
             locked.hold = hold_reserve(

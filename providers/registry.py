@@ -41,6 +41,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("segment", "fal", "fal-ai/evf-sam", timedelta(minutes=5), "EVF-SAM segmentation"),
         Endpoint("tryon", "fal", "fal-ai/fashn/tryon/v1.6", timedelta(minutes=10), "FASHN try-on"),
         Endpoint("train_lora", "fal", "fal-ai/flux-lora-fast-training", timedelta(hours=2), "FLUX LoRA training"),
+        Endpoint(
+            "train_lora_zimage", "fal", "fal-ai/z-image-trainer", timedelta(hours=2), "Z-Image LoRA training (drafts)"
+        ),
         Endpoint("image_to_video", "fal", "fal-ai/ltx-2/image-to-video", timedelta(minutes=30), "LTX-2"),
         Endpoint("animate_replace", "fal", "fal-ai/wan/v2.2-14b/animate/replace", timedelta(minutes=45), "Wan 2.2"),
         Endpoint("animate_move", "fal", "fal-ai/wan/v2.2-14b/animate/move", timedelta(minutes=45), "Wan 2.2"),

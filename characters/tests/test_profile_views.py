@@ -192,6 +192,20 @@ def test_the_identity_reference_says_where_it_came_from(login, org, hd_character
     assert "Computed from 3 images (the training photos)." in page
 
 
+def test_the_page_says_which_model_makes_drafts(login, org, hd_character):
+    page = text_of(login("viewer").get(_url("detail", org, hd_character.public_id)))
+    assert (
+        "Drafts use FLUX, like HQ images: Ava Stone's face model was trained before Z-Image drafts. They take a "
+        "little longer; the credits are the same." in page
+    )
+
+    hd_character.zimage_lora_key = f"orgs/{org.public_id}/loras/{hd_character.public_id}.zimage-x.safetensors"
+    hd_character.save()
+    page = text_of(login("viewer").get(_url("detail", org, hd_character.public_id)))
+    assert "Drafts use Z-Image Turbo with a face model trained for it; HQ images use FLUX." in page
+    assert "Drafts use FLUX" not in page
+
+
 def test_another_organisation_gets_404_everywhere(client, people, org, hd_character):
     client.force_login(people.outsider)
     for name in ("detail", "edit", "delete", "pipeline"):

@@ -10,7 +10,7 @@ from assets import storage
 from assets.models import Asset
 from billing.models import Hold, LedgerEntry
 from billing.services import InsufficientCredits, credits_available, ledger_problems
-from characters import training
+from characters import lora_files, training
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from core.exceptions import DomainError
 from notifications.models import Notification
@@ -38,7 +38,10 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
     assert (call.operation, call.provider, call.endpoint_id) == ("train_lora", "demo", "fal-ai/flux-lora-fast-training")
     assert call.input["images_data_url"] == {"$key": f"orgs/{org.public_id}/training/{run.public_id}.zip"}
     assert call.input["create_masks"] is True
-    assert run.zip_key == ""  # the zip of the person's photos is gone once training ended
+    zimage_call = ProviderCall.objects.get(pk=run.zimage_call_id)  # the Z-Image LoRA for drafts, same zip
+    assert (zimage_call.endpoint_id, zimage_call.status) == ("fal-ai/z-image-trainer", "succeeded")
+    assert zimage_call.input["image_data_url"] == call.input["images_data_url"]
+    assert run.zip_key == ""  # the zip of the person's photos is gone once both trainers ended
     assert not storage.storage().exists(f"orgs/{org.public_id}/training/{run.public_id}.zip")
 
     character = Character.objects.get(pk=trainable.pk)
@@ -46,6 +49,8 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
     assert character.lora_status == "ready"
     assert character.lora_ready_at
     assert character.lora_key == f"orgs/{org.public_id}/loras/{character.public_id}.safetensors"
+    assert character.zimage_lora_key == run.zimage_lora_key
+    assert storage.storage().exists(character.zimage_lora_key)
     with storage.storage().open(character.lora_key, "rb") as fh:
         data = fh.read()
     (length,) = struct.unpack("<Q", data[:8])
@@ -181,7 +186,7 @@ def test_the_safetensors_check_refuses_what_isnt_one(tmp_path):
 
     good = tmp_path / "good.safetensors"
     good.write_bytes(demo_safetensors(images=3, trigger_word="prsnabcd", steps=10))
-    assert training.safetensors_check(good)["__metadata__"]["trigger_word"] == "prsnabcd"
+    assert lora_files.safetensors_check(good)["__metadata__"]["trigger_word"] == "prsnabcd"
     for name, content in {
         "empty": b"",
         "html": b"<html><body>Not found</body></html>",
@@ -191,7 +196,7 @@ def test_the_safetensors_check_refuses_what_isnt_one(tmp_path):
         bad = tmp_path / name
         bad.write_bytes(content)
         with pytest.raises(ProviderError, match=r"isn.t a face model|no weights"):
-            training.safetensors_check(bad)
+            lora_files.safetensors_check(bad)
 
 
 def test_the_library_lists_the_face_model_next_to_the_reference_images(

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assets.models import Asset
 from assets.selectors import assets_of_character
 from billing.prices import operation_credits
-from characters import deletion, services
+from characters import deletion, services, zimage
 from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
 from characters.selectors import character_or_404
@@ -136,6 +136,7 @@ def character_detail(request: OrgHttpRequest, public_id):
             "character_assets": _character_assets(character, sheet, references),
             "studio_assets": list(assets_of_character(character)[:12]),
             "studio_count": assets_of_character(character).count(),
+            "drafts": zimage.drafts_for(character),
             "photos_price": operation_credits("lora_training"),
         },
     )

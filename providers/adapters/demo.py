@@ -5,8 +5,10 @@ finished → outputs copied into the library), and it does real local work where
 an upscale is a real Lanczos resize. Where the work would need a model (generating a picture),
 it renders a clearly labelled placeholder. Every output says it is a demo render.
 
-LoRA training is honest about what it can't do: it reads the training zip for real, then returns a
-tiny valid ``.safetensors`` file whose metadata says it is a placeholder, not a trained model. The
+LoRA training (the FLUX trainer and the Z-Image one) is honest about what it can't do: it reads the
+training zip for real, then returns a tiny valid ``.safetensors`` file whose metadata says it is a
+placeholder, not a trained model. An image from a text-to-image model is a labelled placeholder
+naming the model, its steps and the LoRAs it was sent. The
 face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
 character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
 
@@ -38,7 +40,7 @@ from providers import registry
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
-TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training"}
+TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training", "fal-ai/z-image-trainer"}
 FACE_REFERENCE_ENDPOINTS = {"fal-ai/flux-pulid"}
 REFERENCE_ENDPOINTS = {"fal-ai/flux-lora/image-to-image"}
 INPAINT_ENDPOINTS = {"fal-ai/flux-lora/inpainting"}
@@ -163,9 +165,22 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
     images = []
     for index in range(int(arguments.get("num_images") or 1)):
         image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
+        _label(image, _recipe_label(endpoint_id, arguments))
         url, w, h = _save(f"{request_id}-{index}", image)
         images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
     return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
+
+
+def _recipe_label(endpoint_id: str, arguments: dict) -> str:
+    """What the model was asked for, as the placeholder's corner tag: e.g. "Demo · Z-Image Turbo ·
+    8 steps · 2 LoRAs · not AI"."""
+    model = next((e.label for e in registry.ENDPOINTS.values() if e.endpoint_id == endpoint_id), endpoint_id)
+    parts = ["Demo", model]
+    if steps := arguments.get("num_inference_steps"):
+        parts.append(f"{steps} steps")
+    if loras := arguments.get("loras"):
+        parts.append(f"{len(loras)} LoRA{'s' if len(loras) != 1 else ''}")
+    return " · ".join([*parts, "not AI"])
 
 
 def _chat(arguments: dict) -> dict:
@@ -188,9 +203,11 @@ def _chat(arguments: dict) -> dict:
 
 
 def _train(request_id: str, arguments: dict) -> dict:
-    """Read the training zip for real; answer a placeholder LoRA in fal's output shape."""
-    images = _count_training_images(arguments.get("images_data_url") or "")
-    trigger = str(arguments.get("trigger_word") or "")
+    """Read the training zip for real; answer a placeholder LoRA in fal's output shape. (The FLUX
+    trainer takes ``images_data_url`` and a trigger word; the Z-Image one ``image_data_url`` and a
+    default caption.)"""
+    images = _count_training_images(arguments.get("images_data_url") or arguments.get("image_data_url") or "")
+    trigger = str(arguments.get("trigger_word") or arguments.get("default_caption") or "")
     weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0))
     lora_url = _save_bytes(f"{request_id}.safetensors", weights)
     config = {
@@ -200,6 +217,7 @@ def _train(request_id: str, arguments: dict) -> dict:
         "trigger_word": trigger,
         "steps": arguments.get("steps"),
         "create_masks": arguments.get("create_masks"),
+        "training_type": arguments.get("training_type"),
     }
     # Inline, so nothing is left in the demo's scratch folder when no one downloads it.
     config_url = "data:application/json;base64," + base64.b64encode(json.dumps(config).encode()).decode()

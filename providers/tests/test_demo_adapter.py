@@ -54,6 +54,31 @@ def test_training_reads_the_zip_and_returns_a_labelled_placeholder_lora():
     assert output["config_file"]["url"].startswith("data:application/json;base64,")
 
 
+def test_the_z_image_trainer_reads_its_singular_zip_field_and_returns_a_placeholder_lora():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for n in range(4):
+            archive.writestr(f"{n + 1:02d}_closeup.jpg", _jpeg())
+    ref = _store("orgs/x/training/run.zip", buffer.getvalue())
+    arguments = {"image_data_url": ref, "default_caption": "prsnab23 person", "steps": 10, "training_type": "content"}
+    output = demo._work("fal-ai/z-image-trainer", "demo-z", arguments)
+    with storage.storage().open(output["diffusers_lora_file"]["url"].removeprefix("storage:"), "rb") as fh:
+        data = fh.read()
+    (length,) = struct.unpack("<Q", data[:8])
+    metadata = json.loads(data[8 : 8 + length])["__metadata__"]
+    assert (metadata["personae_demo"], metadata["images"]) == ("true", "4")
+
+
+def test_a_z_image_draft_placeholder_names_the_model_its_steps_and_loras():
+    arguments = {"num_inference_steps": 8, "loras": [{"path": "storage:a"}, {"path": "https://x/look.safetensors"}]}
+    assert (
+        demo._recipe_label("fal-ai/z-image/turbo/lora", arguments)
+        == "Demo · Z-Image Turbo · 8 steps · 2 LoRAs · not AI"
+    )
+    output = demo._work("fal-ai/z-image/turbo/lora", "demo-d", {"prompt": "prsnab23, a portrait", **arguments})
+    assert output["images"][0]["url"].startswith("storage:demo/")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"not a zip", "readable zip"), (None, "no images")],
