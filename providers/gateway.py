@@ -63,7 +63,13 @@ STALE_PENDING = timedelta(minutes=2)
 STALE_SUBMITTING = timedelta(minutes=3)
 STALE_UNHANDLED = timedelta(minutes=5)
 
-QUEUES = {"train_lora": "training", "image_to_video": "video", "animate_replace": "video", "animate_move": "video"}
+QUEUES = {
+    "train_lora": "training",
+    "train_lora_zimage": "training",
+    "image_to_video": "video",
+    "animate_replace": "video",
+    "animate_move": "video",
+}
 
 
 def queue_for(operation: str) -> str:
