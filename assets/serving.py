@@ -13,7 +13,7 @@ import mimetypes
 import re
 from typing import Literal
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 
 from assets import storage
 
@@ -67,7 +67,7 @@ def byte_range(header: str, size: int) -> tuple[int, int] | Literal[False] | Non
     return start, min(end, size - 1)
 
 
-def stored_file_response(request: HttpRequest, key: str) -> HttpResponse:
+def stored_file_response(request: HttpRequest, key: str) -> HttpResponseBase:
     """The file at ``key`` (local storage), whole (200) or the one range asked for (206 or 416).
     Raises ``Http404`` if it is gone."""
     try:
@@ -77,6 +77,7 @@ def stored_file_response(request: HttpRequest, key: str) -> HttpResponse:
     content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
     size = fh.size
     wanted = None if "if-range" in request.headers else byte_range(request.headers.get("Range", ""), size)
+    response: HttpResponseBase
     if wanted is False:
         fh.close()
         response = HttpResponse(status=416)
