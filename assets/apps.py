@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AssetsConfig(AppConfig):
     name = "assets"
     verbose_name = "Library"
+
+    def ready(self) -> None:
+        from assets.checks import provider_media_check
+
+        checks.register(provider_media_check)

@@ -82,16 +82,31 @@ def signed_url(org, key: str, *, download_name: str | None = None, expires: int 
 PROVIDER_URL_SALT = "personae.media.provider"
 
 
+def provider_origin() -> str:
+    """The https origin on which providers fetch local media (``/media/p/``), or ''.
+
+    ``PROVIDER_PUBLIC_URL`` (e.g. a tunnel to a laptop), else ``SITE_URL`` when it is https. A plain
+    http address doesn't count: providers fetch over the internet, and fal and Replicate need https.
+    """
+    base = settings.PROVIDER_PUBLIC_URL or settings.SITE_URL
+    return base if base.startswith("https://") else ""
+
+
+def providers_can_fetch() -> bool:
+    """Whether ``provider_url`` gives URLs an AI provider can reach (S3/R2, or an https origin)."""
+    return is_s3() or bool(provider_origin())
+
+
 def provider_url(org, key: str, *, expires: int = 6 * 3600) -> str | None:
     """A URL an AI provider can fetch ``key`` from while it works, or None if there is none.
 
-    On S3/R2 a presigned GET. Locally, an absolute signed URL on ``PROVIDER_PUBLIC_URL`` (no login:
-    the signature is the credential), when the site is reachable from outside; else None, and the
-    caller sends the file inline.
+    On S3/R2 a presigned GET. Locally, an absolute signed URL on ``provider_origin()`` (no login:
+    the signature is the credential); None without one (the ``assets.E001`` check refuses to
+    start with a provider key in that setup).
     """
     if is_s3():
         return storage().url(key, expire=expires)
-    base = settings.PROVIDER_PUBLIC_URL or (settings.SITE_URL if settings.SITE_URL.startswith("https://") else "")
+    base = provider_origin()
     if not base:
         return None
     token = signing.dumps({"k": key, "o": str(org.public_id)}, salt=PROVIDER_URL_SALT)

@@ -1,11 +1,10 @@
-import mimetypes
 import uuid
 from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 from assets import selectors, services, storage
 from assets.forms import BulkForm, CollectionForm, LibraryFilterForm, RenameForm, TagsForm, UploadStartForm
 from assets.models import Asset, Export, Upload
+from assets.serving import stored_file_response
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, OrgHttpRequest
@@ -393,7 +393,8 @@ def upload_status(request: OrgHttpRequest, public_id):
 
 @require_GET
 def media_serve(request: AuthenticatedHttpRequest, token: str):
-    """Serve a file behind a signed, expiring URL, only to a member of the org that owns it."""
+    """Serve a file behind a signed, expiring URL, only to a member of the org that owns it.
+    Byte ranges too: a video seeks without downloading everything before that point."""
     try:
         payload = storage.read_signed_token(token)
     except signing.BadSignature:
@@ -404,12 +405,7 @@ def media_serve(request: AuthenticatedHttpRequest, token: str):
     )
     if membership is None or not storage.key_belongs_to(membership.org, key):
         raise Http404
-    try:
-        fh = storage.storage().open(key, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    response = FileResponse(fh, content_type=content_type)
+    response = stored_file_response(request, key)
     if payload.get("d"):
         response["Content-Disposition"] = storage.content_disposition(payload["d"])
     response["Cache-Control"] = "private, max-age=300"
@@ -429,11 +425,7 @@ def media_provider(request, token: str):
     key = payload["k"]
     if not key.startswith(f"orgs/{payload['o']}/") or ".." in key:
         raise Http404
-    try:
-        fh = storage.storage().open(key, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(fh, content_type=mimetypes.guess_type(key)[0] or "application/octet-stream")
+    response = stored_file_response(request, key)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

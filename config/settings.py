@@ -340,7 +340,8 @@ XAI_API_KEY = env("XAI_API_KEY", default="")
 XAI_BASE_URL = env("XAI_BASE_URL", default="https://api.x.ai/v1").rstrip("/")
 XAI_MODEL = env("XAI_MODEL", default="grok-4-1-fast-non-reasoning")
 # The public https origin providers call back (webhooks) and fetch inputs from. Empty: SITE_URL if it
-# is https, else no webhooks (calls are polled) and inputs are sent inline as data URIs.
+# is https, else no webhooks (calls are polled), and with a provider key MEDIA_BUCKET must be set so
+# providers can fetch inputs (the assets.E001 check; docs/configuration.md#media-storage).
 PROVIDER_PUBLIC_URL = env("PROVIDER_PUBLIC_URL", default="").rstrip("/")
 # The demo provider: seconds each call takes, and the share of calls that fail (0..1), for trying
 # out progress and failure handling without a provider.

@@ -30,6 +30,7 @@ from django.db import transaction
 from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
+from assets.services import EDIT_VARIANT
 from billing.prices import operation_credits
 from billing.services import credits_require
 from characters import attributes
@@ -52,6 +53,9 @@ INPAINT_PRICE = "inpaint"
 CLOTHES_PRICE = "clothing_change"
 
 STEP_INPAINT, STEP_SEGMENT, STEP_TRYON = "inpaint", "segment", "tryon"
+# The image every step reads: the source as the library shows it (orientation applied, sRGB, no
+# transparency) at full resolution, the image the mask was painted on; made on first use.
+EDIT_IMAGE = EDIT_VARIANT
 STEP_WORDS = {
     STEP_SEGMENT: "Finding the clothes",
     STEP_INPAINT: "Painting the change",
@@ -350,7 +354,7 @@ def _call_create(job: EditJob, asset: Asset) -> ProviderCall:
     step = job.params["step"]
     if step == STEP_SEGMENT:
         payload = {
-            "image_url": {"$asset": str(asset.public_id), "variant": "original"},
+            "image_url": {"$asset": str(asset.public_id), "variant": EDIT_IMAGE},
             "prompt": SEGMENT_PROMPT,
             "negative_prompt": SEGMENT_NEGATIVE,
             "mask_only": True,
@@ -368,7 +372,7 @@ def _inpaint_input(job: EditJob, asset: Asset) -> dict:
     prompt = job.params["prompt"]
     payload = {
         "prompt": prompts.with_trigger(prompt, character) if character else prompt,
-        "image_url": {"$asset": str(asset.public_id), "variant": "original"},
+        "image_url": {"$asset": str(asset.public_id), "variant": EDIT_IMAGE},
         "mask_url": {"$key": job.mask_key},
         "strength": CLOTHES_STRENGTH if job.kind == EditJob.Kind.CLOTHES else INPAINT_STRENGTH,
         "num_inference_steps": INPAINT_STEPS,
@@ -386,7 +390,7 @@ def _inpaint_input(job: EditJob, asset: Asset) -> dict:
 def _tryon_input(job: EditJob, asset: Asset) -> dict:
     assert job.reference is not None  # a clothing change keeps its clothing image as the reference
     return {
-        "model_image": {"$asset": str(asset.public_id), "variant": "original"},
+        "model_image": {"$asset": str(asset.public_id), "variant": EDIT_IMAGE},
         "garment_image": {"$asset": str(job.reference.public_id), "variant": "preview"},
         "category": "auto",
         "mode": "quality",

@@ -19,6 +19,7 @@ from django.db import transaction
 from accounts.models import User
 from assets import media
 from assets.models import Asset
+from assets.services import EDIT_VARIANT
 from billing.prices import operation_credits
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
@@ -90,7 +91,8 @@ def upscale_start(
             org=org,
             operation="upscale",
             input={
-                "image_url": {"$asset": str(asset.public_id)},
+                # Full resolution as the library shows it (orientation applied, HEIC decoded).
+                "image_url": {"$asset": str(asset.public_id), "variant": EDIT_VARIANT},
                 "upscale_factor": option.factor,
                 "upscale_mode": "factor",
                 "output_format": "jpg",

@@ -10,6 +10,10 @@ through httpx to a host nobody mocked fails the test instead of reaching the int
 - ``replicate_emulator``: ``tests.replicate_emulator.ReplicateEmulator``; the webhook secret is
   the emulator's.
 - ``xai_emulator``: ``XaiEmulator`` below, a scripted chat completions endpoint.
+
+With a real provider's key the product needs media providers can fetch (the ``assets.E001``
+check), so the fal and Replicate fixtures also set ``PROVIDER_PUBLIC_URL`` (``PUBLIC_URL``):
+inputs go as signed ``/media/p/`` URLs; ``provider_fetch(url)`` reads one as the provider would.
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ from providers import webhooks
 from tests.fal_emulator import FalEmulator, Fault, Faults
 from tests.replicate_emulator import ReplicateEmulator
 
+PUBLIC_URL = "https://app.example.com"
+
 
 @pytest.fixture
 def fal_emulator(settings, monkeypatch) -> Iterator[FalEmulator]:
     settings.FAL_KEY = "fal-test-key"
+    settings.PROVIDER_PUBLIC_URL = PUBLIC_URL
     monkeypatch.setattr(fal_client.client, "MAX_ATTEMPTS", 2)
     monkeypatch.setattr(fal_client.client, "BASE_DELAY", 0.0)
     emulator = FalEmulator(jwks_url=settings.FAL_JWKS_URL)
@@ -46,6 +53,7 @@ def fal_emulator(settings, monkeypatch) -> Iterator[FalEmulator]:
 @pytest.fixture
 def replicate_emulator(settings) -> Iterator[ReplicateEmulator]:
     settings.REPLICATE_API_TOKEN = "r8_test"
+    settings.PROVIDER_PUBLIC_URL = PUBLIC_URL
     emulator = ReplicateEmulator()
     settings.REPLICATE_WEBHOOK_SECRET = emulator.webhook_secret
     with emulator:
@@ -57,6 +65,16 @@ def xai_emulator(settings) -> Iterator[XaiEmulator]:
     settings.XAI_API_KEY = "xai-test-key"
     with XaiEmulator(settings.XAI_BASE_URL) as emulator:
         yield emulator
+
+
+def provider_fetch(url: str) -> bytes:
+    """What a provider downloads from one of our signed ``/media/p/`` input URLs (no login)."""
+    from django.test import Client
+
+    assert url.startswith(f"{PUBLIC_URL}/media/p/"), url
+    response = Client().get(url.removeprefix(PUBLIC_URL))
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
 
 
 def _forget_fal_keys() -> None:

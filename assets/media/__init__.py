@@ -34,7 +34,7 @@ Safety measures (after the reliability notes, §5.6 "Secure file upload handling
 """
 
 from assets.media.hashing import HASH_CHUNK, NEAR_DUPLICATE_DISTANCE, dhash, phash_distance, sha256_file
-from assets.media.images import ImageResult, Rendition, process_image
+from assets.media.images import ImageResult, Rendition, normalised_image, process_image
 from assets.media.limits import (
     ACCEPTED,
     ALLOWED,
@@ -65,6 +65,7 @@ __all__ = [
     "VideoResult",
     "check_size",
     "dhash",
+    "normalised_image",
     "phash_distance",
     "photos_only",
     "process_image",

@@ -1,4 +1,5 @@
-"""Images: safe decoding under our pixel caps, and the preview, thumb and dHash we keep."""
+"""Images: safe decoding under our pixel caps, the preview, thumb and dHash we keep, and the
+full-resolution normalised image AI edits are sent (``normalised_image``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ RENDITION_QUALITY = 82
 # alias-free and ~3x cheaper than Lanczos (which alone would blow the 120 ms budget here).
 # The thumb is small, so it gets Lanczos after a cheap integer ``reduce()``.
 PREVIEW_FILTER = Image.Resampling.HAMMING
+# The image an edit model repaints: near-lossless (quality 95, no chroma subsampling), because
+# what comes back is a new library image and every generation of JPEG loss would show.
+NORMALISED_QUALITY = 95
 THUMB_FILTER = Image.Resampling.LANCZOS
 
 
@@ -128,6 +132,24 @@ def process_image(path: StrPath, sniffed: Sniffed) -> ImageResult:
     )
 
 
+def normalised_image(path: StrPath, sniffed: Sniffed) -> Rendition:
+    """The image as the library shows it, at full resolution: EXIF orientation applied, HEIC
+    decoded, colours in sRGB, transparency flattened onto white, no metadata; a JPEG of exactly the
+    asset's ``width`` × ``height``. Masks are painted on this image, so providers get this one.
+
+    Same checks as ``process_image`` (pixel caps, bomb guard); raises ``MediaError`` likewise.
+    """
+    fmt = _PIL_FORMATS.get(sniffed.mime)
+    if fmt is None:
+        raise ValueError(f"not an image type: {sniffed.mime}")
+    decoded = _decode(path, fmt, LIMITS.max_image_side)
+    image = decoded.image
+    image.info = {}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=NORMALISED_QUALITY, subsampling=0)
+    return Rendition(data=buffer.getvalue(), width=image.width, height=image.height, mime=RENDITION_MIME)
+
+
 def _decode(path: StrPath, fmt: str, target: int) -> _Decoded:
     label = _FORMAT_LABELS[fmt]
     with _pillow_guard():
@@ -145,7 +167,7 @@ def _decode(path: StrPath, fmt: str, target: int) -> _Decoded:
             frames = getattr(im, "n_frames", 1)
             icc = im.info.get("icc_profile") or None
             try:
-                if fmt == "JPEG":
+                if fmt == "JPEG" and target < max(width, height):
                     # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, never below the target size.
                     longest = max(width, height)
                     im.draft(None, (-(-target * width // longest), -(-target * height // longest)))

@@ -1,5 +1,6 @@
 """Writes for the library, one module per job: ``pipeline`` (every file becomes an asset the same
-way), ``uploads``, ``library`` (edits, bulk actions, collections), ``exports`` and ``housekeeping``.
+way), ``uploads``, ``library`` (edits, bulk actions, collections), ``exports``, ``housekeeping``
+and ``renditions`` (files made when first needed: the image AI edits are sent).
 
 Other apps create assets through ``asset_create_from_bytes``, ``asset_create_from_url`` and
 ``asset_create_from_provider_output``; each runs the same validation and processing as an upload.
@@ -36,9 +37,11 @@ from assets.services.pipeline import (
     title_from_filename,
     uploaded_file_path,
 )
+from assets.services.renditions import EDIT_VARIANT, asset_edit_image
 from assets.services.uploads import upload_cancel, upload_complete, upload_process, upload_receive, upload_start
 
 __all__ = [
+    "EDIT_VARIANT",
     "MAX_BULK",
     "MAX_TAGS_PER_ASSET",
     "asset_create_file",
@@ -47,6 +50,7 @@ __all__ = [
     "asset_create_from_provider_output",
     "asset_create_from_url",
     "asset_delete",
+    "asset_edit_image",
     "asset_reindex",
     "asset_rename",
     "asset_set_liked",

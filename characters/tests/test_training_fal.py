@@ -2,7 +2,6 @@
 positions, progress, the LoRA copied into our storage, webhooks reporting failure, a LoRA link
 that 404s, a file that isn't a LoRA, cancel, and deleting the character while it trains."""
 
-import base64
 import io
 import json
 import struct
@@ -22,6 +21,7 @@ from notifications.models import Notification
 from providers import gateway
 from providers.adapters.base import Status
 from providers.models import ProviderCall
+from tests.provider_fixtures import provider_fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -95,10 +95,8 @@ def test_queue_progress_and_the_lora_copied_to_our_storage(
     assert sent.arguments["trigger_word"] == trainable.trigger_word
     assert sent.arguments["steps"] == 1000
     assert sent.arguments["create_masks"] is True
-    # No public URL in tests: the zip goes inline. Images are named by position and bucket.
-    uri = sent.arguments["images_data_url"]
-    assert uri.startswith("data:application/zip;base64,")
-    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    # fal fetches the zip from a signed URL. Images are named by position and bucket.
+    archive = zipfile.ZipFile(io.BytesIO(provider_fetch(sent.arguments["images_data_url"])))
     names = archive.namelist()
     assert names[:2] == ["01_closeup.jpg", "02_closeup.jpg"]
     assert names[8] == "09_half.jpg"
@@ -133,12 +131,12 @@ def test_queue_progress_and_the_lora_copied_to_our_storage(
     assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Ava Stone"
     assert len(mailoutbox) == 1
 
-    # Four reference images with the LoRA, sent inline too, and copied into the library.
+    # Four reference images with the LoRA (fetched from us too), copied into the library.
     references = CharacterJob.objects.get(character=character, kind="references")
     calls = [ProviderCall.objects.get(pk=i.call_id) for i in references.items.all()]
     assert [c.endpoint_id for c in calls] == ["fal-ai/flux-lora"] * 4
     lora_request = next(r for r in fal_emulator.requests if r.endpoint_id == "fal-ai/flux-lora")
-    assert lora_request.arguments["loras"][0]["path"].startswith("data:application/octet-stream;base64,")
+    assert provider_fetch(lora_request.arguments["loras"][0]["path"]) == safetensors_bytes()
     assert lora_request.arguments["prompt"].startswith(character.trigger_word)
     for ref in calls:
         fal_emulator.complete(ref.request_id)
@@ -154,9 +152,7 @@ def test_captions_go_into_the_zip_with_the_trigger_word(start, fal_emulator, tra
     DatasetImage.objects.filter(pk=images[0].pk).update(caption=f"{trainable.trigger_word} smiling at a window")
     DatasetImage.objects.filter(pk=images[1].pk).update(caption="woman in a red coat on a bridge")
     start(captions=True)
-    archive = zipfile.ZipFile(
-        io.BytesIO(base64.b64decode(_train_request(fal_emulator).arguments["images_data_url"].split(",", 1)[1]))
-    )
+    archive = zipfile.ZipFile(io.BytesIO(provider_fetch(_train_request(fal_emulator).arguments["images_data_url"])))
     texts = {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".txt")}
     assert texts == {
         "01_closeup.txt": f"{trainable.trigger_word} smiling at a window",

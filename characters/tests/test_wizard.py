@@ -2,7 +2,6 @@
 sheet check → training → HD mode by itself. On the demo provider end to end, and against the fal
 emulator with real faces so the sheet check keeps the base image's person and drops another."""
 
-import base64
 import io
 import zipfile
 
@@ -19,6 +18,7 @@ from notifications.models import Notification
 from providers import gateway
 from providers.models import ProviderCall
 from tests.fal_emulator import FalEmulator
+from tests.provider_fixtures import provider_fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +248,7 @@ def test_the_sheet_check_keeps_the_base_images_person_and_trains_on_them(
     assert (run.source, run.status, run.images) == ("sheet", "queued", 7)
     assert character.lora_status == "training"
     train = next(r for r in fal_emulator.requests if r.endpoint_id == "fal-ai/flux-lora-fast-training")
-    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(train.arguments["images_data_url"].split(",", 1)[1])))
+    archive = zipfile.ZipFile(io.BytesIO(provider_fetch(train.arguments["images_data_url"])))
     assert archive.namelist() == ["01_base.jpg"] + [f"{n:02d}_sheet.jpg" for n in range(2, 8)]
     assert credits_available(org) == 0  # 16 + 60 charged, 300 still held for training
     assert ledger_problems(org) == []

@@ -43,7 +43,7 @@ def test_an_outfit_is_two_calls_segment_then_inpaint_for_one_price(dress, org, p
     assert segment.operation == "segment"
     assert segment.endpoint_id == "fal-ai/evf-sam"
     assert segment.input == {
-        "image_url": {"$asset": str(photo.public_id), "variant": "original"},
+        "image_url": {"$asset": str(photo.public_id), "variant": "edit"},
         "prompt": "clothing",
         "negative_prompt": "face, hair",
         "mask_only": True,
@@ -94,7 +94,7 @@ def test_a_clothing_photo_is_one_try_on_call(dress, org, photo):
     call = ProviderCall.objects.get()
     assert call.operation == "tryon"
     assert call.endpoint_id == "fal-ai/fashn/tryon/v1.6"
-    assert call.input["model_image"] == {"$asset": str(photo.public_id), "variant": "original"}
+    assert call.input["model_image"] == {"$asset": str(photo.public_id), "variant": "edit"}
     assert call.input["garment_image"] == {"$asset": str(garment.public_id), "variant": "preview"}
     assert call.input["moderation_level"] == "permissive"
     assert call.output["images"][0]["url"]

@@ -2,7 +2,6 @@
 what each request carries (the mask, the face model, the trigger word, the safety checker), the
 two calls of a clothing change, the try-on, and provider failures that give the credits back."""
 
-import base64
 import io
 
 import pytest
@@ -22,6 +21,7 @@ from generation.models import EditJob
 from providers import gateway
 from providers.models import ProviderCall
 from tests.fal_emulator import FalEmulator
+from tests.provider_fixtures import provider_fetch
 
 INPAINT = "fal-ai/flux-lora/inpainting"
 SEGMENT = "fal-ai/evf-sam"
@@ -42,11 +42,6 @@ def jpeg(size=SIZE, colour=(40, 160, 90)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def data_uri_bytes(uri: str) -> tuple[str, bytes]:
-    head, data = uri.split(",", 1)
-    return head.removeprefix("data:").removesuffix(";base64"), base64.b64decode(data)
 
 
 def images_result(emulator: FalEmulator, name: str, *, nsfw=False) -> dict:
@@ -107,14 +102,15 @@ def test_an_inpaint_sends_the_image_the_mask_the_face_model_and_the_trigger_word
     sent = fal_emulator.last
     assert sent.endpoint_id == INPAINT
     args = sent.arguments
-    # No public URL in tests: our files go inline as data URIs.
-    mime, mask = data_uri_bytes(args["mask_url"])
-    assert mime == "image/png"
+    # fal fetches our files from signed URLs: the mask, the image as shown, the face model.
+    mask = provider_fetch(args["mask_url"])
     with storage.storage().open(job.mask_key, "rb") as fh:
         assert mask == fh.read()
+    assert Image.open(io.BytesIO(mask)).format == "PNG"
     assert Image.open(io.BytesIO(mask)).size == SIZE
-    assert args["image_url"].startswith("data:image/jpeg;base64,")
-    assert data_uri_bytes(args["loras"][0]["path"])[1] == b"lora weights"
+    image = Image.open(io.BytesIO(provider_fetch(args["image_url"])))
+    assert (image.format, image.size) == ("JPEG", SIZE)
+    assert provider_fetch(args["loras"][0]["path"]) == b"lora weights"
     assert args["loras"][0]["scale"] == 1
     assert args["prompt"] == f"{ava.trigger_word}, add a nano banana on the table"
     assert args["enable_safety_checker"] is True
@@ -237,7 +233,7 @@ def test_an_outfit_segments_then_inpaints_with_the_stored_mask(
     assert segment.arguments["mask_only"] is True
     assert segment.arguments["fill_holes"] is True
     assert segment.arguments["expand_mask"] == 8
-    assert segment.arguments["image_url"].startswith("data:image/jpeg;base64,")
+    assert Image.open(io.BytesIO(provider_fetch(segment.arguments["image_url"]))).size == SIZE
 
     poll_until_done(job.call_id, django_capture_on_commit_callbacks)
     job.refresh_from_db()
@@ -249,7 +245,7 @@ def test_an_outfit_segments_then_inpaints_with_the_stored_mask(
     assert painting.arguments["strength"] == 1.0
     assert painting.arguments["enable_safety_checker"] is True
     assert "loras" not in painting.arguments
-    mask = Image.open(io.BytesIO(data_uri_bytes(painting.arguments["mask_url"])[1]))
+    mask = Image.open(io.BytesIO(provider_fetch(painting.arguments["mask_url"])))
     assert mask.size == SIZE
     assert mask.getbbox() == (40, 60, 120, 120)
     assert credits_available(org) == 8  # one hold for both calls
@@ -329,8 +325,8 @@ def test_a_clothing_photo_is_tried_on_with_fashn(fal_emulator, outfit, org, phot
     job = outfit(clothing=garment)
     sent = fal_emulator.last
     assert sent.endpoint_id == TRYON
-    assert sent.arguments["model_image"].startswith("data:image/jpeg;base64,")
-    assert sent.arguments["garment_image"].startswith("data:image/jpeg;base64,")
+    assert Image.open(io.BytesIO(provider_fetch(sent.arguments["model_image"]))).size == SIZE
+    assert Image.open(io.BytesIO(provider_fetch(sent.arguments["garment_image"]))).size == (90, 120)
     assert sent.arguments["category"] == "auto"
     assert sent.arguments["mode"] == "quality"
     assert sent.arguments["moderation_level"] == "permissive"

@@ -96,7 +96,7 @@ def test_what_the_inpaint_call_carries(start, photo):
     job = start()
     call = ProviderCall.objects.get(pk=job.call_id)
     assert call.operation == "inpaint"
-    assert call.input["image_url"] == {"$asset": str(photo.public_id), "variant": "original"}
+    assert call.input["image_url"] == {"$asset": str(photo.public_id), "variant": "edit"}
     assert call.input["mask_url"] == {"$key": job.mask_key}
     assert call.input["prompt"] == "add a nano banana on the table"
     assert call.input["enable_safety_checker"] is True

@@ -8,12 +8,14 @@ import json
 import pytest
 from django.urls import reverse
 
+from assets import storage
 from billing.services import credits_available, ledger_problems
 from generation import drafts, packs
 from generation.models import GenerationImage, PromptDraft
 from generation.packs import PackRecipe
 from providers import gateway
 from providers.models import ProviderCall
+from tests.provider_fixtures import provider_fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +51,8 @@ def test_hd_images_through_the_fal_queue_with_the_lora_sent_and_results_copied(
     assert sent.arguments["num_inference_steps"] == 20
     assert sent.arguments["image_size"] == {"width": 768, "height": 1360}
     assert sent.arguments["enable_safety_checker"] is True
-    # Our LoRA file, from our storage (inline without a public URL in tests).
-    assert sent.arguments["loras"][0]["path"].startswith("data:application/octet-stream;base64,")
+    # Our LoRA file, from our storage, fetched from a signed URL.
+    assert provider_fetch(sent.arguments["loras"][0]["path"]) == storage.storage().open(hd_character.lora_key).read()
 
     call = calls[0]
     assert _poll(call, django_capture_on_commit_callbacks).queue_position == 2

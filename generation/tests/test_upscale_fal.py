@@ -1,11 +1,13 @@
 """Upscale against the emulated fal queue protocol, through the real fal_client: polling and
 webhooks, duplicates and stragglers, bad signatures, provider errors and expired outputs."""
 
+import io
 import time
 
 import httpx
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from assets.models import Asset
 from billing.services import credits_available, ledger_problems
@@ -13,6 +15,7 @@ from generation import services
 from generation.models import EditJob
 from providers import gateway
 from providers.models import ProviderCall, WebhookDelivery
+from tests.provider_fixtures import provider_fetch
 
 ENDPOINT = "fal-ai/seedvr/upscale/image"
 
@@ -50,9 +53,8 @@ def test_queue_position_running_and_done_by_polling(
     sent = fal_emulator.last
     assert sent.endpoint_id == ENDPOINT
     assert sent.arguments["upscale_factor"] == 4
-    # No public URL in tests: the image goes inline, and no webhook is asked for (we poll instead).
-    assert sent.arguments["image_url"].startswith("data:image/jpeg;base64,")
-    assert sent.webhook_url is None
+    # fal fetches the image, at full size as the library shows it, from a signed URL.
+    assert Image.open(io.BytesIO(provider_fetch(sent.arguments["image_url"]))).size == (photo.width, photo.height)
 
     assert _poll(call, django_capture_on_commit_callbacks).queue_position == 3
     assert _poll(call, django_capture_on_commit_callbacks).queue_position == 1
