@@ -80,7 +80,6 @@ def sheet_specs(character: Character) -> list[pipeline.ItemSpec]:
                     "prompt": prompt,
                     "reference_image_url": {"$asset": str(character.base_image.public_id), "variant": "preview"},
                     "image_size": "portrait_4_3",
-                    "num_images": 1,
                     "seed": seed,
                     "id_weight": 1.0,
                     "enable_safety_checker": True,

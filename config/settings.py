@@ -336,6 +336,7 @@ FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="https://rest.alpha.fal.ai/.well-known/jwks.json")
 REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN", default="")
 REPLICATE_WEBHOOK_SECRET = env("REPLICATE_WEBHOOK_SECRET", default="")  # whsec_…
+REPLICATE_BASE_URL = env("REPLICATE_BASE_URL", default="https://api.replicate.com").rstrip("/")
 XAI_API_KEY = env("XAI_API_KEY", default="")
 XAI_BASE_URL = env("XAI_BASE_URL", default="https://api.x.ai/v1").rstrip("/")
 XAI_MODEL = env("XAI_MODEL", default="grok-4-1-fast-non-reasoning")
@@ -343,6 +344,12 @@ XAI_MODEL = env("XAI_MODEL", default="grok-4-1-fast-non-reasoning")
 # is https, else no webhooks (calls are polled), and with a provider key MEDIA_BUCKET must be set so
 # providers can fetch inputs (the assets.E001 check; docs/configuration.md#media-storage).
 PROVIDER_PUBLIC_URL = env("PROVIDER_PUBLIC_URL", default="").rstrip("/")
+# The hosts (and their subdomains) we download providers' outputs from, over https only; any other
+# URL in a provider's answer is refused, so a payload can't make us fetch from elsewhere.
+PROVIDER_OUTPUT_HOSTS = env.list(
+    "PROVIDER_OUTPUT_HOSTS",
+    default=["fal.media", "fal.run", "fal.ai", "storage.googleapis.com", "replicate.delivery", "replicate.com"],
+)
 # The demo provider: seconds each call takes, and the share of calls that fail (0..1), for trying
 # out progress and failure handling without a provider.
 DEMO_PROVIDER_LATENCY = env.float("DEMO_PROVIDER_LATENCY", default=2.0)

@@ -47,15 +47,6 @@ log = logging.getLogger(__name__)
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_FINISH_ATTEMPTS = 4
 OUTPUT_MAX_BYTES = 500 * 1024 * 1024
-# Provider CDNs we download results from (anything else is refused: no SSRF through a payload).
-OUTPUT_HOSTS = (
-    "fal.media",
-    "fal.run",
-    "fal.ai",
-    "storage.googleapis.com",
-    "replicate.delivery",
-    "replicate.com",
-)
 # How often the poller asks about a call: soon and often without webhooks, rarely with them.
 POLL_WITHOUT_WEBHOOK = (3, 5, 10, 20, 30)
 POLL_WITH_WEBHOOK = 120
@@ -409,7 +400,7 @@ def _allowed_output_url(url: str) -> bool:
     except Exception:
         return False
     host = parsed.host or ""
-    return parsed.scheme == "https" and any(host == h or host.endswith("." + h) for h in OUTPUT_HOSTS)
+    return parsed.scheme == "https" and any(host == h or host.endswith("." + h) for h in settings.PROVIDER_OUTPUT_HOSTS)
 
 
 class HeldBack(ProviderError):

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from config import embedded
+from tests import tls_setup  # noqa: F401  (sets FAL_*_HOST and SSL_CERT_FILE at import)
 
 _root = embedded.DEFAULT_DATA_DIR / "test"
 _root.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,18 @@
 """A programmable fake of fal.ai at the HTTP layer, so the real ``fal_client`` runs in tests.
 
-A ``respx`` router answers fal's queue protocol on ``https://queue.fal.run`` (respx patches httpx
-below fal_client's ``BackupDomainTransport``, so the client's own URL building, retries, status
-parsing and error handling all run), serves output files on ``https://v3.fal.media/files/...``
-(for code that downloads results with plain httpx), and publishes a JWKS for an Ed25519 key it
-signs webhooks with. Any other host raises, so a test can't reach the internet by accident.
+A ``respx`` router answers fal's queue protocol on the queue host fal_client was configured with
+(``fal_client.client.QUEUE_URL_FORMAT``: the TLS emulator's ``127.0.0.1:<port>`` in this test run,
+see ``tests.tls_setup``), serves output files on ``https://v3.fal.media/files/...`` (for code that
+downloads results with plain httpx), and publishes a JWKS for an Ed25519 key it signs webhooks
+with. respx patches httpx below fal_client's ``BackupDomainTransport``, so the client's own URL
+building, retries, status parsing and error handling all run. Any other host raises, so a test
+can't reach the internet by accident. ``tests.tls_emulator`` serves the same handlers on a real
+socket.
+
+Every submitted body is checked against the endpoint's contract (``providers.contracts``): a field
+fal's schema doesn't have, a missing required one or a value outside an enum is answered 422 with
+FastAPI's ``{"detail": [{"loc": ["body", field], "msg", "type"}]}``, as fal does; an endpoint with
+no contract is answered 404.
 
     emu.behave("fal-ai/seedvr/upscale/image", queue_positions=(3,), result={...})
     emu.fail("status", status=429, times=None)          # every status call is rate limited
@@ -30,15 +38,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import fal_client.client
 import httpx
 import respx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from PIL import Image
 
-QUEUE_HOST = "queue.fal.run"
+from providers.contracts import Contract, contract_for
+
+QUEUE_URL = fal_client.client.QUEUE_URL_FORMAT.rstrip("/")  # https://queue.fal.run, unless configured
 BACKUP_QUEUE_HOST = "queue.falrun.com"  # fal_client retries a failed connection here
-CDN_HOST = "v3.fal.media"
+CDN_ORIGIN = "https://v3.fal.media"
 DEFAULT_JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json"
 USER_ID = "fal-user-test"
 
@@ -47,9 +58,25 @@ _REQUEST_PATH = re.compile(r"^/(?P<app>[^/]+/[^/]+)/requests/(?P<request_id>[^/]
 
 def png_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (212, 140, 96)) -> bytes:
     """A small real PNG, for output files that other code decodes."""
+    return image_bytes(size, "image/png", color)
+
+
+def image_bytes(size: tuple[int, int], content_type: str, color: tuple[int, int, int] = (212, 140, 96)) -> bytes:
+    """A real image of that size and type (PNG, JPEG or WebP)."""
     buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="PNG")
+    Image.new("RGB", size, color).save(buffer, format=content_type.removeprefix("image/").upper())
     return buffer.getvalue()
+
+
+@dataclass
+class InputCheck:
+    """What an emulator does with a request's input before accepting it (the TLS emulator fetches
+    every URL in it, as the provider would): ``check(body)`` returns error items ``{"loc", "msg",
+    "type"}`` with ``loc`` inside the body, and
+    ``sizes`` remembers the pixel size of each input image it fetched, by URL."""
+
+    check: Any  # Callable[[Any], list[dict]]
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 # --- Faults (shared with the Replicate emulator) --------------------------------------------------
@@ -144,7 +171,7 @@ class FalRequest:
 
     @property
     def urls(self) -> dict[str, str]:
-        base = f"https://{QUEUE_HOST}/{self.app}/requests/{self.request_id}"
+        base = f"{QUEUE_URL}/{self.app}/requests/{self.request_id}"
         return {"response_url": base, "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"}
 
     @property
@@ -161,8 +188,25 @@ class FalRequest:
 
 
 class FalEmulator:
-    def __init__(self, *, jwks_url: str = DEFAULT_JWKS_URL, user_id: str = USER_ID):
+    """``files_origin`` is where output files are served; ``sample_outputs`` answers each request
+    with its contract's sample output (realistic sizes and shapes) instead of one small PNG;
+    ``input_check`` (see ``InputCheck``) and ``on_submit`` (called with each accepted request) let
+    the TLS emulator fetch inputs and deliver webhooks."""
+
+    def __init__(
+        self,
+        *,
+        jwks_url: str = DEFAULT_JWKS_URL,
+        user_id: str = USER_ID,
+        files_origin: str = CDN_ORIGIN,
+        sample_outputs: bool = False,
+    ):
         self.jwks_url = jwks_url
+        self.files_origin = files_origin
+        self.sample_outputs = sample_outputs
+        self.input_check: InputCheck | None = None
+        self.on_submit: Any = None  # Callable[[FalRequest], None]
+        self.rejected: list[tuple[str, Any, list[dict]]] = []  # (endpoint id, body, errors) of refused submits
         self.user_id = user_id
         self.behaviours: dict[str, FalBehaviour] = {}
         self.requests: list[FalRequest] = []
@@ -172,9 +216,9 @@ class FalEmulator:
         self.published_keys: list[Ed25519PrivateKey] = [self.signing_key]
         self.jwks_failure: int | type[Exception] | None = None  # an HTTP status or an exception to raise
         self.router = respx.MockRouter(assert_all_mocked=True, assert_all_called=False)
-        self.router.route(host=QUEUE_HOST).mock(side_effect=self._queue)
+        self.router.route(url__startswith=f"{QUEUE_URL}/").mock(side_effect=self._queue)
         self.router.route(host=BACKUP_QUEUE_HOST).mock(side_effect=self._queue)
-        self.router.route(host=CDN_HOST).mock(side_effect=self._file)
+        self.router.route(url__startswith=f"{CDN_ORIGIN}/files/").mock(side_effect=self._file)
         self.jwks_route = self.router.get(jwks_url).mock(side_effect=self._jwks)
 
     def __enter__(self) -> FalEmulator:
@@ -222,7 +266,7 @@ class FalEmulator:
         return request
 
     def add_file(self, name: str, content: bytes | None = None, content_type: str = "image/png") -> str:
-        """Serve ``content`` (a PNG by default) at ``https://v3.fal.media/files/<name>``; returns that URL."""
+        """Serve ``content`` (a PNG by default) at ``<files_origin>/files/<name>``; returns that URL."""
         self.files[name] = (200, png_bytes() if content is None else content, content_type)
         return self.file_url(name)
 
@@ -232,9 +276,8 @@ class FalEmulator:
         _, content, content_type = self.files.get(name, (200, b"", "application/octet-stream"))
         self.files[name] = (status, content, content_type)
 
-    @staticmethod
-    def file_url(name: str) -> str:
-        return f"https://{CDN_HOST}/files/{name}"
+    def file_url(self, name: str) -> str:
+        return f"{self.files_origin}/files/{name}"
 
     # --- Looking ----------------------------------------------------------------------------------
 
@@ -332,16 +375,25 @@ class FalEmulator:
         endpoint_id = request.url.path.strip("/")
         if fault := self.faults.take("submit", endpoint_id):
             return fault.answer(request)
+        arguments = json.loads(request.content or b"null")
+        contract = contract_for("fal", endpoint_id)
+        if contract is None:
+            return httpx.Response(404, json={"detail": f"No contract for {endpoint_id!r}: add providers/contracts/"})
+        if refused := self._refusal(endpoint_id, contract, arguments):
+            return refused
         behaviour = self.behaviours.get(endpoint_id) or FalBehaviour()
         request_id = str(uuid.uuid4())
         result = behaviour.result
         if result is None and not behaviour.error:
-            result = self._image_result(request_id)
+            if self.sample_outputs:
+                result = contract.sample_output(arguments, _Files(self, request_id))
+            else:
+                result = self._image_result(request_id)
         webhook = parse_qs(request.url.query.decode()).get("fal_webhook", [None])[0]
         fal_request = FalRequest(
             request_id=request_id,
             endpoint_id=endpoint_id,
-            arguments=json.loads(request.content or b"null"),
+            arguments=arguments,
             webhook_url=webhook,
             headers=dict(request.headers),
             behaviour=behaviour,
@@ -353,7 +405,20 @@ class FalEmulator:
             body["queue_position"] = behaviour.queue_positions[0]
         if webhook:
             body["gateway_request_id"] = fal_request.gateway_request_id
+        if self.on_submit is not None:
+            self.on_submit(fal_request)
         return httpx.Response(200, json=body)
+
+    def _refusal(self, endpoint_id: str, contract: Contract, arguments: Any) -> httpx.Response | None:
+        """fal's 422 for a body its schema refuses, or for an input URL it couldn't fetch."""
+        errors = contract.errors(arguments)
+        if not errors and self.input_check is not None:
+            errors = self.input_check.check(arguments)
+        if not errors:
+            return None
+        errors = [{**error, "loc": ["body", *error["loc"]]} for error in errors]
+        self.rejected.append((endpoint_id, arguments, errors))
+        return httpx.Response(422, json={"detail": errors})
 
     def _status(self, request: httpx.Request, fal_request: FalRequest) -> httpx.Response:
         if fault := self.faults.take("status", fal_request.endpoint_id):
@@ -400,7 +465,7 @@ class FalEmulator:
         return httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"})
 
     def _file(self, request: httpx.Request) -> httpx.Response:
-        name = request.url.path.removeprefix("/files/")
+        name = request.url.path.split("/files/", 1)[-1]
         status, content, content_type = self.files.get(name, (404, b"", "text/plain"))
         if status != 200:
             return httpx.Response(status, text="File not found" if status == 404 else "Access denied")
@@ -428,6 +493,31 @@ class FalEmulator:
             },
             "seed": 42,
         }
+
+
+class _Files:
+    """Files a contract's sample output makes, served by the emulator under the request's folder."""
+
+    def __init__(self, emulator: FalEmulator, request_id: str):
+        self.emulator = emulator
+        self.folder = request_id[:8]
+        self.count = 0
+
+    def image(self, *, width: int, height: int, content_type: str = "image/jpeg") -> dict:
+        self.count += 1
+        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[content_type]
+        described = self.file(
+            f"output-{self.count}.{extension}", image_bytes((width, height), content_type), content_type
+        )
+        return {**described, "width": width, "height": height}
+
+    def file(self, name: str, content: bytes, content_type: str) -> dict:
+        url = self.emulator.add_file(f"{self.folder}/{name}", content, content_type)
+        return {"url": url, "content_type": content_type, "file_name": name, "file_size": len(content)}
+
+    def source_size(self, url: str) -> tuple[int, int] | None:
+        check = self.emulator.input_check
+        return check.sizes.get(url) if check else None
 
 
 def _log(message: str) -> dict:

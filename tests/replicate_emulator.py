@@ -11,6 +11,11 @@ A ``respx`` router answers ``https://api.replicate.com/v1/predictions`` (create,
     body, headers = emu.signed_webhook(emu.prediction(prediction_id))
 
 Each GET moves a prediction one step along its ``statuses``; the last one sticks.
+
+Every create is checked against the model version's contract (``providers.contracts``): an input
+the model's schema refuses is answered 422 with problem details listing ``invalid_fields``, as
+Replicate does; a version with no contract is answered 422 "Invalid version or not permitted".
+``api_origin`` and ``files_origin`` let ``tests.tls_emulator`` serve the same handlers on a socket.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from typing import Any
 import httpx
 import respx
 
-from tests.fal_emulator import Fault, Faults, png_bytes
+from providers.contracts import replicate_contract
+from tests.fal_emulator import Fault, Faults, InputCheck, png_bytes
 
 API_HOST = "api.replicate.com"
 FILES_HOST = "replicate.delivery"
@@ -61,8 +67,23 @@ class Prediction:
 
 
 class ReplicateEmulator:
-    def __init__(self, *, webhook_secret: str = WEBHOOK_SECRET):
+    """``sample_outputs``: a prediction's output is its contract's sample output; ``input_check``
+    and ``on_create`` (called with each accepted prediction) are the TLS emulator's hooks."""
+
+    def __init__(
+        self,
+        *,
+        webhook_secret: str = WEBHOOK_SECRET,
+        api_origin: str = f"https://{API_HOST}",
+        files_origin: str = f"https://{FILES_HOST}",
+        sample_outputs: bool = False,
+    ):
         self.webhook_secret = webhook_secret
+        self.api_origin = api_origin
+        self.files_origin = files_origin
+        self.sample_outputs = sample_outputs
+        self.input_check: InputCheck | None = None
+        self.on_create: Any = None  # Callable[[Prediction], None]
         self.behaviours: dict[str, ReplicateBehaviour] = {}
         self.models: dict[str, str] = {}  # version hash -> owner/name
         self.predictions: dict[str, Prediction] = {}
@@ -122,10 +143,10 @@ class ReplicateEmulator:
 
     def add_file(self, name: str, content: bytes | None = None, content_type: str = "image/png") -> str:
         self.files[name] = (200, png_bytes() if content is None else content, content_type)
-        return f"https://{FILES_HOST}/{name}"
+        return f"{self.files_origin}/{name}"
 
     def expire_file(self, url_or_name: str, status: int = 404) -> None:
-        name = url_or_name.removeprefix(f"https://{FILES_HOST}/")
+        name = url_or_name.removeprefix(f"{self.files_origin}/")
         _, content, content_type = self.files.get(name, (200, b"", "application/octet-stream"))
         self.files[name] = (status, content, content_type)
 
@@ -189,14 +210,21 @@ class ReplicateEmulator:
         if fault := self.faults.take("create"):
             return fault.answer(request)
         if model is None:
-            model, version = self._model_and_version(str(body.get("version") or ""))
+            requested = str(body.get("version") or "")
+            model, version = self._model_and_version(requested)
+            by_name = "/" in requested and ":" not in requested  # "owner/name": its latest version
+            contract = replicate_contract(model=model) if by_name else replicate_contract(version=version)
         else:
             version = hashlib.sha256(model.encode()).hexdigest()
-        if not model:
+            contract = replicate_contract(model=model)
+        if not model or contract is None:
             return _problem(422, "Invalid version or not permitted")
+        model = contract.endpoint_id.partition(":")[0]
+        if refused := self._refusal(contract.errors(body.get("input")), body.get("input")):
+            return refused
         behaviour = self.behaviours.get(model) or ReplicateBehaviour()
         prediction_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(26))
-        base = f"https://{API_HOST}/v1/predictions/{prediction_id}"
+        base = f"{self.api_origin}/v1/predictions/{prediction_id}"
         data = {
             "id": prediction_id,
             "model": model,
@@ -223,9 +251,30 @@ class ReplicateEmulator:
             if key in body:
                 data[key] = body[key]
         prediction = Prediction(data=data, behaviour=behaviour, headers=dict(request.headers))
+        if behaviour.output is None and self.sample_outputs:
+            behaviour = prediction.behaviour = ReplicateBehaviour(**{**behaviour.__dict__})
+            behaviour.output = contract.sample_output(data["input"], _Files(self, prediction_id))
         self.predictions[prediction_id] = prediction
         self._apply(prediction, behaviour.statuses[0])
+        if self.on_create is not None:
+            self.on_create(prediction)
         return httpx.Response(201, json=data)
+
+    def _refusal(self, errors: list[dict], arguments: Any) -> httpx.Response | None:
+        """Replicate's 422 for an input its schema refuses, or with an input URL it couldn't fetch."""
+        if not errors and self.input_check is not None:
+            errors = self.input_check.check(arguments)
+        if not errors:
+            return None
+        fields = [
+            {"type": e["type"], "field": ".".join(str(p) for p in e["loc"]) or "input", "description": e["msg"]}
+            for e in errors
+        ]
+        detail = "\n".join(f"- {f['field']}: {f['description']}" for f in fields)
+        return httpx.Response(
+            422,
+            json={"title": "Input validation failed", "detail": detail, "status": 422, "invalid_fields": fields},
+        )
 
     def _model_and_version(self, version: str) -> tuple[str, str]:
         if ":" in version:
@@ -279,10 +328,31 @@ class ReplicateEmulator:
             data["error"] = behaviour.error or "Prediction failed"
 
     def _file(self, request: httpx.Request) -> httpx.Response:
-        status, content, content_type = self.files.get(request.url.path.lstrip("/"), (404, b"", "text/plain"))
+        name = str(request.url).removeprefix(f"{self.files_origin}/")
+        status, content, content_type = self.files.get(name, (404, b"", "text/plain"))
         if status != 200:
             return httpx.Response(status, text="Not found" if status == 404 else "Forbidden")
         return httpx.Response(200, content=content, headers={"Content-Type": content_type})
+
+
+class _Files:
+    """Files a contract's sample output makes, served by the emulator under the prediction's folder."""
+
+    def __init__(self, emulator: ReplicateEmulator, prediction_id: str):
+        self.emulator = emulator
+        self.prediction_id = prediction_id
+
+    def image(self, *, width: int, height: int, content_type: str = "image/jpeg") -> dict:
+        described = self.file(f"output.{content_type.split('/')[-1]}", png_bytes((width, height)), "image/png")
+        return {**described, "width": width, "height": height}
+
+    def file(self, name: str, content: bytes, content_type: str) -> dict:
+        url = self.emulator.add_file(f"{self.prediction_id}/{name}", content, content_type)
+        return {"url": url, "content_type": content_type, "file_name": name, "file_size": len(content)}
+
+    def source_size(self, url: str) -> tuple[int, int] | None:
+        check = self.emulator.input_check
+        return check.sizes.get(url) if check else None
 
 
 def _problem(status: int, detail: str) -> httpx.Response:

@@ -47,7 +47,9 @@ class ReplicateAdapter:
     name = "replicate"
 
     def __init__(self, client: replicate.Client | None = None):
-        self.client = client or replicate.Client(api_token=settings.REPLICATE_API_TOKEN)
+        self.client = client or replicate.Client(
+            api_token=settings.REPLICATE_API_TOKEN, base_url=settings.REPLICATE_BASE_URL
+        )
 
     def submit(self, *, endpoint_id: str, arguments: dict, webhook_url: str | None) -> Submitted:
         model, _, version = endpoint_id.partition(":")

@@ -49,7 +49,8 @@ def test_a_request_goes_from_the_queue_to_its_result(fal, fal_emulator):
 
 
 def test_status_and_result_use_the_app_path_without_the_subpath(fal, fal_emulator):
-    submitted = submit(fal, endpoint_id=INPAINT)
+    arguments = {"prompt": "a red scarf", "image_url": "https://x.test/a.png", "mask_url": "https://x.test/m.png"}
+    submitted = submit(fal, endpoint_id=INPAINT, arguments=arguments)
     fal_emulator.complete(submitted.request_id)
 
     assert fal.status(endpoint_id=INPAINT, request_id=submitted.request_id).state == "succeeded"

@@ -10,7 +10,7 @@ from providers.adapters.replicate import ReplicateAdapter
 
 VERSION = "e8f6c45206993f297372f5436b90350817bd9b4a0d52d2a76df50c1c8afa2b3c"
 TRELLIS = f"firtoz/trellis:{VERSION}"
-OFFICIAL = "black-forest-labs/flux-schnell"
+OFFICIAL = "firtoz/trellis"  # by name: Replicate runs its latest version
 
 
 @pytest.fixture
