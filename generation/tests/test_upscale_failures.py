@@ -22,6 +22,8 @@ from generation import services
 from generation.models import EditJob
 from providers import gateway, registry
 from providers.adapters.base import ProviderError
+from providers.contracts import Contract, contracts
+from providers.contracts import fal_seedvr_upscale_image as seedvr_contract
 from providers.models import ProviderCall, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -171,10 +173,12 @@ def test_transient_submit_failures_are_retried_then_fail_plainly_and_refund_once
     ids=["read-timeout", "json-without-request-id"],
 )
 def test_an_unclear_answer_after_sending_is_never_sent_again_and_refunds_once(
-    fal_emulator, people, org, fund, photo, fault, django_capture_on_commit_callbacks
+    fal_emulator, people, org, fund, photo, fault, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The request may have been queued (and would be paid for): no second submit of ours, the
-    call fails in plain words at once (no webhook could tell us the outcome), the credits come back."""
+    """The request may have been queued (and would be paid for): no second submit of ours. Polled
+    (files on a bucket, no public origin for webhooks), nothing could tell us the outcome later, so
+    the call fails in plain words at once and the credits come back."""
+    monkeypatch.setattr(gateway, "webhook_url", lambda call: None)
     fund(FUNDS)
     programmed = fal_emulator.fail("submit", times=None, **fault)
     job = services.upscale_start(org=org, user=people.member, asset=photo, factor=2)
@@ -545,6 +549,12 @@ def on_replicate(settings, monkeypatch, replicate_emulator):
         registry.ENDPOINTS,
         "upscale",
         registry.Endpoint("upscale", "replicate", REPLICATE_UPSCALE, timedelta(minutes=10), "Upscaler"),
+    )
+    # This made-up upscaler takes SeedVR's input; the emulator refuses models without a contract.
+    monkeypatch.setitem(
+        contracts(),
+        ("replicate", REPLICATE_UPSCALE),
+        Contract("replicate", REPLICATE_UPSCALE, seedvr_contract.Input, seedvr_contract.sample_output),
     )
     replicate_emulator.behave(REPLICATE_UPSCALE, statuses=("starting",), error="CUDA out of memory")
     return replicate_emulator

@@ -91,9 +91,12 @@ def test_a_worker_killed_after_sending_never_sends_again_and_the_webhook_finishe
 
 
 def test_without_a_webhook_a_call_lost_after_sending_fails_after_the_stale_window(
-    fal_emulator, upscale, org, killed_after_sending, django_capture_on_commit_callbacks
+    fal_emulator, upscale, org, killed_after_sending, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # Files on a bucket (presigned links) but no public origin for webhooks: calls are polled.
+    monkeypatch.setattr(gateway, "webhook_url", lambda call: None)
     call = _crash_submit(upscale)
+    assert fal_emulator.requests[0].webhook_url is None
 
     assert _sweep(1, django_capture_on_commit_callbacks) == {
         "resubmitted": 0,
@@ -133,7 +136,8 @@ def test_with_a_webhook_a_call_lost_after_sending_waits_until_its_deadline(
 
 
 @pytest.mark.parametrize("fault", [{"exception": httpx.ReadTimeout}, {"status": 200, "text": "<html>not json"}])
-def test_an_unclear_answer_to_a_submit_is_never_retried(fal_emulator, upscale, org, fault):
+def test_an_unclear_answer_to_a_submit_is_never_retried(fal_emulator, upscale, org, fault, monkeypatch):
+    monkeypatch.setattr(gateway, "webhook_url", lambda call: None)  # polled: nothing could tell us later
     fal_emulator.fail("submit", times=None, **fault)
 
     gateway.call_submit(upscale.call_id)  # no SubmitLater: it isn't sent again
