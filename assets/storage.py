@@ -83,18 +83,20 @@ PROVIDER_URL_SALT = "personae.media.provider"
 
 
 def provider_origin() -> str:
-    """The https origin on which providers fetch local media (``/media/p/``), or ''.
+    """The origin on which providers fetch local media (``/media/p/``), or ''.
 
-    ``PROVIDER_PUBLIC_URL`` (e.g. a tunnel to a laptop), else ``SITE_URL`` when it is https. A plain
-    http address doesn't count: providers fetch over the internet, and fal and Replicate need https.
+    ``PROVIDER_PUBLIC_URL`` as the operator set it (e.g. a tunnel to a laptop; the contract tests'
+    live server), else ``SITE_URL`` when it is https.
     """
-    base = settings.PROVIDER_PUBLIC_URL or settings.SITE_URL
-    return base if base.startswith("https://") else ""
+    if settings.PROVIDER_PUBLIC_URL:
+        return settings.PROVIDER_PUBLIC_URL
+    return settings.SITE_URL if settings.SITE_URL.startswith("https://") else ""
 
 
 def providers_can_fetch() -> bool:
-    """Whether ``provider_url`` gives URLs an AI provider can reach (S3/R2, or an https origin)."""
-    return is_s3() or bool(provider_origin())
+    """Whether ``provider_url`` gives URLs an AI provider can reach over the internet: S3/R2, or an
+    https origin (fal and Replicate fetch over https; a plain http address doesn't count)."""
+    return is_s3() or provider_origin().startswith("https://")
 
 
 def provider_url(org, key: str, *, expires: int = 6 * 3600) -> str | None:

@@ -32,6 +32,16 @@ from tests.xai_emulator import XaiEmulator
 PUBLIC_URL = "https://app.example.com"
 
 
+@pytest.fixture(scope="session")
+def tls_providers():
+    """fal, Replicate and xAI on one real TLS socket (``tests.tls_emulator``), for the session."""
+    from tests.tls_emulator import TlsProviders
+
+    providers = TlsProviders.start()
+    yield providers
+    providers.stop()
+
+
 @pytest.fixture
 def fal_emulator(settings, monkeypatch) -> Iterator[FalEmulator]:
     settings.FAL_KEY = "fal-test-key"

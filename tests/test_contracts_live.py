@@ -31,6 +31,7 @@ from core.jobs import ACTIVE
 from generation import drafts, edits, packs, services
 from generation.models import EditJob, GenerationJob, PromptDraft
 from generation.packs import PackRecipe
+from generation.tests import test_edits_what_the_provider_sees as shown
 from generation.tests.conftest import face_photo, hd_character, swap_character
 from providers import gateway, handlers, webhooks
 from providers.adapters.base import ProviderError
@@ -40,7 +41,7 @@ from providers.adapters.xai import XaiAdapter
 from providers.contracts.replicate_robust_video_matting import VERSION as MATTING_VERSION
 from providers.contracts.shapes import safetensors_sample
 from providers.models import ProviderCall
-from tests.tls_emulator import JWKS_URL, ORIGIN, XAI_BASE_URL, TlsProviders
+from tests.tls_emulator import JWKS_URL, ORIGIN, XAI_BASE_URL
 
 pytestmark = pytest.mark.worker
 # The worker and the live server see the test's rows only when they are committed.
@@ -64,13 +65,6 @@ def settled(model, pk, timeout=TIMEOUT):
     """The row once its status is no longer active (queued or running)."""
     wait_for(lambda: model.objects.get(pk=pk).status not in ACTIVE, timeout)
     return model.objects.get(pk=pk)
-
-
-@pytest.fixture(scope="session")
-def tls_providers():
-    providers = TlsProviders.start()
-    yield providers
-    providers.stop()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +93,7 @@ def providers(tls_providers, worker, live_server, settings, media_root):
     settings.XAI_BASE_URL = XAI_BASE_URL
     settings.PROVIDER_PUBLIC_URL = live_server.url
     settings.PROVIDER_OUTPUT_HOSTS = [*settings.PROVIDER_OUTPUT_HOSTS, "127.0.0.1"]
-    cache.delete_many([webhooks.JWKS_CACHE_KEY, webhooks.JWKS_REFETCHED_KEY])
+    cache.delete_many(list(webhooks.JWKS_CACHE_KEYS))
     yield tls_providers
     tls_providers.settle()
     worker_idle()  # before the database is emptied under a task still running
@@ -200,6 +194,31 @@ def test_an_hd_pack_of_five_goes_through_flux_lora_with_the_lora_fetched(
 
 
 @committed
+def test_a_draft_pack_of_a_character_with_a_z_image_lora_runs_on_z_image_turbo(
+    providers, live_server, hd_character, people, org, fund
+):
+    key = storage.storage().save(
+        storage.lora_key(org, hd_character).removesuffix(".safetensors") + ".zimage.safetensors",
+        ContentFile(safetensors_sample()),
+    )
+    hd_character.zimage_lora_key = key
+    hd_character.save(update_fields=["zimage_lora_key"])
+    fund(100)
+    job = packs.pack_start(character=hd_character, user=people.member, recipe=PackRecipe(count=1, quality="draft"))
+
+    job = settled(GenerationJob, job.pk)
+    assert job.status == "succeeded", job.error
+    assert endpoints(providers) == ["fal-ai/z-image/turbo/lora"]
+    sent = providers.fal.requests[0].arguments
+    assert sent["num_inference_steps"] <= 8
+    assert sent["loras"][0]["path"].startswith(f"{live_server.url}/media/p/")
+    recipe = Asset.objects.get(pk=job.images.first().asset_id).recipe
+    assert recipe["endpoint"] == "fal-ai/z-image/turbo/lora"
+    assert credits_available(org) == 100 - job.price_per_image
+    assert ledger_problems(org) == []
+
+
+@committed
 def test_a_face_swap_pack_goes_through_pulid(providers, swap_character, people, org, fund):
     fund(100)
     job = packs.pack_start(character=swap_character, user=people.member, recipe=PackRecipe(count=1))
@@ -240,6 +259,29 @@ def test_an_inpaint_sends_the_image_and_mask_by_url(providers, live_server, org,
     assert job.result.parents.get() == photo
     assert credits_available(org) == 20 - job.credits
     assert ledger_problems(org) == []
+
+
+@committed
+def test_an_inpaint_on_a_sideways_heic_reaches_the_provider_as_the_person_saw_it(providers, org, people, fund):
+    """The mask is painted on the photo as shown (rotated by its EXIF orientation); the provider
+    receives that same picture, right way up, at exactly the mask's size."""
+    fund(20)
+    asset = AssetFactory(org=org, filename="sideways.heic", data=shown.sideways("HEIF"))
+    assert (asset.width, asset.height) == shown.SHOWN
+    job = edits.inpaint_start(
+        org=org, user=people.member, asset=asset, prompt="a red balloon", mask=shown.mask_on_the_top_right()
+    )
+
+    job = settled(EditJob, job.pk)
+    assert job.status == "succeeded", job.error
+    sent = providers.fal.requests[0].arguments
+    image = Image.open(io.BytesIO(providers.received[sent["image_url"]]))
+    mask = Image.open(io.BytesIO(providers.received[sent["mask_url"]]))
+    assert image.format == "JPEG"
+    assert image.size == mask.size == shown.SHOWN
+    shown.assert_shown_the_right_way_up(image.convert("RGB"))
+    assert mask.getpixel(shown.SHOWN_RED_AT) == 255  # the painted quarter is where the person saw red
+    assert mask.getpixel(shown.SHOWN_BLUE_AT) == 0
 
 
 @committed
@@ -307,7 +349,7 @@ def test_captions_then_training_on_the_captioned_photos(providers, live_server, 
     assert len(providers.xai.requests) == count
     assert all(image.caption.startswith(photos_character.trigger_word) for image in photos_character.dataset.all())
     image_urls = [r["messages"][0]["content"][0]["image_url"]["url"] for r in providers.xai.requests]
-    assert all(url.startswith(f"{live_server.url}/media/p/") for url in image_urls)
+    assert all(url.startswith("data:image/jpeg;base64,") for url in image_urls)  # small previews go inline
 
     fund(300)
     run = training.training_start(character=photos_character, user=people.member, key="k", captions=True)
@@ -315,7 +357,12 @@ def test_captions_then_training_on_the_captioned_photos(providers, live_server, 
     assert run.status == "succeeded", run.error
     train = next(r for r in providers.fal.requests if r.endpoint_id == "fal-ai/flux-lora-fast-training")
     assert train.arguments["images_data_url"].startswith(f"{live_server.url}/media/p/")
-    assert Character.objects.get(pk=photos_character.pk).mode == "hd"
+    # The Z-Image trainer reads the same zip; its LoRA makes the drafts once it arrives.
+    zimage = next(r for r in providers.fal.requests if r.endpoint_id == "fal-ai/z-image-trainer")
+    assert zimage.arguments["image_data_url"].startswith(f"{live_server.url}/media/p/")
+    assert wait_for(lambda: Character.objects.get(pk=photos_character.pk).zimage_lora_key)
+    character = Character.objects.get(pk=photos_character.pk)
+    assert character.mode == "hd"
     assert credits_available(org) == 0
     assert ledger_problems(org) == []
 

@@ -86,13 +86,31 @@ class TlsProviders:
             self.fal.on_submit = self._fal_submitted
             self.replicate.on_create = self._replicate_created
             self.fetched: list[str] = []  # every input URL fetched (data URIs as "data:<type>")
+            self.received: dict[str, bytes] = {}  # what each fetched URL answered
             self.deliveries: list[tuple[str, int]] = []  # (webhook URL, our answer's status)
             self.delivery_errors: list[str] = []
             self.delivering: list[threading.Thread] = []
+            # A test that kills a worker mid-submit closes ``gate``: fal submits are recorded (the
+            # request is queued, as at fal) and ``submitted`` is set, but the answer and the
+            # webhook wait until the gate opens again.
+            self.gate = threading.Event()
+            self.gate.set()
+            self.submitted = threading.Event()
 
     # --- Serving ------------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self._handle(request)
+        if request.method == "POST" and self._is_fal_queue(request.url.path):
+            self.submitted.set()
+            self.gate.wait(60)
+        return response
+
+    @staticmethod
+    def _is_fal_queue(path: str) -> bool:
+        return not path.startswith(("/files/", "/.well-known/", "/replicate-files/", "/v1/", "/xai/"))
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         with self.lock:
             if path.startswith("/files/"):
@@ -136,6 +154,7 @@ class TlsProviders:
             if response.status_code != 200:
                 return f"Failed to download the file at {url}: HTTP {response.status_code}"
             content = response.content
+            self.received[url] = content
         try:
             with Image.open(io.BytesIO(content)) as image:
                 self.inputs.sizes[url] = image.size
@@ -165,6 +184,7 @@ class TlsProviders:
 
         def deliver() -> None:
             time.sleep(self.webhook_delay)
+            self.gate.wait(60)
             with self.lock:
                 body, headers = signed()
             for attempt in range(3):
@@ -249,13 +269,16 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # an emulated transport fault (or a bug): drop the connection, like a dead server
             self.close_connection = True
             return
-        self.send_response(response.status_code)
-        for name, value in response.headers.multi_items():
-            if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.content)))
-        self.end_headers()
-        self.wfile.write(response.content)
+        try:
+            self.send_response(response.status_code)
+            for name, value in response.headers.multi_items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.content)))
+            self.end_headers()
+            self.wfile.write(response.content)
+        except OSError:  # the client went away while we answered (a killed worker)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests assert on what was requested, not on a log."""

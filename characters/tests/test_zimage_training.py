@@ -4,7 +4,6 @@ LoRA is stored whichever trainer finishes first, a failed Z-Image training leave
 says why, the zip stays until both trainers are done, cancel stops both, and retraining never
 pairs a new FLUX LoRA with an old Z-Image one."""
 
-import base64
 import io
 import json
 import struct
@@ -17,6 +16,7 @@ from characters import training, zimage
 from characters.models import Character, TrainingRun
 from providers import gateway
 from providers.models import ProviderCall
+from tests.provider_fixtures import provider_fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +66,9 @@ def test_both_trainers_read_the_same_zip_and_drafts_switch_to_z_image_when_its_l
     assert (zimage_call.operation, zimage_call.provider) == ("train_lora_zimage", "fal")
     flux_sent = next(r for r in fal_emulator.requests if r.endpoint_id == FLUX).arguments
     zimage_sent = next(r for r in fal_emulator.requests if r.endpoint_id == ZIMAGE).arguments
-    assert zimage_sent["image_data_url"] == flux_sent["images_data_url"]  # the same zip
-    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(zimage_sent["image_data_url"].split(",", 1)[1])))
+    zipped = provider_fetch(zimage_sent["image_data_url"])
+    assert zipped == provider_fetch(flux_sent["images_data_url"])  # the same zip
+    archive = zipfile.ZipFile(io.BytesIO(zipped))
     assert len(archive.namelist()) == 20
     assert {k: v for k, v in zimage_sent.items() if k != "image_data_url"} == {
         "steps": 1000,

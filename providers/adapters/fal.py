@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import fal_client
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 _LOC_PREFIXES = {"body", "query", "path", "header"}
 
 
+# fal's start deadline for a queued request (``X-Fal-Request-Timeout``). Two reasons: a request
+# still waiting for a GPU after this long is dropped by fal instead of run (and billed) after we
+# stopped waiting (our longest wait, training, is two hours); and with a start deadline set,
+# fal_client doesn't resend a submit whose answer timed out, so it can't queue a request twice.
+START_WITHIN = timedelta(minutes=90)
+
+
 class FalAdapter:
     name = "fal"
 
@@ -49,7 +57,9 @@ class FalAdapter:
 
     def submit(self, *, endpoint_id: str, arguments: dict, webhook_url: str | None) -> Submitted:
         with _translated_errors():
-            handle = self.client.submit(endpoint_id, arguments, webhook_url=webhook_url)
+            handle = self.client.submit(
+                endpoint_id, arguments, webhook_url=webhook_url, start_timeout=START_WITHIN.total_seconds()
+            )
         return Submitted(request_id=handle.request_id)
 
     def status(self, *, endpoint_id: str, request_id: str) -> Status:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from providers.adapters.base import ProviderError, WebhookRejected
-from providers.adapters.fal import FalAdapter, detail_text
+from providers.adapters.fal import START_WITHIN, FalAdapter, detail_text
 
 UPSCALE = "fal-ai/seedvr/upscale/image"
 INPAINT = "fal-ai/flux-lora/inpainting"
@@ -314,3 +314,17 @@ def test_the_webhook_the_emulator_sends_parses(fal, fal_emulator):
 )
 def test_detail_text(detail, text):
     assert detail_text(detail) == text
+
+
+def test_a_submit_carries_a_start_deadline_and_fal_client_never_resends_it_after_a_timeout(fal, fal_emulator):
+    """With a start deadline set, fal_client doesn't retry a submit whose answer timed out: the
+    request may be queued at fal already, and a second one would run (and be billed) too."""
+    fault = fal_emulator.fail("submit", exception=httpx.ReadTimeout, times=None)
+
+    with pytest.raises(ProviderError):
+        submit(fal)
+
+    assert fault.hits == 1
+    fault.times = 0
+    submit(fal)
+    assert float(fal_emulator.last.headers["x-fal-request-timeout"]) == START_WITHIN.total_seconds()

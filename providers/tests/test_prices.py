@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from providers import gateway, prices
+from providers import gateway, prices, registry
 from providers.adapters.replicate import ReplicateAdapter
 from providers.tests.factories import ProviderCallFactory
 
@@ -110,7 +110,7 @@ def test_a_chat_call_records_its_token_cost(xai_emulator, org):
 
 @pytest.mark.django_db
 def test_a_replicate_run_records_its_gpu_time(replicate_emulator, org):
-    endpoint = "arielreplicate/robust_video_matting:73d2128a"
+    endpoint = registry.ENDPOINTS["matting"].endpoint_id
     replicate_emulator.behave(endpoint, statuses=("succeeded",))
     submitted = ReplicateAdapter().submit(endpoint_id=endpoint, arguments={"input_video": "x"}, webhook_url=None)
     call = ProviderCallFactory(
