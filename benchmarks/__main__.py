@@ -112,6 +112,10 @@ def main() -> int:
     from benchmarks import studio as studio_benchmark
 
     studio_benchmark.print_table(studio_benchmark.run())
+
+    from benchmarks import providers as providers_benchmark
+
+    providers_benchmark.print_table(providers_benchmark.run())
     return 0
 
 

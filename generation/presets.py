@@ -135,8 +135,8 @@ class Quality:
 
 
 QUALITIES = [
-    Quality("draft", "Draft", 20, "image_draft", "20 steps, up to 1 MP: for exploring"),
-    Quality("hq", "HQ", 40, "image_hq", "40 steps, about 2 MP: for publishing"),
+    Quality("draft", "Draft", 20, "image_draft", "Fast, up to 1 MP: for exploring"),
+    Quality("hq", "HQ", 40, "image_hq", "About 2 MP, more detail: for publishing"),
 ]
 QUALITIES_BY_KEY = {q.key: q for q in QUALITIES}
 DEFAULT_QUALITY = "draft"

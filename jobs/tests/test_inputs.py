@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from assets import media, services, storage
+from assets.checks import provider_media_check
 from assets.models import Asset
 from assets.tests.factories import AssetFactory, jpeg_bytes
 from jobs.inputs import XAI_INLINE_MAX_BYTES
@@ -51,11 +52,18 @@ def test_with_no_public_address_a_file_is_refused_with_the_setting_to_fix(no_pub
         assert not refused.value.transient
 
 
-def test_an_http_public_address_is_no_address(no_public_address, settings, org, photo):
+def test_an_http_public_address_is_used_as_set_but_refused_at_startup(no_public_address, settings, org, photo):
+    """An operator's explicit origin is taken as given (the contract suite's live server is plain
+    http); with a provider key, the startup check refuses a plain http one."""
     settings.PROVIDER_PUBLIC_URL = "http://laptop.example.com"
 
-    with pytest.raises(ProviderError):
-        inputs.resolve(call_to("replicate", org), {"$key": photo.original_key})
+    url = inputs.resolve(call_to("replicate", org), {"$key": photo.original_key})
+
+    assert url.startswith("http://laptop.example.com/media/p/")
+    settings.REPLICATE_API_TOKEN = "r8_test"
+    [error] = provider_media_check()
+    assert error.id == "assets.E001"
+    assert "isn't https" in error.msg
 
 
 @pytest.mark.parametrize(
