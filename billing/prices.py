@@ -46,7 +46,9 @@ VIDEO = "Video"
 TOOLS = "AI tools"
 
 _PRICES = [
-    OperationPrice("image_draft", "Image, draft quality", 4, "per image", IMAGES, "fast, up to 1 MP; good for exploring"),
+    OperationPrice(
+        "image_draft", "Image, draft quality", 4, "per image", IMAGES, "fast, up to 1 MP; good for exploring"
+    ),
     OperationPrice("image_hq", "Image, high quality", 8, "per image", IMAGES, "about 2 MP; for publishing"),
     OperationPrice("inpaint", "Inpaint edit", 8, "per edit", IMAGES, "brush a mask, describe the change"),
     OperationPrice("clothing_change", "Clothing change", 12, "per image", IMAGES),

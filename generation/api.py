@@ -106,7 +106,9 @@ class GenerationIn(Schema):
     environment: str = Field(presets.DEFAULT_ENVIRONMENT, description="One of: " + ", ".join(presets.ENVIRONMENT_KEYS))
     outfit: str = Field("", description="'' keeps the character's default; else one of the twenty outfit keys.")
     aspect_ratio: str = Field(presets.DEFAULT_ASPECT, description="1:1, 9:16, 16:9, 2:3 or 4:3")
-    quality: str = Field(presets.DEFAULT_QUALITY, description="draft (fast, up to 1 MP) or hq (about 2 MP, FLUX with the face model)")
+    quality: str = Field(
+        presets.DEFAULT_QUALITY, description="draft (fast, up to 1 MP) or hq (about 2 MP, FLUX with the face model)"
+    )
     count: int = Field(presets.DEFAULT_COUNT, description="1, 5 or 10")
     seed: int | None = Field(None, description="The first image's seed; the rest follow it.")
     nsfw: bool = False
