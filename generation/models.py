@@ -265,6 +265,8 @@ class StyleLora(TimeStampedModel):
     active = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = "style LoRA"
+        verbose_name_plural = "style LoRAs"
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(

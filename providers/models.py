@@ -117,6 +117,7 @@ class WebhookDelivery(models.Model):
     parked = models.CharField(max_length=200, blank=True, help_text="Why staff should look at it; empty: handled.")
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhook_delivery_once")]
 
