@@ -133,16 +133,18 @@ def call_submit(call_id: int) -> None:
     call = ProviderCall.objects.get(pk=call_id)
     try:
         arguments = inputs.resolve(call, call.input)
+        hook = webhook_url(call)
         sent = ProviderCall.objects.filter(
             pk=call_id, status=ProviderCall.Status.SUBMITTING, sent_at__isnull=True
-        ).update(sent_at=now, deadline_at=now + registry.deadline(call.operation))
+        ).update(sent_at=now, deadline_at=now + registry.deadline(call.operation), webhook_requested=bool(hook))
         if not sent:
             return  # cancelled while we resolved the inputs
+        call.webhook_requested = bool(hook)
         # One transaction around the request and its record, so what the adapter schedules on
         # commit (the demo provider's work) starts only once the request id is stored.
         with transaction.atomic():
             submitted = get_adapter(call.provider).submit(
-                endpoint_id=call.endpoint_id, arguments=arguments, webhook_url=webhook_url(call)
+                endpoint_id=call.endpoint_id, arguments=arguments, webhook_url=hook
             )
             _record_submitted(call, submitted, now)
     except ProviderError as exc:
@@ -160,6 +162,7 @@ def call_submit(call_id: int) -> None:
                 error=exc.message,
                 sent_at=None,
                 deadline_at=None,
+                webhook_requested=False,
             )
             log.warning("provider call %s: submit failed (%s), retrying", call_id, exc.message)
             raise SubmitLater(max(backoff(call.attempts), exc.retry_after or 0.0)) from exc
@@ -192,7 +195,7 @@ def call_lost_at_provider(call_id: int, *, error: str = "") -> None:
     us (the URL names the call), so it waits for that until its deadline; without one nothing ever
     will, so it fails now. ``error`` is kept on a waiting call for staff."""
     call = ProviderCall.objects.get(pk=call_id)
-    if webhook_url(call):
+    if call.webhook_requested:
         ProviderCall.objects.filter(pk=call_id, status=ProviderCall.Status.SUBMITTING).update(error=error[:2000])
         return
     call_apply_status(call_id, Status("failed", error=LOST_TRACK), cost=prices.UNKNOWN)
@@ -201,7 +204,7 @@ def call_lost_at_provider(call_id: int, *, error: str = "") -> None:
 def _record_submitted(call: ProviderCall, submitted, now) -> None:
     call_id = call.pk
     deadline = now + registry.deadline(call.operation)
-    first_poll = POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[0]
+    first_poll = POLL_WITH_WEBHOOK if call.webhook_requested else POLL_WITHOUT_WEBHOOK[0]
     moved = transition(
         ProviderCall,
         call_id,
@@ -313,7 +316,7 @@ def call_poll(call_id: int) -> None:
         return
     polls = call.polls + 1
     interval = (
-        POLL_WITH_WEBHOOK if webhook_url(call) else POLL_WITHOUT_WEBHOOK[min(polls, len(POLL_WITHOUT_WEBHOOK) - 1)]
+        POLL_WITH_WEBHOOK if call.webhook_requested else POLL_WITHOUT_WEBHOOK[min(polls, len(POLL_WITHOUT_WEBHOOK) - 1)]
     )
     ProviderCall.objects.filter(pk=call_id).update(
         polls=polls, next_poll_at=timezone.now() + timedelta(seconds=interval)
@@ -530,7 +533,7 @@ def calls_sweep(*, now=None) -> dict:
         status=ProviderCall.Status.SUBMITTING, request_id__isnull=True, sent_at__lt=now - STALE_SUBMITTING
     )
     for call in unanswered:
-        waits_for_webhook = webhook_url(call) is not None
+        waits_for_webhook = call.webhook_requested
         if waits_for_webhook and call.deadline_at and call.deadline_at >= now:
             continue
         message = NO_WORD if waits_for_webhook else LOST_TRACK

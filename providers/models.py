@@ -52,6 +52,9 @@ class ProviderCall(PublicIdModel):
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Submit attempts.")
     handler = models.CharField(max_length=200, help_text="Name of the registered handler (providers.handlers).")
     webhook_token = models.CharField(max_length=64, default=_webhook_token, unique=True, editable=False)
+    webhook_requested = models.BooleanField(
+        default=False, help_text="Whether the request was sent with our webhook URL (a lost answer can still arrive)."
+    )
     webhook_received_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the request went out; a sent call is never submitted again."
