@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing.models import CreditAccount, Hold, LedgerEntry, Plan
+from billing.models import BillingEmail, CreditAccount, Dunning, Hold, LedgerEntry, Plan
 from billing.prices import OPERATION_PRICES
 from billing.services import credits_adjust, hold_release
 from core.exceptions import DomainError
@@ -224,3 +224,22 @@ class HoldAdmin(ReadOnlyAdmin):
             + (f" {skipped} already settled, left as they were." if skipped else ""),
             messages.SUCCESS if released else messages.WARNING,
         )
+
+
+# --- Failed payments and billing emails: read-only, for answering "did we tell them?" -------------
+
+
+@admin.register(Dunning)
+class DunningAdmin(ReadOnlyAdmin):
+    list_display = ["org", "status", "since", "grace_until", "resolved_at", "invoice_id"]
+    list_filter = ["status"]
+    list_select_related = ["org"]
+    search_fields = ["org__name", "org__slug", "=invoice_id"]
+
+
+@admin.register(BillingEmail)
+class BillingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "org", "kind", "key"]
+    list_filter = ["kind"]
+    list_select_related = ["org"]
+    search_fields = ["org__name", "org__slug", "key"]

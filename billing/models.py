@@ -50,10 +50,22 @@ class Plan(models.Model):
 # always agree with (billing.services.ledger_problems). Only billing.services writes these tables.
 
 
+# The default low-credit alert: half the Free plan's credits, a few packs on a paid plan.
+LOW_CREDIT_THRESHOLD = 50
+
+
 class CreditAccount(models.Model):
     org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="credit_account")
     balance = models.BigIntegerField(default=0, help_text="Credits the organisation has, held ones included.")
     held = models.BigIntegerField(default=0, help_text="Credits reserved by jobs that haven't finished.")
+    low_credit_threshold = models.PositiveIntegerField(
+        default=LOW_CREDIT_THRESHOLD,
+        help_text="Owners and admins get an email when available credits fall below this; 0 turns it off.",
+    )
+    low_credit_armed = models.BooleanField(
+        default=True,
+        help_text="Off once the low-credit email is sent; on again when added credits bring it back to the threshold.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -161,3 +173,52 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount:+d} ({self.description})"
+
+
+# --- Failed payments and billing emails -----------------------------------------------------------
+
+
+class Dunning(models.Model):
+    """An organisation whose subscription payment failed. It keeps its plan until ``grace_until``,
+    then has the Free plan's limits (billing.dunning.effective_plan) until an invoice is paid."""
+
+    class Status(models.TextChoices):
+        PAST_DUE = "past_due", "Past due"
+        RESOLVED = "resolved", "Resolved"
+
+    org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="dunning")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAST_DUE)
+    invoice_id = models.CharField(max_length=100, blank=True, help_text="The Stripe invoice that failed (in_…).")
+    since = models.DateTimeField(help_text="When the first payment of this episode failed.")
+    grace_until = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "failed payment"
+
+    def __str__(self):
+        return f"{self.org}: {self.get_status_display()}"
+
+
+class BillingEmail(models.Model):
+    """One billing email sent to an organisation; the unique ``key`` makes each send happen once
+    however often Stripe repeats the event behind it."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PLAN_CHANGED = "plan_changed", "Plan changed"
+        LOW_CREDIT = "low_credit", "Low credits"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=200, unique=True)
+    recipients = models.TextField(help_text="The addresses it went to, one a line.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["org", "kind", "-id"], name="billing_email_org_kind_newest")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.org}"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from billing.models import CreditAccount, LedgerEntry
+from billing.models import LOW_CREDIT_THRESHOLD, CreditAccount, LedgerEntry
 
 if TYPE_CHECKING:
     from orgs.models import Organization
@@ -34,6 +34,12 @@ def credit_summary(org: Organization) -> CreditSummary:
     """Balance and held credits in one query; zeros for an organisation with no account yet."""
     row = CreditAccount.objects.filter(org_id=org.pk).values_list("balance", "held").first()
     return CreditSummary(*(row or (0, 0)))
+
+
+def low_credit_threshold(org: Organization) -> int:
+    """Available credits below which owners and admins get an email; 0: never."""
+    threshold = CreditAccount.objects.filter(org_id=org.pk).values_list("low_credit_threshold", flat=True).first()
+    return LOW_CREDIT_THRESHOLD if threshold is None else threshold
 
 
 def ledger_entries(org: Organization, *, kind: str = "") -> QuerySet[LedgerEntry]:

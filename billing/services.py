@@ -15,24 +15,27 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import Case, Count, F, Q, Sum, When, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from billing.emails import low_credit_email_send
 from billing.models import CreditAccount, Hold, LedgerEntry, Plan
 from billing.prices import OPERATION_PRICES
 from core.exceptions import DomainError
 from orgs import services as org_services
+from orgs.models import Role
 
 if TYPE_CHECKING:
     from django.db.models import Model
 
     from accounts.models import User
-    from orgs.models import Organization
+    from orgs.models import Membership, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ def _entry(
     actor: User | None = None,
 ) -> LedgerEntry:
     account_id, balance, held = moved
-    return LedgerEntry.objects.create(
+    entry = LedgerEntry.objects.create(
         org_id=org.pk,
         account_id=account_id,
         kind=kind,
@@ -154,11 +157,69 @@ def _entry(
         reason=reason,
         actor=actor,
     )
+    if amount - held_delta < 0:
+        _low_credit_check(org, account_id, entry.pk)
+    elif amount > 0:
+        _low_credit_rearm(account_id)
+    return entry
 
 
 def _check_amount(amount) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise DomainError(f"An amount of credits must be a whole number above zero, not {amount!r}.")
+
+
+# --- The low-credit email -------------------------------------------------------------------------
+# Once per crossing: a change that lowers the available credits below the account's threshold while
+# it is armed disarms it and sends the email after the commit; a grant or a positive adjustment that
+# brings them back to the threshold re-arms it. Releases don't re-arm, so a job that keeps failing
+# can't send the email again and again. Both statements run on the account row this transaction has
+# just updated and still locks, so two concurrent holds can't both see it armed.
+
+_LOW_CREDIT_DISARM_SQL = """
+UPDATE billing_creditaccount SET low_credit_armed = false
+ WHERE id = %s AND low_credit_armed AND low_credit_threshold > 0 AND balance - held < low_credit_threshold
+RETURNING balance - held, low_credit_threshold
+"""
+
+_LOW_CREDIT_REARM_SQL = """
+UPDATE billing_creditaccount SET low_credit_armed = true
+ WHERE id = %s AND NOT low_credit_armed AND balance - held >= low_credit_threshold
+"""
+
+
+def _low_credit_check(org: Organization, account_id: int, entry_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_LOW_CREDIT_DISARM_SQL, [account_id])
+        crossed = cursor.fetchone()
+    if crossed:
+        available, threshold = crossed
+        transaction.on_commit(
+            partial(low_credit_email_send, org_id=org.pk, entry_id=entry_id, available=available, threshold=threshold),
+            robust=True,
+        )
+
+
+def _low_credit_rearm(account_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_LOW_CREDIT_REARM_SQL, [account_id])
+
+
+@transaction.atomic
+def low_credit_threshold_set(*, org: Organization, actor: Membership, threshold: int) -> None:
+    """Set the available credits below which owners and admins get an email; 0 turns it off.
+
+    Re-arms the email if the credits are at or above the new threshold, so lowering it can't leave
+    the email off until the next grant."""
+    if not actor.has_role(Role.ADMIN):
+        raise DomainError("Only owners and admins can change the low-credit email.")
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+        raise DomainError("Enter a whole number of credits, 0 or more.", field="threshold")
+    credit_account(org)
+    CreditAccount.objects.filter(org_id=org.pk).update(
+        low_credit_threshold=threshold,
+        low_credit_armed=Case(When(balance__gte=F("held") + threshold, then=True), default=F("low_credit_armed")),
+    )
 
 
 # --- Grants and adjustments -----------------------------------------------------------------------

@@ -4,14 +4,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing import selectors
+from billing import selectors, services
+from billing.forms import LowCreditAlertForm
 from billing.models import LedgerEntry, Plan
 from billing.prices import prices_by_group
+from core.exceptions import DomainError
+from core.htmx import render_page
 from core.http import OrgHttpRequest
 from core.refusals import refusals_as_messages
 from orgs import selectors as org_selectors
 from orgs import services as org_services
 from orgs.decorators import org_view
+from orgs.models import Role
 
 HISTORY_PAGE_SIZE = 50
 KIND_FILTERS = [
@@ -66,3 +70,39 @@ def plans(request: OrgHttpRequest) -> HttpResponse:
         "billing/plans.html",
         {"plans": Plan.objects.filter(is_public=True), "seats": org_selectors.seat_usage(request.org)},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(Role.ADMIN)
+def low_credit_alert(request: OrgHttpRequest) -> HttpResponse:
+    """The low-credit email's threshold, shown on the Billing page; this page only when saving it
+    without HTMX went wrong, to show the error next to what was typed."""
+    threshold = selectors.low_credit_threshold(request.org)
+    form = LowCreditAlertForm(request.POST or None, initial={"threshold": threshold})
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.low_credit_threshold_set(
+                org=request.org, actor=request.membership, threshold=form.cleaned_data["threshold"]
+            )
+        except DomainError as e:
+            form.add_error("threshold", e.message)
+        else:
+            threshold, saved = form.cleaned_data["threshold"], True
+            if not request.htmx:
+                messages.success(request, _low_credit_saved(threshold))
+                return redirect("orgs:billing", request.org.slug)
+            form = LowCreditAlertForm(initial={"threshold": threshold})
+    return render_page(
+        request,
+        "billing/low_credit_alert.html",
+        {"form": form, "threshold": threshold, "saved": _low_credit_saved(threshold) if saved else ""},
+        partials=("low-credit-alert",),
+        status=400 if form.errors else 200,
+    )
+
+
+def _low_credit_saved(threshold: int) -> str:
+    if threshold == 0:
+        return "Saved. The low-credit email is off."
+    return f"Saved. Owners and admins get an email when available credits fall below {threshold:,}."

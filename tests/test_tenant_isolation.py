@@ -79,6 +79,8 @@ ORG_URLS = {
     "assets:download": ({GET}, VIEWER, None, "asset"),
     # Credits: everyone who belongs sees the balance and history; nothing there changes it.
     "billing:credits": ({GET}, VIEWER, None, None),
+    # The low-credit email's threshold: owners and admins set it.
+    "billing:low_credit_alert": ({GET, POST}, ADMIN, ADMIN, None),
     # Edit jobs: viewers watch them; members start, cancel and retry them.
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
     "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
@@ -259,6 +261,7 @@ def _url(name, slug, targets, object_slug=None, user=None):
 
 POST_DATA = {
     "orgs:billing": {"plan": "free"},
+    "billing:low_credit_alert": {"threshold": "75"},
     "orgs:settings": {"name": "Changed", "email": "billing@northstar.example", "allow_join_requests": ""},
     "orgs:invite": {"email": "new@example.com", "role": "viewer"},
     "orgs:member_role": {"role": "viewer"},
@@ -350,7 +353,7 @@ def _state():
         sorted(Upload.objects.values_list("pk", "status")),
         sorted(Export.objects.values_list("pk", "status")),
         sorted(EditJob.objects.values_list("pk", "status")),
-        sorted(CreditAccount.objects.values_list("org_id", "balance", "held")),
+        sorted(CreditAccount.objects.values_list("org_id", "balance", "held", "low_credit_threshold")),
         sorted(Character.objects.values_list("pk", "name", "age", "nsfw_allowed", "base_image_id")),
         sorted(DatasetImage.objects.values_list("pk", "bucket", "caption", "warnings_accepted")),
         sorted(TrainingRun.objects.values_list("pk", "status")),
