@@ -333,7 +333,7 @@ def upload_start(request: OrgHttpRequest):
             content_type=form.cleaned_data["content_type"] or "",
         )
     except DomainError as e:
-        return JsonResponse({"error": e.message}, status=400)
+        return JsonResponse({"error": e.text}, status=400)
     return JsonResponse(
         {
             **_upload_json(request, upload),
@@ -357,7 +357,7 @@ def upload_data(request: OrgHttpRequest, public_id):
     try:
         services.upload_receive(upload=upload, stream=request, content_length=int(length) if length else None)
     except DomainError as e:
-        return JsonResponse({"error": e.message}, status=400)
+        return JsonResponse({"error": e.text}, status=400)
     return JsonResponse({"ok": True})
 
 
@@ -368,7 +368,7 @@ def upload_complete(request: OrgHttpRequest, public_id):
     try:
         upload = services.upload_complete(upload=upload)
     except DomainError as e:
-        return JsonResponse({"error": e.message}, status=400)
+        return JsonResponse({"error": e.text}, status=400)
     return JsonResponse(_upload_json(request, upload))
 
 

@@ -28,6 +28,7 @@ class PlanAdmin(admin.ModelAdmin):
         "max_characters",
         "storage_bytes",
         "seats",
+        "max_concurrent_jobs",
         "is_public",
         "is_default",
         "position",

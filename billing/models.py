@@ -20,6 +20,9 @@ class Plan(models.Model):
     max_characters = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
     storage_bytes = models.PositiveBigIntegerField()
     seats = models.PositiveSmallIntegerField(help_text="Members who create content (owners, admins, members).")
+    max_concurrent_jobs = models.PositiveSmallIntegerField(
+        default=1, help_text="Paid jobs (packs, edits, training …) that can run at the same time."
+    )
     stripe_price_id = models.CharField(max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_public = models.BooleanField(default=True)

@@ -14,6 +14,7 @@ DEFAULT_PLANS = [
         "max_characters": 1,
         "storage_bytes": 2 * GB,
         "seats": 1,
+        "max_concurrent_jobs": 1,
         "position": 0,
         "is_default": True,
     },
@@ -27,6 +28,7 @@ DEFAULT_PLANS = [
         "max_characters": 3,
         "storage_bytes": 50 * GB,
         "seats": 1,
+        "max_concurrent_jobs": 3,
         "position": 1,
         "is_default": False,
     },
@@ -40,6 +42,7 @@ DEFAULT_PLANS = [
         "max_characters": 10,
         "storage_bytes": 250 * GB,
         "seats": 3,
+        "max_concurrent_jobs": 6,
         "position": 2,
         "is_default": False,
     },
@@ -53,6 +56,7 @@ DEFAULT_PLANS = [
         "max_characters": None,
         "storage_bytes": 1024 * GB,
         "seats": 10,
+        "max_concurrent_jobs": 12,
         "position": 3,
         "is_default": False,
     },
@@ -60,6 +64,9 @@ DEFAULT_PLANS = [
 
 
 def plans_ensure(plan_model) -> None:
-    """Create any default plan that is missing; existing rows (maybe edited by staff) are kept."""
+    """Create any default plan that is missing; existing rows (maybe edited by staff) are kept.
+    Fields a migration's historical model doesn't have yet are left to the migration that adds them."""
+    fields = {field.name for field in plan_model._meta.get_fields()}
     for plan in DEFAULT_PLANS:
-        plan_model.objects.get_or_create(slug=plan["slug"], defaults={k: v for k, v in plan.items() if k != "slug"})
+        defaults = {k: v for k, v in plan.items() if k != "slug" and k in fields}
+        plan_model.objects.get_or_create(slug=plan["slug"], defaults=defaults)

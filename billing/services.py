@@ -115,6 +115,15 @@ def credit_account(org: Organization) -> CreditAccount:
     return account
 
 
+def credit_account_lock(org: Organization) -> None:
+    """Lock the organisation's account row until the transaction ends, in the ledger's lock order:
+    work that must not interleave with another of the same org's (starting a job within the plan's
+    limit on jobs at once) queues here, as its credit hold would anyway."""
+    _lock_org(org.pk)
+    credit_account(org)
+    CreditAccount.objects.select_for_update().filter(org_id=org.pk).values_list("pk", flat=True).first()
+
+
 def credits_available(org: Organization) -> int:
     """Credits the organisation can spend now: its balance less what running jobs hold."""
     available = CreditAccount.objects.filter(org_id=org.pk).values_list(F("balance") - F("held"), flat=True).first()

@@ -8,4 +8,8 @@ class CharactersConfig(AppConfig):
 
     def ready(self) -> None:
         # Job kinds register their provider-call handlers and pipeline steps when imported.
+        from billing import limits
         from characters import captions, pipeline, training, wizard  # noqa: F401
+        from characters.selectors import characters_count
+
+        limits.counter_register(limits.CHARACTERS, characters_count)

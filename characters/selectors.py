@@ -8,6 +8,11 @@ from core.lookups import one_or_404
 from orgs.models import Organization
 
 
+def characters_count(org: Organization) -> int:
+    """What the plan's character limit counts."""
+    return Character.objects.for_org(org).count()
+
+
 def character_or_404(org: Organization, public_id) -> Character:
     """The org's character with this id; 404 for another org's, a missing one or a malformed id."""
     return one_or_404(

@@ -18,10 +18,12 @@ from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
 from assets.services import asset_create_from_file, asset_delete, clean_filename
+from billing import limits
 from characters import attributes as attrs
 from characters import dataset
 from characters.models import Character, Consent, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS, BUCKET_LABELS, MAX_IMAGES
+from characters.selectors import characters_count
 from core.exceptions import DomainError
 from core.jobs import ACTIVE
 from orgs.models import Organization
@@ -67,7 +69,7 @@ def characters_remaining(org: Organization) -> int | None:
     limit = org.plan.max_characters
     if limit is None:
         return None
-    return max(limit - Character.objects.for_org(org).count(), 0)
+    return max(limit - characters_count(org), 0)
 
 
 def _clean_attributes(fields: dict) -> dict:
@@ -95,7 +97,7 @@ def _clean_attributes(fields: dict) -> dict:
 
 @transaction.atomic
 def character_create(*, org: Organization, user: User | None, name: str, origin: str, **fields) -> Character:
-    """A new character, within the plan's character limit (refused with ``DomainError`` when full).
+    """A new character, within the plan's character limit (refused with ``LimitReached`` when full).
 
     ``fields`` are appearance attributes (``gender``, ``age`` …); ages below 18 are refused.
     """
@@ -103,12 +105,7 @@ def character_create(*, org: Organization, user: User | None, name: str, origin:
         raise ValueError(f"unknown origin {origin!r}")
     cleaned = _clean_attributes({"name": name, **fields})
     org_lock(org.pk)  # two tabs can't both create the last allowed character
-    limit = org.plan.max_characters
-    if limit is not None and Character.objects.for_org(org).count() >= limit:
-        raise DomainError(
-            f"Your {org.plan.name} plan includes {limit} character{'s' if limit != 1 else ''} and you have "
-            f"{limit}. Delete one you no longer need, or upgrade your plan for more."
-        )
+    limits.characters_check(org, count=characters_count(org))
     return Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
 
 

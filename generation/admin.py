@@ -46,7 +46,7 @@ class EditJobAdmin(admin.ModelAdmin):
             try:
                 services.edit_job_retry(job=job, user=job.created_by)
             except DomainError as exc:
-                self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
+                self.message_user(request, f"{job}: {exc.text}", messages.WARNING)
             else:
                 self.message_user(request, f"{job}: queued again.", messages.SUCCESS)
 

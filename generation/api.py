@@ -242,7 +242,7 @@ def generation_create(request, payload: GenerationIn):
         )
     except DomainError as exc:
         status = 402 if getattr(exc, "needed", None) is not None else 400
-        return Status(status, {"detail": exc.message, "field": exc.field})
+        return Status(status, {"detail": exc.text, "field": exc.field})
     return Status(201, generation_json(selectors.pack_or_404(character.org, job.public_id)))
 
 
@@ -263,5 +263,5 @@ def generation_cancel(request, job_id: UUID):
     try:
         packs.pack_cancel(job=job, user=request.user)
     except DomainError as exc:
-        return Status(400, {"detail": exc.message})
+        return Status(400, {"detail": exc.text})
     return Status(200, generation_json(selectors.pack_or_404(job.org, job.public_id)))

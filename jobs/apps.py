@@ -7,6 +7,8 @@ class JobsConfig(AppConfig):
     verbose_name = "Jobs"
 
     def ready(self) -> None:
-        from jobs import inputs
+        from billing import limits
+        from jobs import engine, inputs
 
         inputs.register()
+        limits.counter_register(limits.JOBS, engine.jobs_running)

@@ -5,9 +5,10 @@
                      └──── the kind's cancel (job_finish) ──┘
 
 - **Start** (``job_start``): the one-time key (a repeated form returns the first job, under any
-  concurrency: a unique constraint, then the existing row), the row, its credit hold (refused with
-  the domain's words for "not enough credits"), and whatever the kind adds — its provider calls
-  and items — in one transaction; calls are submitted after commit.
+  concurrency: a unique constraint, then the existing row), the plan's limit on jobs running at
+  once, the row, its credit hold (refused with the domain's words for "not enough credits"), and
+  whatever the kind adds — its provider calls and items — in one transaction; calls are submitted
+  after commit.
 - **Provider callbacks**: each kind registers one handler (``providers.handlers``) and reads a
   finished call with ``call_outcome``; outputs are taken inside ``OutputGuard`` (a transient error
   retries the task, anything else fails the job with words a person understands), and images go
@@ -24,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -32,8 +34,9 @@ from accounts.models import User
 from assets import media
 from assets.models import Asset
 from assets.services import asset_create_from_file
+from billing import limits
 from billing.models import Hold
-from billing.services import InsufficientCredits, hold_capture, hold_release, hold_reserve
+from billing.services import InsufficientCredits, credit_account_lock, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import CallJob, Job
@@ -61,6 +64,24 @@ def job_by_key(model: type[J], org: Organization, key: str) -> J | None:
     return _rows(model).filter(org=org, idempotency_key=key).first() if key else None
 
 
+def job_models() -> list[type[Job]]:
+    """Every kind of job (the concrete models built on ``Job``)."""
+    return [model for model in apps.get_models() if issubclass(model, Job)]
+
+
+def jobs_running(org: Organization) -> int:
+    """The organisation's paid jobs that are queued or running, of every kind: what the plan's
+    limit on jobs at once counts (free follow-ups, such as a trained model's reference images, don't)."""
+    return sum(_rows(model).filter(org=org, status__in=ACTIVE, credits__gt=0).count() for model in job_models())
+
+
+def _job_slot_take(org: Organization) -> None:
+    """Refuse a new paid job while the plan's concurrent jobs are all running. Starts in one org
+    queue behind its credit account's row lock, so two at once can't both take the last slot."""
+    credit_account_lock(org)
+    limits.jobs_check(org, running=jobs_running(org))
+
+
 def job_start(model: type[J], **kwargs: Any) -> J:
     """``job_start_created`` without saying whether the job is new."""
     return job_start_created(model, **kwargs)[0]
@@ -82,9 +103,11 @@ def job_start_created(
     **fields: Any,
 ) -> tuple[J, bool]:
     """Start a job of ``model``: the row (with ``fields``), a hold of ``credits`` and what ``build(job)``
-    adds (its provider calls, items or files), in one transaction. Raises ``InsufficientCredits``,
-    or what ``refusal`` makes of it. ``hold``: one reserved earlier for this job (the wizard reserves
-    training with its character sheet), used instead of reserving ``credits`` again.
+    adds (its provider calls, items or files), in one transaction. Raises ``LimitReached`` when the
+    plan's jobs at once are all running, ``InsufficientCredits``, or what ``refusal`` makes of it.
+    ``hold``: one reserved earlier for this job (the wizard reserves training with its character
+    sheet), used instead of reserving ``credits`` again; such a job, a step of work already paid
+    for and started, isn't held back by the limit.
 
     ``key`` is the form's one-time key: a repeated submit gets the first job back, also when many
     arrive at once (the unique constraint on (org, key) lets one insert through; the others find
@@ -94,6 +117,8 @@ def job_start_created(
         return existing, False
     try:
         with transaction.atomic():
+            if credits and hold is None:
+                _job_slot_take(org)
             job = _rows(model).create(
                 org=org, created_by=user, idempotency_key=key or None, credits=credits, operation=operation, **fields
             )

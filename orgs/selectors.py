@@ -97,7 +97,8 @@ def getting_started_steps(org: Organization) -> list[dict]:
         {
             "title": "Choose your plan",
             "text": "More credits, characters, storage and seats when you need them.",
-            "done": not org.plan.is_free,
+            # Chosen on the plan page (even Free), or bought: onboarding's pick sets plan_selected_at.
+            "done": org.plan_selected_at is not None or not org.plan.is_default,
             "url": reverse("orgs:billing", args=[org.slug]),
             "cta": "Billing",
         },

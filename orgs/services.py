@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from core.emails import email_send
-from core.exceptions import DomainError
+from core.exceptions import DomainError, LimitReached
 from orgs.models import ROLE_RANK, SEAT_ROLES, Invitation, JoinRequest, Membership, Organization, Role
 
 if TYPE_CHECKING:
@@ -52,10 +52,12 @@ def _check_seat_available(org: Organization, role: str) -> None:
     if role not in SEAT_ROLES:
         return
     if _seats_in_use(org) >= org.plan.seats:
-        raise DomainError(
+        raise LimitReached(
             f"The {org.plan.name} plan includes {org.plan.seats} seat{'s' if org.plan.seats != 1 else ''} "
             "and all are taken (pending invitations count). Upgrade the plan, or add this person as a viewer — "
-            "viewers don't use a seat."
+            "viewers don't use a seat.",
+            url=reverse("orgs:billing", args=[org.slug]),
+            link_text="Upgrade the plan",
         )
 
 

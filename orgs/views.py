@@ -27,8 +27,8 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
         {
             "steps": steps,
             "steps_done": sum(s["done"] for s in steps),
-            "seats": selectors.seat_usage(request.org),
-            "characters_used": request.org.characters.count(),
+            # Set by the Stripe subscription when there is one; None shows the plan's credits instead.
+            "renews_at": getattr(request.org, "plan_renews_at", None),
             "pending_requests": selectors.pending_join_requests_for_org(request.org)
             if request.membership.can_manage_members
             else [],

@@ -18,7 +18,8 @@ from accounts.models import User
 from assets import media, storage
 from assets.models import Asset, Upload
 from assets.selectors import storage_used
-from assets.services.pipeline import CHUNK, _human_bytes, asset_create_from_file, clean_filename
+from assets.services.pipeline import CHUNK, asset_create_from_file, clean_filename
+from billing import limits
 from core.exceptions import DomainError
 from orgs.models import Organization
 from orgs.services import org_lock
@@ -33,13 +34,7 @@ def _check_quota(org: Organization, incoming: int, *, exclude_upload: Upload | N
     if exclude_upload is not None:
         pending = pending.exclude(pk=exclude_upload.pk)
     reserved = sum(pending.values_list("declared_size", flat=True))
-    used = storage_used(org) + reserved
-    quota = org.plan.storage_bytes
-    if used + incoming > quota:
-        raise DomainError(
-            f"Your library is full: {_human_bytes(used)} of {_human_bytes(quota)} used, and this file is "
-            f"{_human_bytes(incoming)}. Delete files you no longer need, or upgrade your plan for more storage."
-        )
+    limits.storage_check(org, used=storage_used(org) + reserved, incoming=incoming)
 
 
 @contextmanager
@@ -181,7 +176,7 @@ def upload_process(*, upload_id: int) -> None:
             )
         _finish_upload(upload, Upload.Status.DONE, asset=asset)
     except (media.MediaError, DomainError) as exc:
-        _finish_upload(upload, Upload.Status.FAILED, error=exc.message)
+        _finish_upload(upload, Upload.Status.FAILED, error=exc.text if isinstance(exc, DomainError) else exc.message)
     except Exception:
         logger.exception("Processing upload %s failed", upload_id)
         _finish_upload(

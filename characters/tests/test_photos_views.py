@@ -122,7 +122,7 @@ def test_at_the_plan_limit_it_explains_and_links_to_billing(login, org, people):
     assert response.status_code == 400
     assert f"includes {limit} character" in response.content.decode()
     assert Character.objects.filter(org=org).count() == limit
-    with pytest.raises(DomainError, match="Delete one you no longer need"):
+    with pytest.raises(DomainError, match="Upgrade to add more, or delete one"):
         services.character_create(org=org, user=people.member, name="One more", origin="photos")
 
 

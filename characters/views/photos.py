@@ -25,9 +25,9 @@ from characters import dataset as photo_dataset
 from characters import forms, services, training
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKETS, MAX_IMAGES, MIN_IMAGES
-from characters.selectors import character_or_404, dataset_image_or_404, training_run_or_404
+from characters.selectors import character_or_404, characters_count, dataset_image_or_404, training_run_or_404
 from characters.views import run_elapsed
-from core.exceptions import DomainError
+from core.exceptions import DomainError, plain_text
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
@@ -62,7 +62,12 @@ def photos_new(request: OrgHttpRequest):
     return render(
         request,
         "characters/photos_new.html",
-        {"form": form, "remaining": remaining, "limit": request.org.plan.max_characters},
+        {
+            "form": form,
+            "remaining": remaining,
+            "limit": request.org.plan.max_characters,
+            "count": characters_count(request.org),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -182,7 +187,7 @@ def _back(request: OrgHttpRequest, character: Character, anchor: str = "") -> Ht
 
 def _refused(request: OrgHttpRequest, character: Character, message: str, *, anchor: str = "", status: int = 400):
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=status)
+        return JsonResponse({"error": plain_text(message)}, status=status)
     messages.error(request, message)
     return _back(request, character, anchor)
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 
 from assets.models import Asset
-from billing.models import Hold
+from billing.models import Hold, Plan
 from billing.services import InsufficientCredits, credits_available, ledger_problems
-from core.exceptions import DomainError
+from core.exceptions import DomainError, LimitReached
 from generation import services
 from generation.models import EditJob
 from providers import gateway
@@ -41,6 +41,8 @@ def _in_threads(n, fn):
 
 def test_forty_clicks_with_credits_for_ten_run_exactly_ten(settings, people, org, fund, photo):
     settings.CELERY_TASK_ALWAYS_EAGER = True  # each accepted click runs through the demo provider inline
+    Plan.objects.filter(pk=org.plan_id).update(max_concurrent_jobs=40)  # credits are the limit here
+    org.refresh_from_db()
     fund(80)
     results = _in_threads(40, lambda i: services.upscale_start(org=org, user=people.member, asset=photo, factor=2))
 
@@ -54,6 +56,23 @@ def test_forty_clicks_with_credits_for_ten_run_exactly_ten(settings, people, org
     assert Asset.objects.filter(org=org, source=Asset.Source.EDITED).count() == 10
     assert credits_available(org) == 0
     assert Hold.objects.filter(status="captured").count() == 10
+    assert ledger_problems(org) == []
+
+
+def test_forty_clicks_with_three_job_slots_start_exactly_three(settings, people, org, fund, photo):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the accepted jobs stay queued, holding their slots
+    Plan.objects.filter(pk=org.plan_id).update(max_concurrent_jobs=3)
+    org.refresh_from_db()
+    fund(400)
+    results = _in_threads(40, lambda i: services.upscale_start(org=org, user=people.member, asset=photo, factor=2))
+
+    jobs = [r for r in results if isinstance(r, EditJob)]
+    refused = [r for r in results if isinstance(r, LimitReached)]
+    assert len(jobs) == 3, [r for r in results if not isinstance(r, (EditJob, LimitReached))]
+    assert len(refused) == 37
+    assert EditJob.objects.count() == 3
+    assert credits_available(org) == 400 - 3 * 8
+    assert Hold.objects.filter(status="active").count() == 3
     assert ledger_problems(org) == []
 
 

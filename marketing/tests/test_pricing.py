@@ -34,6 +34,8 @@ def test_it_shows_every_public_plan_with_the_numbers_in_its_row(client, db):
         assert _cell(page, plan.slug, "characters") == str(plan.max_characters or "Unlimited")
         assert _cell(page, plan.slug, "storage") == filesizeformat(plan.storage_bytes).replace("\xa0", " ")
         assert _cell(page, plan.slug, "seats") == str(plan.seats)
+        assert _cell(page, plan.slug, "jobs") == str(plan.max_concurrent_jobs)
+        assert f"{plan.max_concurrent_jobs} job" in card
         assert _cell(page, plan.slug, "hq_images") == intcomma(
             plan.monthly_credits // OPERATION_PRICES["image_hq"].credits
         )
@@ -50,6 +52,7 @@ def test_it_matches_the_product_spec(client, db):
     ]
     assert _cell(page, "agency", "characters") == "Unlimited"
     assert _cell(page, "studio", "storage") == "250.0 GB"
+    assert [_cell(page, slug, "jobs") for slug in ("free", "creator", "studio", "agency")] == ["1", "3", "6", "12"]
     assert _cell(page, "creator", "draft_images") == "500"  # 2,000 credits at 4 an image
     assert not page.select('[data-field="video_seconds"]')  # no video until it ships
 
