@@ -7,7 +7,8 @@ how many are used, with a link to the plan page.
 
 Billing sits below the apps whose things it limits, so each check takes the count from its caller,
 and the apps register how to count their own things (``counter_register``, in their ``ready()``)
-for the meters. Seats are checked by ``orgs.services`` itself, one layer down.
+for the meters. Seats are checked by ``orgs.services`` itself, one layer down. Past the grace date
+of a failed payment the Free plan's limits apply (``billing.dunning.effective_plan``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
+from billing.dunning import effective_plan
 from core.exceptions import LimitReached
 from orgs import selectors as org_selectors
 
@@ -55,7 +57,7 @@ def _bytes(n: int) -> str:
 
 def characters_check(org: Organization, *, count: int) -> None:
     """Refuse a new character when the organisation has ``count`` and its plan includes no more."""
-    plan = org.plan
+    plan = effective_plan(org)
     limit = plan.max_characters
     if limit is not None and count >= limit:
         raise LimitReached(
@@ -67,7 +69,7 @@ def characters_check(org: Organization, *, count: int) -> None:
 
 def storage_check(org: Organization, *, used: int, incoming: int) -> None:
     """Refuse ``incoming`` bytes when ``used`` (stored and on their way) plus them exceed the plan's storage."""
-    quota = org.plan.storage_bytes
+    quota = effective_plan(org).storage_bytes
     if used + incoming > quota:
         raise LimitReached(
             f"Your library is full: {_bytes(used)} of {_bytes(quota)} used, and this file is {_bytes(incoming)}. "
@@ -79,7 +81,7 @@ def storage_check(org: Organization, *, used: int, incoming: int) -> None:
 
 def jobs_check(org: Organization, *, running: int) -> None:
     """Refuse starting a job while ``running`` jobs already fill the plan's concurrent-job slots."""
-    plan = org.plan
+    plan = effective_plan(org)
     limit = plan.max_concurrent_jobs
     if running >= limit:
         raise LimitReached(
@@ -140,7 +142,7 @@ def _count(name: str, org: Organization) -> int:
 
 def plan_meters(org: Organization) -> list[Meter]:
     """Characters, storage, seats and running jobs against the organisation's plan."""
-    plan = org.plan
+    plan = effective_plan(org)
     seats = org_selectors.seat_usage(org)
     return [
         Meter(CHARACTERS, "Characters", _count(CHARACTERS, org), plan.max_characters),

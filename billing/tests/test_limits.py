@@ -280,3 +280,31 @@ def test_the_meters_count_what_the_org_uses_against_its_plan(org, people):
     assert meters["seats"].level == "danger"
     assert (meters["jobs"].used, meters["jobs"].limit) == (1, 3)
     assert meters["characters"].summary == "2 of 3"
+
+
+# --- After a failed payment ------------------------------------------------------------------------
+
+
+def test_past_the_grace_date_of_a_failed_payment_the_free_limits_apply_and_nothing_is_deleted(org, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing import dunning
+
+    _on_plan(org, "creator")
+    CharacterFactory.create_batch(2, org=org)
+    dunning.dunning_open(org=org, invoice_id="in_failed", grace_until=timezone.now() + timedelta(days=3))
+    _create_character(org, people.member, name="Within grace")  # the paid plan's limits still apply
+    assert Character.objects.filter(org=org).count() == 3
+
+    dunning.dunning_open(org=org, invoice_id="in_failed", grace_until=timezone.now() - timedelta(days=1))
+    org.refresh_from_db()
+    from billing.models import Dunning
+
+    Dunning.objects.filter(org=org).update(grace_until=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(LimitReached) as refused:
+        _create_character(org, people.member, name="Past grace")
+
+    assert "Free" in refused.value.text
+    assert Character.objects.filter(org=org).count() == 3  # nothing deleted

@@ -10,7 +10,7 @@ def set_limits(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0004_credit_accounts_for_existing_orgs")]
+    dependencies = [("billing", "0005_billing_emails_dunning_low_credit")]
     operations = [
         migrations.AddField(
             model_name="plan",
