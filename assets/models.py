@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -56,6 +58,18 @@ class Asset(OrgOwnedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What it truly cost, recorded when a job delivered it (jobs.engine.output_to_library): its share
+    # of the job's credits, and what the provider billed for every call behind it, failed attempts
+    # and earlier steps included. Empty for uploads and for assets made before it was recorded.
+    credits_cost = models.PositiveIntegerField(null=True, blank=True, help_text="Credits it was charged.")
+    provider_cost_usd = models.DecimalField(
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="What providers billed for it; empty: unknown.",
+    )
+    provider_cost_note = models.CharField(max_length=200, blank=True, help_text="The calls behind the provider cost.")
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     tags = models.ManyToManyField("assets.Tag", related_name="assets", blank=True)
     search = SearchVectorField(null=True, editable=False)
@@ -80,6 +94,15 @@ class Asset(OrgOwnedModel):
         """Drawn by the demo provider (no AI provider configured): a labelled placeholder with no
         real face in it, so it has no likeness to score."""
         return (self.recipe or {}).get("provider") == "demo"
+
+    @property
+    def provider_cost_label(self) -> str:
+        """ "$0.0350", or "$0" when nothing was billed (the demo provider); "" when unknown."""
+        if self.provider_cost_usd is None:
+            return ""
+        if self.provider_cost_usd == 0:
+            return "$0"
+        return f"${self.provider_cost_usd.quantize(Decimal('0.0001'))}"
 
     @property
     def prompt(self) -> str:

@@ -101,7 +101,7 @@ def job_create(
     def build(job: CharacterJob) -> None:
         for position, spec in enumerate(specs):
             call = gateway.call_create(
-                org=character.org, operation=spec.operation, input=spec.input, handler=CALL_HANDLER
+                org=character.org, operation=spec.operation, input=spec.input, handler=CALL_HANDLER, subject=job
             )
             CharacterJobItem.objects.create(
                 job=job,
@@ -212,6 +212,7 @@ def _image_deliver(character: Character, job: CharacterJob, item: CharacterJobIt
         created_by=job.created_by,
         parents=[character.base_image] if job.kind == CharacterJob.Kind.SHEET else [],
         recipe=_recipe(character, job, item, call),
+        credits=job.credits // (job.items.count() or 1),
     )
 
 

@@ -190,6 +190,7 @@ def training_prepare(*, run_id: int) -> None:
                 "create_masks": run.create_masks,
             },
             handler=CALL_HANDLER,
+            subject=run,
         )
         locked.zimage_call = zimage.trainer_call(locked, key)
         locked.save(update_fields=["zip_key", "images", "call", "zimage_call", "updated_at"])

@@ -45,6 +45,7 @@ def trainer_call(run: TrainingRun, zip_key: str) -> ProviderCall:
             "training_type": "content",
         },
         handler=CALL_HANDLER,
+        subject=run,
     )
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jobs",
     "generation",
     "characters",
+    "usage",
     "notifications",
     "onboarding",
     "marketing",

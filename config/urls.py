@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("generation.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),
+    path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include(assets_urls.media_urlpatterns)),
     # One "orgs" namespace for every page of an organisation, whichever app's layer its view sits

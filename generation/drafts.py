@@ -51,7 +51,11 @@ def draft_start(*, character: Character, user: User | None, recipe: PackRecipe, 
         hold_description=f"Prompts for “{character.name}”",
         refusal=lambda exc: DomainError(exc.refusal("Writing prompts")),
         build=lambda draft: setattr(
-            draft, "call", gateway.call_create(org=character.org, operation="chat", input=request, handler=CALL_HANDLER)
+            draft,
+            "call",
+            gateway.call_create(
+                org=character.org, operation="chat", input=request, handler=CALL_HANDLER, subject=draft
+            ),
         ),
         character=character,
         params={

@@ -361,10 +361,14 @@ def _call_create(job: EditJob, asset: Asset) -> ProviderCall:
             "fill_holes": True,
             "expand_mask": SEGMENT_EXPAND_PX,
         }
-        return gateway.call_create(org=job.org, operation="segment", input=payload, handler=CALL_HANDLER)
+        return gateway.call_create(org=job.org, operation="segment", input=payload, handler=CALL_HANDLER, subject=job)
     if step == STEP_TRYON:
-        return gateway.call_create(org=job.org, operation="tryon", input=_tryon_input(job, asset), handler=CALL_HANDLER)
-    return gateway.call_create(org=job.org, operation="inpaint", input=_inpaint_input(job, asset), handler=CALL_HANDLER)
+        return gateway.call_create(
+            org=job.org, operation="tryon", input=_tryon_input(job, asset), handler=CALL_HANDLER, subject=job
+        )
+    return gateway.call_create(
+        org=job.org, operation="inpaint", input=_inpaint_input(job, asset), handler=CALL_HANDLER, subject=job
+    )
 
 
 def _inpaint_input(job: EditJob, asset: Asset) -> dict:
@@ -472,6 +476,8 @@ def _deliver(job: EditJob, source: Asset, call: ProviderCall) -> None:
         recipe=edit_recipe(job, call),
         nsfw=source.nsfw,
         character=source.character,
+        credits=job.credits,
+        cost_of=job.attempts(),
     )
     engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)
     assert job.finished_at is not None  # job_finish set it

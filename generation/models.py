@@ -67,6 +67,13 @@ class EditJob(CallJob):
     def get_absolute_url(self) -> str:
         return reverse("generation:job", args=[self.org.slug, self.public_id])
 
+    def attempts(self, limit: int = 20) -> list[EditJob]:
+        """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
+        chain: list[EditJob] = [self]
+        while len(chain) < limit and (earlier := chain[-1].retry_of) is not None:
+            chain.append(earlier)
+        return chain
+
 
 class GenerationJob(Job):
     """An image pack for a character: the recipe it was asked with, one hold for all its images, and

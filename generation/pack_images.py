@@ -39,9 +39,13 @@ def first_call(job: GenerationJob, image: GenerationImage, character: Character)
         assert image.reference is not None  # only images made from a reference are described first
         marker = {"$asset": str(image.reference.public_id), "variant": "preview"}
         request = prompt_writer.describe_request(character=character, reference_marker=marker, nsfw=job.nsfw)
-        return gateway.call_create(org=job.org, operation="chat", input=request, handler=CALL_HANDLER)
+        return gateway.call_create(org=job.org, operation="chat", input=request, handler=CALL_HANDLER, subject=image)
     return gateway.call_create(
-        org=job.org, operation=job.operation, input=routing.generate_input(job, image, character), handler=CALL_HANDLER
+        org=job.org,
+        operation=job.operation,
+        input=routing.generate_input(job, image, character),
+        handler=CALL_HANDLER,
+        subject=image,
     )
 
 
@@ -106,7 +110,11 @@ def _described(job: GenerationJob, image: GenerationImage, call: ProviderCall) -
     image.prompt = written
     image.stage = GenerationImage.Stage.GENERATE
     image.call = gateway.call_create(
-        org=job.org, operation=job.operation, input=routing.generate_input(job, image, character), handler=CALL_HANDLER
+        org=job.org,
+        operation=job.operation,
+        input=routing.generate_input(job, image, character),
+        handler=CALL_HANDLER,
+        subject=image,
     )
     image.save(update_fields=["prompt", "stage", "call"])
 
@@ -127,7 +135,7 @@ def _generated_for_tryon(job: GenerationJob, image: GenerationImage, call: Provi
     image.intermediate_key = key
     image.stage = GenerationImage.Stage.TRYON
     image.call = gateway.call_create(
-        org=job.org, operation="tryon", input=routing.tryon_input(job, image), handler=CALL_HANDLER
+        org=job.org, operation="tryon", input=routing.tryon_input(job, image), handler=CALL_HANDLER, subject=image
     )
     image.save(update_fields=["intermediate_key", "stage", "call"])
 
@@ -151,6 +159,8 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
         nsfw=job.nsfw,
         character=character,
         unflag_parents=False,
+        credits=image.hold.amount if image.hold else job.price_per_image,
+        cost_of=[image],
     )
     if image.intermediate_key:
         scratch = image.intermediate_key

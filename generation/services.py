@@ -98,6 +98,7 @@ def upscale_start(
                 "output_format": "jpg",
             },
             handler=CALL_HANDLER,
+            subject=job,
         )
 
     return engine.job_start(
@@ -144,6 +145,8 @@ def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
                 created_by=job.created_by,
                 parents=[job.source],
                 recipe=_recipe(job, call),
+                credits=job.credits,
+                cost_of=job.attempts(),
             )
         if not guard.failed:
             engine.job_finish(job, JobStatus.SUCCEEDED, result=asset)

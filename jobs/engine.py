@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -275,12 +278,18 @@ def output_to_library(
     nsfw: bool = False,
     character: Any = None,  # a characters.Character; the jobs layer sits below characters
     unflag_parents: bool = True,
+    credits: int | None = None,
+    cost_of: Iterable[Model] = (),
 ) -> Asset:
     """Copy a finished call's image into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
     that looks like the image it was made from is of course not flagged "Similar" to it
     (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``.
-    Parents that are None (an optional reference or clothing image not given) are left out."""
+    Parents that are None (an optional reference or clothing image not given) are left out.
+
+    Its true cost is recorded with it: ``credits`` (its share of the job's charge) and what the
+    provider billed for ``call`` and every other call made for ``cost_of`` (the image or job it
+    was made for, and the failed jobs it retried; see ``delivery_cost``)."""
     lineage = [p for p in parents if p is not None]
     with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
         asset = asset_create_from_file(
@@ -294,16 +303,61 @@ def output_to_library(
             metadata={"recipe": recipe},
             nsfw=nsfw,
         )
-    fixes: dict[str, Any] = {}
+    cost = delivery_cost(call, cost_of)
+    fixes: dict[str, Any] = {
+        "credits_cost": credits,
+        "provider_cost_usd": cost.usd,
+        "provider_cost_note": cost.note,
+    }
     if character is not None:
         fixes["character"] = character
     if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in lineage}:
         fixes["near_duplicate_of"] = None
-    if fixes:
-        Asset.objects.filter(pk=asset.pk).update(**fixes)
-        for name, value in fixes.items():
-            setattr(asset, name, value)
+    Asset.objects.filter(pk=asset.pk).update(**fixes)
+    for name, value in fixes.items():
+        setattr(asset, name, value)
     return asset
+
+
+@dataclass(frozen=True)
+class DeliveryCost:
+    """What providers billed for the calls behind one delivered result."""
+
+    usd: Decimal | None  # the known part; None when no call's cost is known
+    calls: int
+    failed: int  # calls that failed or were cancelled: earlier attempts
+    unknown: int  # calls whose cost the provider never told us
+    demo: bool
+
+    @property
+    def note(self) -> str:
+        """ "1 call", "3 calls, including 1 failed attempt; unknown for 1", "demo provider"."""
+        if self.demo:
+            return "demo provider"
+        words = f"{self.calls} call{'' if self.calls == 1 else 's'}"
+        if self.failed:
+            words += f", including {self.failed} failed attempt{'' if self.failed == 1 else 's'}"
+        if self.unknown:
+            words += f"; unknown for {self.unknown}"
+        return words
+
+
+def delivery_cost(call: ProviderCall, cost_of: Iterable[Model] = ()) -> DeliveryCost:
+    """The cost of ``call`` and of every call made for ``cost_of`` (``ProviderCall.subject``): the
+    earlier steps of a chain (describe → generate → try on, segment → inpaint) and the attempts
+    that failed before it, which the provider may have billed (Replicate bills failed runs)."""
+    wanted = Q(pk=call.pk)
+    for subject in cost_of:
+        wanted |= Q(subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk))
+    rows = list(ProviderCall.objects.filter(wanted).values_list("status", "cost_usd", "provider"))
+    known = [cost for _status, cost, _provider in rows if cost is not None]
+    return DeliveryCost(
+        usd=sum(known, Decimal(0)) if known else None,
+        calls=len(rows),
+        failed=sum(1 for status, _cost, _provider in rows if status != ProviderCall.Status.SUCCEEDED),
+        unknown=len(rows) - len(known),
+        demo=all(provider == "demo" for _status, _cost, provider in rows),
+    )
 
 
 # --- Settling -------------------------------------------------------------------------------------

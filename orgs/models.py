@@ -80,6 +80,11 @@ class Membership(PublicIdModel):
     def can_create(self) -> bool:
         return self.has_role(Role.MEMBER)
 
+    @property
+    def can_see_usage(self) -> bool:
+        """Where the credits went, by member and character: for owners and admins."""
+        return self.has_role(Role.ADMIN)
+
 
 class Invitation(PublicIdModel):
     class Status(models.TextChoices):

@@ -30,9 +30,10 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,14 +76,24 @@ def backoff(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
 # --- Creating and submitting ---------------------------------------------------------------
 
 
-def call_create(*, org, operation: str, input: dict, handler: handlers.CallHandler) -> ProviderCall:
+def call_create(
+    *, org, operation: str, input: dict, handler: handlers.CallHandler, subject: Model | None = None
+) -> ProviderCall:
     """A new call, submitted by a worker once the caller's transaction commits; ``handler`` settles
-    the domain job when the call starts and finishes."""
+    the domain job when the call starts and finishes. ``subject``: the job (or the job's item) it
+    works for, so its cost adds up to what that job delivers."""
     from providers import tasks
 
     provider, endpoint_id = registry.resolve(operation)
     call = ProviderCall.objects.create(
-        org=org, operation=operation, provider=provider, endpoint_id=endpoint_id, input=input, handler=handler.name
+        org=org,
+        operation=operation,
+        provider=provider,
+        endpoint_id=endpoint_id,
+        input=input,
+        handler=handler.name,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=str(subject.pk) if subject is not None else "",
     )
     transaction.on_commit(
         lambda: tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(operation)), robust=True

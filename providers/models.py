@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from core.models import PublicIdModel
@@ -24,6 +26,9 @@ class ProviderCall(PublicIdModel):
     ``sent_at`` is committed just before the request goes out: from then on the call is never
     submitted again (the provider may have queued it and would bill a second one). The cost fields
     say what the provider charges for it (``providers.prices``), filled in when it finishes.
+    ``subject`` is what the call works for (a job, or one image of a pack): every call of a
+    describe → generate → try-on chain, and of every retry, names it, so what an asset truly cost
+    can be added up when it is delivered.
     """
 
     class Status(models.TextChoices):
@@ -51,6 +56,11 @@ class ProviderCall(PublicIdModel):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Submit attempts.")
     handler = models.CharField(max_length=200, help_text="Name of the registered handler (providers.handlers).")
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="What it works for."
+    )
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     webhook_token = models.CharField(max_length=64, default=_webhook_token, unique=True, editable=False)
     webhook_requested = models.BooleanField(
         default=False, help_text="Whether the request was sent with our webhook URL (a lost answer can still arrive)."
@@ -88,6 +98,7 @@ class ProviderCall(PublicIdModel):
         indexes = [
             models.Index(fields=["status", "next_poll_at"], name="call_poll_due"),
             models.Index(fields=["status", "deadline_at"], name="call_deadline"),
+            models.Index(fields=["subject_type", "subject_id"], name="call_subject"),
         ]
 
     def __str__(self):

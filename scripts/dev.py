@@ -119,6 +119,7 @@ def lint() -> int:
             "characters",
             "notifications",
             "onboarding",
+            "usage",
         ],
         # The app layers in pyproject.toml: imports point down only.
         ["lint-imports"],

@@ -135,6 +135,10 @@ ORG_URLS = {
     "characters:training_start": ({POST}, MEMBER, MEMBER, "character"),
     "characters:training_status": ({GET}, VIEWER, None, "character"),
     "characters:training_cancel": ({POST}, MEMBER, MEMBER, "character"),
+    # Usage: where the credits went, by member too, so owners and admins only.
+    "usage:usage": ({GET}, ADMIN, None, None),
+    "usage:daily_csv": ({GET}, ADMIN, None, None),
+    "usage:operations_csv": ({GET}, ADMIN, None, None),
     # Notifications are each person's own: everyone who belongs reads and clears theirs.
     "notifications:list": ({GET}, VIEWER, None, None),
     "notifications:read_all": ({POST}, VIEWER, VIEWER, None),

@@ -147,6 +147,10 @@ def test_two_failures_out_of_five_are_refunded_and_one_can_be_retried(
     retried = GenerationImage.objects.get(pk=made[1].pk)
     assert (retried.status, retried.attempts, retried.seed) == ("succeeded", 2, made[1].seed)
     assert Hold.objects.get(pk=retried.hold_id).captured_amount == 4
+    # Its library image counts the failed attempt behind it; the demo provider billed neither.
+    assert (retried.asset.credits_cost, retried.asset.provider_cost_usd) == (4, 0)
+    assert ProviderCall.objects.filter(subject_id=str(retried.pk), status="failed").count() == 1
+    assert made[0].asset.credits_cost == 4
     assert credits_available(org) == 100 - 4 * 4
     job.refresh_from_db()
     assert job.status == "succeeded"

@@ -48,6 +48,9 @@ def test_upscale_lands_in_the_library_as_a_child_with_recipe_and_cost(
     assert kinds[-2:] == [("hold", 0, 8), ("capture", -8, -8)]
     assert Hold.objects.get(pk=job.hold_id).status == "captured"
     assert ledger_problems(org) == []
+    # The demo provider draws it here: it cost 8 credits and no provider money.
+    assert (result.credits_cost, result.provider_cost_usd, result.provider_cost_note) == (8, 0, "demo provider")
+    assert result.provider_cost_label == "$0"
 
 
 @pytest.mark.django_db

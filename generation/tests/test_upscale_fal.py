@@ -3,6 +3,7 @@ webhooks, duplicates and stragglers, bad signatures, provider errors and expired
 
 import io
 import time
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from assets.models import Asset
 from billing.services import credits_available, ledger_problems
 from generation import services
 from generation.models import EditJob
-from providers import gateway
+from providers import gateway, prices
 from providers.models import ProviderCall, WebhookDelivery
 from tests.provider_fixtures import provider_fetch
 
@@ -297,3 +298,47 @@ def test_the_sweeper_gives_up_after_the_deadline(fal_emulator, start, org, djang
     assert "longer than 10 minutes" in job.error
     assert credits_available(org) == 20
     assert fal_emulator.request(call.request_id).cancelled
+
+
+@pytest.mark.django_db
+def test_the_result_records_its_true_cost_with_the_failed_attempt_before_it(
+    fal_emulator, start, org, people, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(prices.PRICES, ENDPOINT, prices.Price(prices.MEGAPIXEL, Decimal("0.002")))
+    fal_emulator.behave(ENDPOINT, error="Invalid status code: 500", error_status=500, error_detail="GPU lost")
+    failed, failed_call = start()
+    fal_emulator.complete(failed_call.request_id)
+    _poll(failed_call, django_capture_on_commit_callbacks)
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+    # fal bills no failures; say this attempt ran somewhere that does (Replicate bills failed runs).
+    ProviderCall.objects.filter(pk=failed_call.pk).update(cost_usd="0.0100")
+
+    fal_emulator.behave(ENDPOINT)
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = services.edit_job_retry(job=failed, user=people.member)
+    call = ProviderCall.objects.get(pk=retry.call_id)
+    fal_emulator.complete(call.request_id)
+    call = _poll(call, django_capture_on_commit_callbacks)
+
+    retry.refresh_from_db()
+    asset = retry.result
+    assert call.cost_usd > 0
+    assert asset.credits_cost == 8
+    assert asset.provider_cost_usd == call.cost_usd + Decimal("0.01")
+    assert asset.provider_cost_note == "2 calls, including 1 failed attempt"
+
+
+@pytest.mark.django_db
+def test_the_asset_page_shows_what_it_cost(fal_emulator, start, client, login, org, django_capture_on_commit_callbacks):
+    job, call = start()
+    call.refresh_from_db()
+    fal_emulator.complete(call.request_id)
+    call = _poll(call, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    login("member")
+    page = client.get(reverse("assets:detail", args=[org.slug, job.result.public_id])).content.decode()
+    # No confirmed price for SeedVR yet: the page says the provider cost is unknown.
+    assert call.cost_usd is None
+    assert "8 credits · provider cost unknown" in " ".join(page.split())
+    assert "(1 call; unknown for 1)" in page
