@@ -97,7 +97,7 @@ def _idempotent(request: HttpRequest, path: str, make: Callable[[], dict[str, An
 
 @csrf_exempt
 @login_not_required
-def dispatch(request: HttpRequest, path: str) -> JsonResponse:
+def dispatch(request: HttpRequest, resource: str) -> JsonResponse:
     if not _authorised(request):
         return JsonResponse(
             {
@@ -110,7 +110,7 @@ def dispatch(request: HttpRequest, path: str) -> JsonResponse:
         )
     try:
         with transaction.atomic():
-            return JsonResponse(_route(request, path.strip("/")))
+            return JsonResponse(_route(request, resource.strip("/")))
     except StripeError as exc:
         return _error(exc)
 

@@ -1,11 +1,11 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from stripe_local import api, views
 
 app_name = "stripe_local"
 
 urlpatterns = [
-    re_path(r"^local-stripe/v1/(?P<path>.+)$", api.dispatch, name="api"),
+    path("local-stripe/v1/<path:resource>", api.dispatch, name="api"),
     path("local-stripe/checkout/<str:session_id>/", views.checkout, name="checkout"),
     path("local-stripe/portal/<str:session_id>/", views.portal, name="portal"),
     path("local-stripe/invoices/<str:invoice_id>/", views.invoice, name="invoice"),

@@ -2,6 +2,7 @@
 requests answered by stripe_local), dj-stripe's webhook view and our receivers. Webhooks carry real
 signatures (stripe.WebhookSignature.generate_signature_header)."""
 
+import io
 import time
 
 import pytest
