@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import stripe
@@ -81,6 +82,7 @@ def _session(
         **extra,
         **stripe_setup.api_options(),
     )
+    assert session.url  # a new session is open, so it has a URL
     return session.url
 
 
@@ -132,14 +134,16 @@ def invoices(org: Organization, limit: int = 12) -> list[dict[str, Any]]:
     if not row.stripe_customer_id:
         return []
     found = stripe.Invoice.list(customer=row.stripe_customer_id, limit=limit, **stripe_setup.api_options())
-    return [
-        {
-            "number": inv.get("number") or inv.id,
-            "created": inv.created,
-            "total_dollars": inv.total / 100,
-            "status": inv.status,
-            "hosted_invoice_url": inv.get("hosted_invoice_url"),
-            "invoice_pdf": inv.get("invoice_pdf"),
-        }
-        for inv in found.data
-    ]
+    rows = []
+    for inv in (invoice.to_dict() for invoice in found.data):
+        rows.append(
+            {
+                "number": inv.get("number") or inv["id"],
+                "created": datetime.fromtimestamp(inv["created"], UTC),
+                "total_dollars": inv["total"] / 100,
+                "status": inv.get("status"),
+                "hosted_invoice_url": inv.get("hosted_invoice_url"),
+                "invoice_pdf": inv.get("invoice_pdf"),
+            }
+        )
+    return rows

@@ -256,7 +256,7 @@ def _charge_topup(charge: dict[str, Any]) -> tuple[Organization | None, int]:
     metadata = charge.get("metadata") or {}
     if not metadata.get("topup_credits") and charge.get("payment_intent"):
         intent = stripe.PaymentIntent.retrieve(charge["payment_intent"], **stripe_setup.api_options())
-        metadata = intent.get("metadata") or {}
+        metadata = intent.to_dict().get("metadata") or {}
     credits = int(metadata.get("topup_credits") or 0)
     return org_for(customer=charge.get("customer"), metadata=metadata), credits
 

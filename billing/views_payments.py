@@ -66,7 +66,7 @@ def checkout_done(request: OrgHttpRequest) -> HttpResponse:
         raise Http404
     topup = LedgerEntry.objects.filter(org_id=request.org.pk, idempotency_key=f"stripe-checkout:{session_id}").first()
     confirmed = topup is not None
-    if session.mode == "subscription" and session.get("invoice"):
+    if session.mode == "subscription" and session.to_dict().get("invoice"):
         confirmed = LedgerEntry.objects.filter(
             org_id=request.org.pk, idempotency_key=f"stripe-invoice:{session.invoice}"
         ).exists()

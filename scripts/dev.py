@@ -120,6 +120,7 @@ def lint() -> int:
             "characters",
             "notifications",
             "onboarding",
+            "stripe_local",
         ],
         # The app layers in pyproject.toml: imports point down only.
         ["lint-imports"],

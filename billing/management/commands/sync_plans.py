@@ -2,6 +2,8 @@
 in whichever Stripe is active (the local test-mode one without STRIPE_SECRET_KEY), and store each
 plan's price id. Safe to run again: a price whose amount still matches is kept."""
 
+from typing import Any
+
 import stripe
 from django.core.management.base import BaseCommand
 
@@ -10,14 +12,15 @@ from billing.checkout import PLAN_LOOKUP_PREFIX, TOPUPS
 from billing.models import Plan
 
 
-def _price(lookup_key: str, *, name: str, description: str, amount: int, recurring: bool, opts) -> tuple[str, bool]:
+def _price(
+    lookup_key: str, *, name: str, description: str, amount: int, recurring: bool, opts: dict[str, Any]
+) -> tuple[str, bool]:
     found = stripe.Price.list(lookup_keys=[lookup_key], active=True, **opts).data
     if found and found[0].unit_amount == amount and bool(found[0].recurring) == recurring:
         return found[0].id, False
-    product = stripe.Product.create(
-        name=name, description=description or None, metadata={"lookup_key": lookup_key}, **opts
-    )
-    params = {"recurring": {"interval": "month"}} if recurring else {}
+    extra: dict[str, Any] = {"description": description} if description else {}
+    product = stripe.Product.create(name=name, metadata={"lookup_key": lookup_key}, **extra, **opts)
+    params: dict[str, Any] = {"recurring": {"interval": "month"}} if recurring else {}
     price = stripe.Price.create(
         product=product.id,
         currency="usd",
