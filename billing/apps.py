@@ -5,4 +5,7 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self):
-        from billing import emails  # noqa: F401  (connects the receivers of billing.signals)
+        from billing import (
+            emails,  # noqa: F401  (connects the receivers of billing.signals)
+            receivers,  # noqa: F401  (connects the Stripe webhook receivers)
+        )

@@ -246,6 +246,6 @@ def _on_payment_failed(sender, *, org: Organization, invoice: dict, grace_until:
 
 @receiver(signals.plan_changed, dispatch_uid="billing.emails.plan_changed")
 def _on_plan_changed(
-    sender, *, org: Organization, old_plan: Plan | None, new_plan: Plan, effective: datetime | None, **kwargs
+    sender, *, org: Organization, old_plan: Plan | None, new_plan: Plan, effective: datetime | None = None, **kwargs
 ) -> None:
     _send_logged(plan_changed_email_send, org=org, old_plan=old_plan, new_plan=new_plan, effective=effective)

@@ -225,3 +225,39 @@ class BillingEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.org}"
+
+
+# --- Payments (Stripe) -----------------------------------------------------------------------------
+
+
+class BillingSubscription(models.Model):
+    """The organisation's Stripe customer and paid plan as Personae sees it, kept up to date by
+    Stripe's webhooks (billing/receivers.py). App code reads this, never dj-stripe's tables."""
+
+    class Status(models.TextChoices):
+        NONE = "none", "No paid plan"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Payment failed"
+        CANCELED = "canceled", "Cancelled"
+
+    org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="billing_subscription")
+    stripe_customer_id = models.CharField(max_length=100, blank=True, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=100, blank=True, db_index=True)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NONE)
+    amount_cents = models.PositiveIntegerField(default=0, help_text="What each renewal charges.")
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    grace_until = models.DateTimeField(
+        null=True, blank=True, help_text="After a failed payment: the paid plan stays on until then."
+    )
+    topup_credits = models.BigIntegerField(
+        default=0, help_text="Top-up credits not yet spent (they never expire; plan credits are spent first)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "billing subscription"
+
+    def __str__(self):
+        return f"{self.org}: {self.get_status_display()}"

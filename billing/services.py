@@ -328,6 +328,24 @@ def credits_adjust(*, org: Organization, amount: int, reason: str, actor: User, 
         raise
 
 
+@transaction.atomic
+def credits_take_back(*, org: Organization, amount: int, key: str, description: str) -> LedgerEntry | None:
+    """Remove up to ``amount`` credits once per ``key`` (a refund, a dispute, plan credits above
+    the roll-over cap), never more than are available: the balance doesn't go below zero or below
+    what running jobs hold. Writes the entry even when nothing could be taken, so the history says
+    so. None if that key was already applied."""
+    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return None
+    _lock_org(org.pk)
+    account = CreditAccount.objects.select_for_update().filter(org_id=org.pk).first() or credit_account(org)
+    take = max(0, min(amount, account.balance - account.held))
+    moved = _move_or_create(org, -take, 0)
+    assert moved is not None  # at most what is available
+    return _entry(
+        org=org, moved=moved, kind=Kind.ADJUSTMENT, amount=-take, held_delta=0, key=key, description=description
+    )
+
+
 # --- Holds ----------------------------------------------------------------------------------------
 
 

@@ -1,26 +1,25 @@
-"""What the Stripe side tells the rest of billing. Sent by the webhook receivers after Stripe
-confirms something about an organisation's subscription; received in ``billing.emails``, which
-sends the receipt, failed-payment and plan-change emails and keeps the grace period of a failed
-payment (``billing.dunning``).
+"""What billing tells the rest of Personae when money moves. Emails, banners and usage pages
+connect to these; billing sends them inside the webhook's transaction, after the change is saved,
+so a receiver doing slow work (an email) uses ``transaction.on_commit``: a rollback sends nothing.
 
-Receivers must tolerate the same signal twice: Stripe retries webhooks.
+- ``invoice_paid(org, invoice)``: a subscription invoice was paid. ``invoice`` is Stripe's invoice
+  dict (``id``, ``number``, ``amount_paid`` in the smallest currency unit, ``currency``,
+  ``hosted_invoice_url``, ``invoice_pdf``, ``period_start``/``period_end`` in epoch seconds); the
+  plan's credits were granted before it is sent (ledger key ``stripe-invoice:<id>``).
+- ``payment_failed(org, invoice, grace_until)``: a renewal couldn't be charged (``invoice`` as
+  above, with ``amount_due``); the plan stays on until ``grace_until`` (an aware datetime) while
+  Stripe retries.
+- ``plan_changed(org, old_plan, new_plan, effective=None)``: the organisation moved to another plan
+  (``old_plan`` None for a first subscription; ``effective`` None when the change is already made).
+- ``credits_granted(org, amount, entry, reason)``: credits arrived (``reason``: "plan" or "top-up").
+- ``credits_clawed_back(org, amount, entry, reason)``: top-up credits were taken back after a refund
+  or a dispute (``reason``: "refund" or "dispute").
 """
 
 from django.dispatch import Signal
 
 invoice_paid = Signal()
-"""An invoice was paid. Kwargs: ``org`` (Organization) and ``invoice``, a dict with ``id``
-(``in_…``), ``number``, ``amount_paid`` (in the currency's smallest unit, cents for USD),
-``currency`` (``"usd"``), ``hosted_invoice_url``, ``invoice_pdf``, ``period_start`` and
-``period_end`` (epoch seconds) and ``plan_name``; optionally ``credits_granted``, else the receipt
-finds the grant keyed ``stripe-invoice:<id>`` in the ledger."""
-
 payment_failed = Signal()
-"""Charging an invoice failed. Kwargs: ``org``, ``invoice`` (the dict of ``invoice_paid``, with
-``amount_due`` for what couldn't be charged) and ``grace_until`` (aware datetime): the organisation
-keeps its plan until then, then has the Free plan's limits until an invoice is paid."""
-
 plan_changed = Signal()
-"""The organisation's plan changed, or will. Kwargs: ``org``, ``old_plan`` and ``new_plan``
-(billing.Plan; ``old_plan`` may be None for a first subscription) and ``effective`` (aware
-datetime when the change takes effect, or None if it already has)."""
+credits_granted = Signal()
+credits_clawed_back = Signal()

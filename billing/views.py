@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from billing import selectors, services
 from billing.forms import LowCreditAlertForm
 from billing.models import LedgerEntry, Plan
+from billing.overview import billing_overview
 from billing.prices import prices_by_group
 from core.exceptions import DomainError
 from core.htmx import render_page
@@ -68,7 +69,11 @@ def plans(request: OrgHttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/plans.html",
-        {"plans": Plan.objects.filter(is_public=True), "seats": org_selectors.seat_usage(request.org)},
+        {
+            "plans": Plan.objects.filter(is_public=True),
+            "seats": org_selectors.seat_usage(request.org),
+            **billing_overview(request.org),
+        },
     )
 
 

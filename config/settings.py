@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "accounts",
     "orgs",
     "billing",
+    # Stripe through dj-stripe; with no STRIPE_SECRET_KEY, the local test-mode Stripe answers instead.
+    "djstripe",
+    "stripe_local",
     "assets",
     "providers",
     "jobs",
@@ -357,6 +360,35 @@ DEMO_PROVIDER_LATENCY = env.float("DEMO_PROVIDER_LATENCY", default=2.0)
 DEMO_PROVIDER_FAILURE_RATE = env.float("DEMO_PROVIDER_FAILURE_RATE", default=0.0)
 # Webhooks older or newer than this many seconds are refused (replay window).
 PROVIDER_WEBHOOK_TOLERANCE = env.int("PROVIDER_WEBHOOK_TOLERANCE", default=300)
+
+# --- Payments (Stripe via dj-stripe 2.11) -----------------------------------------------------
+# STRIPE_SECRET_KEY set: that Stripe account (sk_test_… or sk_live_…). Empty: the local test-mode
+# Stripe in stripe_local serves the same API under /local-stripe/, so checkout, the portal and the
+# webhooks work with no account and no card is ever charged. See docs/configuration.md#payments.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_LOCAL = not STRIPE_SECRET_KEY
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)  # must be a real bool for dj-stripe
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+if STRIPE_LOCAL:
+    # A dummy key in the shape dj-stripe insists on (sk_test_ + 24 or more characters).
+    STRIPE_SECRET_KEY = "sk_test_" + "localstripe" + "0" * 21
+    STRIPE_LIVE_MODE = False
+    # dj-stripe points stripe.api_base here; stripe_local answers these calls inside the process.
+    STRIPE_API_HOST = SITE_URL + "/local-stripe"
+    # djstripe.W002 warns that STRIPE_API_HOST is set with DEBUG off. Here it points at our own
+    # local test-mode Stripe on purpose (there is no real account to protect), so the warning is
+    # silenced only in this mode; with a real key STRIPE_API_HOST isn't set and W002 stays on.
+    SILENCED_SYSTEM_CHECKS = ["djstripe.W002"]
+if STRIPE_SECRET_KEY.startswith("sk_live_"):
+    STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY
+else:
+    STRIPE_TEST_SECRET_KEY = STRIPE_SECRET_KEY
+# Pinned: otherwise dj-stripe follows the stripe SDK's newer default (reference/reliability.md §1.1).
+STRIPE_API_VERSION = "2026-05-27.dahlia"
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_SUBSCRIBER_MODEL = "orgs.Organization"
+DJSTRIPE_SUBSCRIBER_MODEL_REQUEST_CALLBACK = "billing.stripe_setup.request_org"
+DJSTRIPE_SUBSCRIBER_CUSTOMER_KEY = "djstripe_subscriber"
 
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("providers.urls")),
     path("api/v1/", api.urls),
+    # Stripe's webhooks (dj-stripe: /stripe/webhook/<endpoint uuid>/).
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("assets.urls")),
     path("", include("generation.urls")),
     path("", include("billing.urls")),
@@ -51,6 +53,10 @@ urlpatterns = [
     path("cms/login/", blog_views.cms_login, name="cms_login"),  # before Wagtail's own login form
     path("cms/", include(wagtailadmin_urls)),
 ]
+
+if settings.STRIPE_LOCAL:
+    # The local test-mode Stripe (no STRIPE_SECRET_KEY): its API, checkout, portal and invoices.
+    urlpatterns += [path("", include("stripe_local.urls"))]
 
 if settings.DEBUG and not settings.EMAIL_PROVIDER:
     urlpatterns += [

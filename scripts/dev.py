@@ -79,7 +79,8 @@ def run() -> int:
         return services.returncode
     database_url, redis_url = services.stdout.split()
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
-    for step in (["migrate", "--no-input"], ["seed_demo"], ["seed_site"]):
+    # sync_plans puts the plans and top-ups in the active Stripe (the local test-mode one without keys).
+    for step in (["migrate", "--no-input"], ["seed_demo"], ["seed_site"], ["sync_plans"]):
         say(f"manage.py {' '.join(step)}")
         result = in_venv([VENV_PY, "manage.py", *step], env=env)
         if result.returncode:
@@ -120,6 +121,7 @@ def lint() -> int:
             "notifications",
             "onboarding",
             "usage",
+            "stripe_local",
         ],
         # The app layers in pyproject.toml: imports point down only.
         ["lint-imports"],

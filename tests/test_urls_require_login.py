@@ -47,6 +47,14 @@ PUBLIC = {
     "api:generation_cancel": 405,  # POST only, likewise
     "api:api-root": 404,  # django-ninja's placeholder for the prefix
     "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
+    # Stripe's webhooks (dj-stripe) are verified by signature; no Stripe-Signature header is a 400.
+    "djstripe:djstripe_webhook_by_uuid": 405,
+    # The local test-mode Stripe (no STRIPE_SECRET_KEY): its API wants the secret key (401), and its
+    # checkout, portal and invoice pages are reached by unguessable ids, like Stripe's ('x' isn't one).
+    "stripe_local:api": 401,
+    "stripe_local:checkout": 404,
+    "stripe_local:portal": 404,
+    "stripe_local:invoice": 404,
     "admin:login": 200,
     # allauth's own screens: the middleware exempts /accounts/, so each is listed here.
     "account_login": 200,

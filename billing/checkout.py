@@ -1,0 +1,149 @@
+"""Starting payments: Stripe Checkout for a plan or a top-up pack, and the customer portal.
+
+Nothing is granted here. Credits and plan changes arrive only from Stripe's webhooks
+(billing/receivers.py); the pages after checkout wait for them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import stripe
+from django.conf import settings
+from django.urls import reverse
+
+from billing import stripe_setup
+from billing.models import Plan
+from core.exceptions import DomainError
+
+if TYPE_CHECKING:
+    from orgs.models import Organization
+
+
+@dataclass(frozen=True)
+class TopUp:
+    slug: str
+    credits: int
+    price_cents: int
+
+    @property
+    def lookup_key(self) -> str:
+        return f"personae-topup-{self.credits}"
+
+    @property
+    def price_dollars(self) -> int:
+        return self.price_cents // 100
+
+    @property
+    def name(self) -> str:
+        return f"{self.credits:,} credits"
+
+
+# PRODUCT.md §6: top-up packs. Their Stripe prices are found by lookup key (manage.py sync_plans).
+TOPUPS = [TopUp("1000", 1000, 1500), TopUp("5000", 5000, 6500)]
+TOPUPS_BY_SLUG = {t.slug: t for t in TOPUPS}
+PLAN_LOOKUP_PREFIX = "personae-plan-"
+
+
+def new_nonce() -> str:
+    """One per rendered form: a double-clicked button sends the same nonce twice, and Stripe
+    answers the second create with the first session (the nonce is in the idempotency key)."""
+    return secrets.token_urlsafe(16)
+
+
+def _urls(org: Organization) -> tuple[str, str]:
+    base = settings.SITE_URL.rstrip("/")
+    done = base + reverse("billing:checkout_done", args=[org.slug]) + "?session_id={CHECKOUT_SESSION_ID}"
+    back = base + reverse("orgs:billing", args=[org.slug])
+    return done, back
+
+
+def _session(
+    org: Organization, *, mode: str, price_id: str, nonce: str, extra: dict[str, Any], metadata: dict | None = None
+) -> str:
+    from djstripe.settings import djstripe_settings
+
+    if not nonce or len(nonce) > 64:
+        raise DomainError("This form is out of date. Reload the page and try again.")
+    customer = stripe_setup.customer_id(org)
+    success_url, cancel_url = _urls(org)
+    session = stripe.checkout.Session.create(
+        mode=mode,
+        customer=customer,
+        line_items=[{"price": price_id, "quantity": 1}],
+        client_reference_id=str(org.pk),
+        metadata={djstripe_settings.SUBSCRIBER_CUSTOMER_KEY: str(org.pk), "org_id": str(org.pk), **(metadata or {})},
+        success_url=success_url,
+        cancel_url=cancel_url,
+        idempotency_key=f"checkout:{org.pk}:{price_id}:{nonce}",
+        **extra,
+        **stripe_setup.api_options(),
+    )
+    assert session.url  # a new session is open, so it has a URL
+    return session.url
+
+
+def subscription_checkout_url(org: Organization, plan: Plan, nonce: str) -> str:
+    if plan.is_free or not plan.stripe_price_id:
+        raise DomainError(f"The {plan.name} plan isn't for sale yet: run manage.py sync_plans.")
+    current = stripe_setup.summary(org)
+    if current.status in {current.Status.ACTIVE, current.Status.PAST_DUE} and current.stripe_subscription_id:
+        raise DomainError("You already have a paid plan. Change it from Manage billing.")
+    return _session(
+        org,
+        mode="subscription",
+        price_id=plan.stripe_price_id,
+        nonce=nonce,
+        extra={"subscription_data": {"metadata": {"org_id": str(org.pk), "plan": plan.slug}}},
+    )
+
+
+def topup_price_id(topup: TopUp) -> str:
+    prices = stripe.Price.list(lookup_keys=[topup.lookup_key], active=True, **stripe_setup.api_options())
+    if not prices.data:
+        raise DomainError("Top-ups aren't for sale yet: run manage.py sync_plans.")
+    return prices.data[0].id
+
+
+def topup_checkout_url(org: Organization, topup: TopUp, nonce: str) -> str:
+    metadata = {"org_id": str(org.pk), "topup_credits": str(topup.credits), "kind": "topup"}
+    return _session(
+        org,
+        mode="payment",
+        price_id=topup_price_id(topup),
+        nonce=nonce,
+        extra={"payment_intent_data": {"metadata": metadata}},
+        metadata=metadata,
+    )
+
+
+def portal_url(org: Organization) -> str:
+    _, back = _urls(org)
+    session = stripe.billing_portal.Session.create(
+        customer=stripe_setup.customer_id(org), return_url=back, **stripe_setup.api_options()
+    )
+    return session.url
+
+
+def invoices(org: Organization, limit: int = 12) -> list[dict[str, Any]]:
+    """The organisation's latest invoices from Stripe, for the Billing page; none before it has a customer."""
+    row = stripe_setup.summary(org)
+    if not row.stripe_customer_id:
+        return []
+    found = stripe.Invoice.list(customer=row.stripe_customer_id, limit=limit, **stripe_setup.api_options())
+    rows = []
+    for inv in (invoice.to_dict() for invoice in found.data):
+        rows.append(
+            {
+                "number": inv.get("number") or inv["id"],
+                "created": datetime.fromtimestamp(inv["created"], UTC),
+                "total_dollars": inv["total"] / 100,
+                "status": inv.get("status"),
+                "hosted_invoice_url": inv.get("hosted_invoice_url"),
+                "invoice_pdf": inv.get("invoice_pdf"),
+            }
+        )
+    return rows

@@ -1,0 +1,78 @@
+"""Billing pages that move money: start Checkout for a plan or a top-up, open the customer portal,
+and the page Checkout returns to, which waits for Stripe's webhook to bring the plan or credits."""
+
+from __future__ import annotations
+
+import stripe
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import checkout, stripe_setup
+from billing.models import LedgerEntry, Plan
+from core.exceptions import DomainError
+from core.http import OrgHttpRequest
+from orgs.decorators import org_view
+from orgs.models import Role
+
+
+def _refused(request: OrgHttpRequest, exc: DomainError) -> HttpResponse:
+    messages.error(request, str(exc))
+    return redirect("orgs:billing", request.org.slug)
+
+
+@require_POST
+@org_view(min_role=Role.OWNER)
+def subscribe(request: OrgHttpRequest) -> HttpResponse:
+    plan = Plan.objects.filter(slug=request.POST.get("plan"), is_public=True).first()
+    if plan is None:
+        raise Http404
+    try:
+        return redirect(checkout.subscription_checkout_url(request.org, plan, request.POST.get("nonce", "")))
+    except DomainError as exc:
+        return _refused(request, exc)
+
+
+@require_POST
+@org_view(min_role=Role.ADMIN)
+def buy_topup(request: OrgHttpRequest) -> HttpResponse:
+    topup = checkout.TOPUPS_BY_SLUG.get(request.POST.get("pack", ""))
+    if topup is None:
+        raise Http404
+    try:
+        return redirect(checkout.topup_checkout_url(request.org, topup, request.POST.get("nonce", "")))
+    except DomainError as exc:
+        return _refused(request, exc)
+
+
+@require_POST
+@org_view(min_role=Role.OWNER)
+def portal(request: OrgHttpRequest) -> HttpResponse:
+    return redirect(checkout.portal_url(request.org))
+
+
+@require_GET
+@org_view()
+def checkout_done(request: OrgHttpRequest) -> HttpResponse:
+    """Back from Checkout. The payment counts only when Stripe's webhook has said so; until then the
+    page says it is being confirmed and checks again every two seconds."""
+    session_id = request.GET.get("session_id", "")
+    if not session_id.startswith("cs_"):
+        return redirect("orgs:billing", request.org.slug)
+    row = stripe_setup.summary(request.org)
+    session = stripe.checkout.Session.retrieve(session_id, **stripe_setup.api_options())
+    if session.customer != row.stripe_customer_id:
+        raise Http404
+    topup = LedgerEntry.objects.filter(org_id=request.org.pk, idempotency_key=f"stripe-checkout:{session_id}").first()
+    confirmed = topup is not None
+    if session.mode == "subscription" and session.to_dict().get("invoice"):
+        confirmed = LedgerEntry.objects.filter(
+            org_id=request.org.pk, idempotency_key=f"stripe-invoice:{session.invoice}"
+        ).exists()
+    context = {"confirmed": confirmed, "topup": topup, "summary": row, "session_id": session_id}
+    template = "billing/_checkout_status.html" if request.htmx else "billing/checkout_done.html"
+    response = render(request, template, context)
+    if request.htmx and confirmed:
+        response.status_code = 286  # stops the poll; the credits pill refreshes (billing.middleware)
+    return response

@@ -1,0 +1,43 @@
+"""Buying in a browser against the local test-mode Stripe and a real Celery worker: Studio, then a
+1,000-credit top-up, each through the test-mode checkout page; the credits arrive on Billing once the
+webhooks have been delivered and handled."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from billing.models import Plan
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_owner_buys_studio_and_a_top_up(page: Page, site, worker, tmp_path):
+    call_command("sync_plans", stdout=io.StringIO())
+    org = OrganizationFactory(name="Bright Studio", slug="bright", plan=Plan.objects.get(slug="free"))
+    owner = MembershipFactory(org=org, role="owner").user
+
+    page.goto(site.url + "/accounts/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{site.url}/o/bright/billing/")
+
+    page.locator('[data-plan="studio"]').get_by_role("button", name="Upgrade to Studio").click()
+    expect(page.locator("body")).to_contain_text("Test mode — no card is charged")
+    page.screenshot(path=str(tmp_path / "checkout.png"))
+    page.get_by_role("button", name="Pay $79 (test)").click()
+    expect(page.locator("#checkout-status")).to_contain_text("credits are in your balance", timeout=20_000)
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("#plan-status")).to_contain_text("Renews on")
+    expect(page.locator("body")).to_contain_text("6,000 available")
+
+    page.get_by_role("button", name="Buy 1,000 credits for $15").click()
+    expect(page.locator("body")).to_contain_text("Test mode — no card is charged")
+    page.get_by_role("button", name="Pay $15 (test)").click()
+    expect(page.locator("#checkout-status")).to_contain_text("1,000 credits added", timeout=20_000)
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("body")).to_contain_text("7,000 available")
+    page.screenshot(path=str(tmp_path / "billing.png"))
