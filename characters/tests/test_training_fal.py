@@ -129,7 +129,10 @@ def test_queue_progress_and_the_lora_copied_to_our_storage(
     assert Hold.objects.get(pk=run.hold_id).captured_amount == 300
     assert ledger_problems(org) == []
     assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Ava Stone"
-    assert len(mailoutbox) == 1
+    # The HD email, and the low-credit one: training took the last 300 of 300 credits.
+    assert sorted(m.subject for m in mailoutbox)[0].startswith("HD mode")
+    assert len(mailoutbox) == 2
+    assert any("credit" in m.subject.lower() for m in mailoutbox)
 
     # Four reference images with the LoRA (fetched from us too), copied into the library.
     references = CharacterJob.objects.get(character=character, kind="references")
@@ -192,7 +195,11 @@ def test_a_webhook_reporting_failure_fails_the_run_and_returns_the_credits(
     assert note.title == "Training failed for Ava Stone"
     assert "CUDA out of memory" in note.body
     assert "300 credits held for it are available again" in note.body
-    assert [m.subject for m in mailoutbox] == ["Training failed for Ava Stone"]
+    # The hold took the last credits (the low-credit email), then the failure gave them back.
+    assert sorted(m.subject for m in mailoutbox) == [
+        "Northstar Talent is low on credits: 0 left",
+        "Training failed for Ava Stone",
+    ]
 
 
 def test_a_lora_link_that_404s_fails_the_run_and_returns_the_credits(
