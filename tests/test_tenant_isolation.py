@@ -81,6 +81,11 @@ ORG_URLS = {
     "billing:credits": ({GET}, VIEWER, None, None),
     # The low-credit email's threshold: owners and admins set it.
     "billing:low_credit_alert": ({GET, POST}, ADMIN, ADMIN, None),
+    # Payments: owners choose the plan and open the Stripe portal; owners and admins buy top-ups.
+    "billing:subscribe": ({POST}, OWNER, OWNER, None),
+    "billing:topup": ({POST}, ADMIN, ADMIN, None),
+    "billing:portal": ({POST}, OWNER, OWNER, None),
+    "billing:checkout_done": ({GET}, VIEWER, None, None),
     # Edit jobs: viewers watch them; members start, cancel and retry them.
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
     "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
@@ -266,6 +271,8 @@ def _url(name, slug, targets, object_slug=None, user=None):
 POST_DATA = {
     "orgs:billing": {"plan": "free"},
     "billing:low_credit_alert": {"threshold": "75"},
+    "billing:subscribe": {"plan": "creator", "nonce": "tenant-test"},
+    "billing:topup": {"pack": "1000", "nonce": "tenant-test"},
     "orgs:settings": {"name": "Changed", "email": "billing@northstar.example", "allow_join_requests": ""},
     "orgs:invite": {"email": "new@example.com", "role": "viewer"},
     "orgs:member_role": {"role": "viewer"},

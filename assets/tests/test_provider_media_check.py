@@ -78,6 +78,7 @@ def test_a_provider_key_with_reachable_media_is_fine(local_media, reachable):
     assert provider_media_check() == []
 
 
+@pytest.mark.django_db  # dj-stripe's checks read its webhook endpoints
 def test_it_runs_with_the_other_system_checks(local_media):
     call_command("check", verbosity=0)
     local_media.FAL_KEY = "secret"

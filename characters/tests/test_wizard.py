@@ -101,7 +101,8 @@ def test_the_wizard_runs_end_to_end_on_the_demo_provider(
     ]
     assert ledger_problems(org) == []
     assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Mara Quinn"
-    assert [m.subject for m in mailoutbox] == ["HD mode unlocked for Mara Quinn"]
+    # (Holding the last credits for training also sent the low-credit email; billing tests cover it.)
+    assert [m.subject for m in mailoutbox if "low on credits" not in m.subject] == ["HD mode unlocked for Mara Quinn"]
 
 
 def test_short_of_credits_at_choose_the_character_is_still_usable_and_hd_can_finish_later(
@@ -271,5 +272,5 @@ def test_a_sheet_that_doesnt_show_the_same_person_stops_before_training_with_cre
     assert note.title == "HD mode couldn't be set up for Mara Quinn"
     assert "Only 4 of the 8 character-sheet images showed the same face" in note.body
     assert "300 credits held for training are available again" in note.body
-    assert len(mailoutbox) == 1
+    assert len([m for m in mailoutbox if "low on credits" not in m.subject]) == 1
     assert ledger_problems(org) == []
