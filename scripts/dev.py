@@ -61,6 +61,13 @@ def in_venv(args: Sequence[str | Path], **kwargs) -> subprocess.CompletedProcess
     return subprocess.run(args, cwd=ROOT, env=env, **kwargs)
 
 
+def _in_dotenv(name: str) -> bool:
+    dotenv = ROOT / ".env"
+    if not dotenv.exists():
+        return False
+    return any(line.strip().startswith(f"{name}=") for line in dotenv.read_text().splitlines())
+
+
 def run() -> int:
     setup()
     say("Starting embedded PostgreSQL and Redis (data in .data/) unless DATABASE_URL / REDIS_URL are set")
@@ -79,13 +86,16 @@ def run() -> int:
         return services.returncode
     database_url, redis_url = services.stdout.split()
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    port = os.environ.get("PORT", "8000")
+    if "SITE_URL" not in os.environ and not _in_dotenv("SITE_URL"):
+        # Links the app builds for itself (the local test-mode checkout, emails) use the port it runs on.
+        env["SITE_URL"] = f"http://127.0.0.1:{port}"
     # sync_plans puts the plans and top-ups in the active Stripe (the local test-mode one without keys).
     for step in (["migrate", "--no-input"], ["seed_demo"], ["seed_site"], ["sync_plans"]):
         say(f"manage.py {' '.join(step)}")
         result = in_venv([VENV_PY, "manage.py", *step], env=env)
         if result.returncode:
             return result.returncode
-    port = os.environ.get("PORT", "8000")
     say(f"Personae is starting on http://127.0.0.1:{port}  (Ctrl-C stops web, worker and beat)")
     say(f"Emails land in the development inbox: http://127.0.0.1:{port}/dev/mail/")
     try:

@@ -100,6 +100,8 @@ def daily_chart(days: list[tuple[date, int]]) -> DailyChart:
     ticks = [Tick(round(TOP + plot_height * (1 - share), 2), round(top * share)) for share in (0, 0.5, 1)]
     every = 7 if len(days) <= 31 else 14
     labels = [DayLabel(bar.center, bar.day) for n, bar in enumerate(bars) if (len(bars) - 1 - n) % every == 0]
+    if bars:  # the latest day is always labelled; it ends at its bar, so the chart's edge doesn't cut it
+        labels[-1] = DayLabel(round(bars[-1].x + bars[-1].width, 2), bars[-1].day, "end")
     peak = max((bar for bar in bars if bar.value), key=lambda bar: bar.value, default=None)
     return DailyChart(WIDTH, HEIGHT, LEFT, TOP + plot_height, bars, ticks, labels, sum(v for _d, v in days), peak)
 

@@ -61,7 +61,7 @@ def test_a_new_user_signs_up_verifies_and_reaches_the_dashboard(page: Page, site
 
     expect(page.get_by_role("heading", name="Getting started")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/o/maya-creative/$"))
-    expect(page.get_by_text("1 of 6 done")).to_be_visible()
+    expect(page.get_by_text("2 of 6 done")).to_be_visible()  # the organisation, and its plan chosen
 
     answer = QuestionnaireResponse.objects.get(user__email="maya@agency.test")
     assert (answer.role, answer.team_size, sorted(answer.platforms)) == ("agency", "2-5", ["instagram", "tiktok"])
