@@ -116,6 +116,10 @@ def main() -> int:
     from benchmarks import providers as providers_benchmark
 
     providers_benchmark.print_table(providers_benchmark.run())
+
+    from benchmarks import stripe_webhooks as stripe_benchmark
+
+    stripe_benchmark.print_table(stripe_benchmark.run())
     return 0
 
 
