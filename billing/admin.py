@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing.models import BillingEmail, CreditAccount, Dunning, Hold, LedgerEntry, Plan
+from billing.models import BillingEmail, BillingSubscription, CreditAccount, Hold, LedgerEntry, Plan
 from billing.prices import OPERATION_PRICES
 from billing.services import credits_adjust, hold_release
 from core.exceptions import DomainError
@@ -227,15 +227,16 @@ class HoldAdmin(ReadOnlyAdmin):
         )
 
 
-# --- Failed payments and billing emails: read-only, for answering "did we tell them?" -------------
+# --- Subscriptions (failed payments included) and billing emails: read-only, for answering ----------
+# "what does Stripe say, and did we tell them?" Stripe's webhooks write these; staff change plans in Stripe.
 
 
-@admin.register(Dunning)
-class DunningAdmin(ReadOnlyAdmin):
-    list_display = ["org", "status", "since", "grace_until", "resolved_at", "invoice_id"]
-    list_filter = ["status"]
-    list_select_related = ["org"]
-    search_fields = ["org__name", "org__slug", "=invoice_id"]
+@admin.register(BillingSubscription)
+class BillingSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["org", "plan", "status", "grace_until", "current_period_end", "cancel_at_period_end"]
+    list_filter = ["status", "cancel_at_period_end"]
+    list_select_related = ["org", "plan"]
+    search_fields = ["org__name", "org__slug", "=stripe_customer_id", "=stripe_subscription_id"]
 
 
 @admin.register(BillingEmail)

@@ -8,4 +8,5 @@ class BillingConfig(AppConfig):
         from billing import (
             emails,  # noqa: F401  (connects the receivers of billing.signals)
             receivers,  # noqa: F401  (connects the Stripe webhook receivers)
+            stripe_webhooks,  # noqa: F401  (queues each stored webhook delivery for the worker)
         )

@@ -6,6 +6,7 @@ Nothing is granted here. Credits and plan changes arrive only from Stripe's webh
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from billing import stripe_setup
@@ -21,6 +23,8 @@ from core.exceptions import DomainError
 
 if TYPE_CHECKING:
     from orgs.models import Organization
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -128,22 +132,45 @@ def portal_url(org: Organization) -> str:
     return session.url
 
 
-def invoices(org: Organization, limit: int = 12) -> list[dict[str, Any]]:
-    """The organisation's latest invoices from Stripe, for the Billing page; none before it has a customer."""
+INVOICES_CACHE_SECONDS = 6 * 3600
+
+
+def _invoices_cache_key(customer_id: str) -> str:
+    return f"billing:invoices:{customer_id}"
+
+
+def invoices_forget(customer_id: str | None) -> None:
+    """Drop the cached invoice list of a customer: Stripe reported a change to one of its invoices."""
+    if customer_id:
+        cache.delete(_invoices_cache_key(customer_id))
+
+
+def invoices(org: Organization, limit: int = 12) -> list[dict[str, Any]] | None:
+    """The organisation's latest invoices from Stripe, for the Billing page: [] before it has a
+    customer, None if Stripe can't be reached now. Cached until a webhook says an invoice changed
+    (``invoices_forget``), so the page doesn't ask Stripe on every visit."""
     row = stripe_setup.summary(org)
     if not row.stripe_customer_id:
         return []
-    found = stripe.Invoice.list(customer=row.stripe_customer_id, limit=limit, **stripe_setup.api_options())
-    rows = []
-    for inv in (invoice.to_dict() for invoice in found.data):
-        rows.append(
-            {
-                "number": inv.get("number") or inv["id"],
-                "created": datetime.fromtimestamp(inv["created"], UTC),
-                "total_dollars": inv["total"] / 100,
-                "status": inv.get("status"),
-                "hosted_invoice_url": inv.get("hosted_invoice_url"),
-                "invoice_pdf": inv.get("invoice_pdf"),
-            }
-        )
+    key = _invoices_cache_key(row.stripe_customer_id)
+    rows = cache.get(key)
+    if rows is not None:
+        return rows
+    try:
+        found = stripe.Invoice.list(customer=row.stripe_customer_id, limit=limit, **stripe_setup.api_options())
+    except stripe.StripeError:
+        logger.warning("Stripe invoices for %s couldn't be listed", org.slug, exc_info=True)
+        return None
+    rows = [
+        {
+            "number": inv.get("number") or inv["id"],
+            "created": datetime.fromtimestamp(inv["created"], UTC),
+            "total_dollars": inv["total"] / 100,
+            "status": inv.get("status"),
+            "hosted_invoice_url": inv.get("hosted_invoice_url"),
+            "invoice_pdf": inv.get("invoice_pdf"),
+        }
+        for inv in (invoice.to_dict() for invoice in found.data)
+    ]
+    cache.set(key, rows, INVOICES_CACHE_SECONDS)
     return rows

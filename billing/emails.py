@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import signals
-from billing.dunning import dunning_open, dunning_resolve
 from billing.models import BillingEmail, LedgerEntry
 from core.emails import email_send
 from orgs.models import Membership, Organization, Role
@@ -231,17 +230,12 @@ def _send_logged(send, **kwargs) -> None:
 
 @receiver(signals.invoice_paid, dispatch_uid="billing.emails.invoice_paid")
 def _on_invoice_paid(sender, *, org: Organization, invoice: dict, **kwargs) -> None:
-    with transaction.atomic():
-        dunning_resolve(org=org, invoice_id=invoice["id"])
-        _send_logged(receipt_email_send, org=org, invoice=invoice)
+    _send_logged(receipt_email_send, org=org, invoice=invoice)
 
 
 @receiver(signals.payment_failed, dispatch_uid="billing.emails.payment_failed")
 def _on_payment_failed(sender, *, org: Organization, invoice: dict, grace_until: datetime, **kwargs) -> None:
-    with transaction.atomic():
-        dunning = dunning_open(org=org, invoice_id=invoice["id"], grace_until=grace_until)
-        if dunning is not None:
-            _send_logged(payment_failed_email_send, org=org, invoice=invoice, grace_until=dunning.grace_until)
+    _send_logged(payment_failed_email_send, org=org, invoice=invoice, grace_until=grace_until)
 
 
 @receiver(signals.plan_changed, dispatch_uid="billing.emails.plan_changed")

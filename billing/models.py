@@ -181,28 +181,6 @@ class LedgerEntry(models.Model):
 # --- Failed payments and billing emails -----------------------------------------------------------
 
 
-class Dunning(models.Model):
-    """An organisation whose subscription payment failed. It keeps its plan until ``grace_until``,
-    then has the Free plan's limits (billing.dunning.effective_plan) until an invoice is paid."""
-
-    class Status(models.TextChoices):
-        PAST_DUE = "past_due", "Past due"
-        RESOLVED = "resolved", "Resolved"
-
-    org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="dunning")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAST_DUE)
-    invoice_id = models.CharField(max_length=100, blank=True, help_text="The Stripe invoice that failed (in_…).")
-    since = models.DateTimeField(help_text="When the first payment of this episode failed.")
-    grace_until = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "failed payment"
-
-    def __str__(self):
-        return f"{self.org}: {self.get_status_display()}"
-
-
 class BillingEmail(models.Model):
     """One billing email sent to an organisation; the unique ``key`` makes each send happen once
     however often Stripe repeats the event behind it."""

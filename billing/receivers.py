@@ -1,13 +1,16 @@
 """dj-stripe webhook receivers: each hands the event's object to billing.stripe_sync.
 
-They run inside dj-stripe's webhook transaction. Nothing is caught: an exception rolls the
-transaction back (no Event row is kept), the webhook answers 500, and Stripe delivers the event
-again; stripe_sync's idempotency keys make the redelivery apply exactly once.
+They run in the worker, inside dj-stripe's processing transaction (billing/stripe_webhooks.py).
+Nothing is caught: an exception rolls the transaction back (no Event row is kept), is written on the
+delivery, and the task tries again; stripe_sync's idempotency keys make a retry or a second delivery
+of the same money apply exactly once.
 """
 
 from djstripe.event_handlers import djstripe_receiver
 
-from billing import stripe_sync
+from django.db import transaction
+
+from billing import checkout, stripe_sync
 
 
 def _object(event) -> dict:
@@ -46,3 +49,19 @@ def on_charge_refunded(sender, event, **kwargs):
 @djstripe_receiver("charge.dispute.created")
 def on_dispute_created(sender, event, **kwargs):
     stripe_sync.dispute_created(_object(event))
+
+
+@djstripe_receiver(
+    [
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_failed",
+        "invoice.updated",
+        "invoice.voided",
+        "invoice.marked_uncollectible",
+    ]
+)
+def on_invoice_changed(sender, event, **kwargs):
+    customer = _object(event).get("customer")
+    transaction.on_commit(lambda: checkout.invoices_forget(customer))

@@ -212,18 +212,14 @@ def _expire_plan_credits_over_allowance(org: Organization, plan: Plan, invoice_i
 
 @transaction.atomic
 def invoice_payment_failed(invoice: dict[str, Any]) -> BillingSubscription | None:
-    """A renewal couldn't be charged: past due, with a grace period while Stripe retries."""
+    """A renewal couldn't be charged: the subscription is past due, with a grace period (kept from
+    the first failure while Stripe retries) before the Free plan's limits apply."""
     subscription_id = _invoice_subscription_id(invoice)
     if not subscription_id:
         return None
-    row = subscription_refresh(subscription_id)
-    if row is None:
-        return None
-    row = _locked_summary(row.org)
-    if row.status != Status.CANCELED:
-        row.status = Status.PAST_DUE
-        row.grace_until = row.grace_until or timezone.now() + timedelta(days=GRACE_DAYS)
-        row.save(update_fields=["status", "grace_until", "updated_at"])
+    row = subscription_refresh(subscription_id)  # Stripe marks the subscription past due
+    if row is None or row.status != Status.PAST_DUE:
+        return row  # paid since (a late event), or cancelled: nothing to tell anyone
     signals.payment_failed.send(sender=Organization, org=row.org, invoice=invoice, grace_until=row.grace_until)
     return row
 

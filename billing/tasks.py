@@ -27,3 +27,25 @@ def check_ledger() -> list[str]:
     if not problems:
         logger.info("Credits ledger: every account agrees with its entries")
     return problems
+
+
+@shared_task(bind=True, max_retries=10, acks_late=True)
+def process_stripe_webhook(self, pk: int) -> bool:
+    """Process one Stripe webhook delivery (dj-stripe's sync and our receivers); retried with backoff.
+
+    The webhook already answered Stripe; this is where an error waits and tries again.
+    """
+    from billing import stripe_webhooks
+
+    try:
+        return stripe_webhooks.process_trigger(pk)
+    except Exception as error:
+        raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 300)) from error
+
+
+@shared_task
+def sweep_stripe_webhooks() -> int:
+    """Re-queue Stripe webhook deliveries whose processing task was lost (a worker killed mid-way)."""
+    from billing import stripe_webhooks
+
+    return stripe_webhooks.sweep()

@@ -250,6 +250,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
         "options": {"expires": 50 * 60},
     },
+    # Stripe: webhook deliveries whose processing task was lost are queued again.
+    "sweep-stripe-webhooks": {
+        "task": "billing.tasks.sweep_stripe_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "check-ledger": {
         "task": "billing.tasks.check_ledger",
         "schedule": crontab(hour=3, minute=41),
@@ -389,6 +395,9 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_SUBSCRIBER_MODEL = "orgs.Organization"
 DJSTRIPE_SUBSCRIBER_MODEL_REQUEST_CALLBACK = "billing.stripe_setup.request_org"
 DJSTRIPE_SUBSCRIBER_CUSTOMER_KEY = "djstripe_subscriber"
+# The webhook answers Stripe once the signature checks out and the delivery is stored; the worker
+# then runs dj-stripe's sync and our receivers (billing/stripe_webhooks.py).
+DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.stripe_webhooks.queue_trigger"
 
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

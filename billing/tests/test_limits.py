@@ -290,19 +290,18 @@ def test_past_the_grace_date_of_a_failed_payment_the_free_limits_apply_and_nothi
 
     from django.utils import timezone
 
-    from billing import dunning
+    from billing.models import BillingSubscription
 
     _on_plan(org, "creator")
     CharacterFactory.create_batch(2, org=org)
-    dunning.dunning_open(org=org, invoice_id="in_failed", grace_until=timezone.now() + timedelta(days=3))
+    # A failed renewal, as billing.stripe_sync records it: past due, with a grace date.
+    BillingSubscription.objects.update_or_create(
+        org=org, defaults={"status": "past_due", "grace_until": timezone.now() + timedelta(days=3)}
+    )
     _create_character(org, people.member, name="Within grace")  # the paid plan's limits still apply
     assert Character.objects.filter(org=org).count() == 3
 
-    dunning.dunning_open(org=org, invoice_id="in_failed", grace_until=timezone.now() - timedelta(days=1))
-    org.refresh_from_db()
-    from billing.models import Dunning
-
-    Dunning.objects.filter(org=org).update(grace_until=timezone.now() - timedelta(minutes=1))
+    BillingSubscription.objects.filter(org=org).update(grace_until=timezone.now() - timedelta(minutes=1))
     with pytest.raises(LimitReached) as refused:
         _create_character(org, people.member, name="Past grace")
 

@@ -8,6 +8,7 @@ import time
 import pytest
 import stripe
 from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 from djstripe.models import Event
 
@@ -36,8 +37,15 @@ def owner_client(client):
     return client
 
 
+def post(event, **kwargs):
+    """Post one event to the webhook the way Stripe does; the processing it queues runs as it commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return delivery.post_event(event, **kwargs)
+
+
 def deliver():
-    delivery.deliver_pending()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        delivery.deliver_pending()
     assert delivery.undelivered_count() == 0, StripeObject.objects.filter(kind="event", delivered_at=None).values_list(
         "data__type", "last_delivery_status"
     )
@@ -90,9 +98,9 @@ def test_duplicate_and_same_invoice_via_two_events_grant_once(owner_client):
     subscribe(owner_client)
     deliver()
     paid = StripeObject.objects.filter(kind="event", data__type="invoice.paid").first().data
-    assert delivery.post_event(paid) == 200  # the same event again
+    assert post(paid) == 200  # the same event again
     twin = {**paid, "id": "evt_twin_of_paid"}  # the same invoice under another event id
-    assert delivery.post_event(twin) == 200
+    assert post(twin) == 200
     assert balance(org) == 6000
 
 
@@ -100,8 +108,8 @@ def test_forged_signature_is_refused_and_grants_nothing(owner_client):
     org = owner_client.org
     subscribe(owner_client)
     paid = StripeObject.objects.filter(kind="event", data__type="invoice.paid").first().data
-    assert delivery.post_event(paid, secret="whsec_wrong") == 400
-    assert delivery.post_event(paid, timestamp=int(time.time()) - 3600) == 400
+    assert post(paid, secret="whsec_wrong") == 400
+    assert post(paid, timestamp=int(time.time()) - 3600) == 400
     assert not Event.objects.filter(id=paid["id"]).exists()
     assert balance(org) == 0
 
@@ -113,8 +121,8 @@ def test_out_of_order_subscription_events(owner_client):
     sub_id = events["customer.subscription.created"]["data"]["object"]["id"]
     payments.subscription_update(sub_id, {"cancel_at_period_end": "true"})
     updated = StripeObject.objects.filter(kind="event", data__type="customer.subscription.updated").last().data
-    assert delivery.post_event(updated) == 200  # before "created"
-    assert delivery.post_event(events["customer.subscription.created"]) == 200
+    assert post(updated) == 200  # before "created"
+    assert post(events["customer.subscription.created"]) == 200
     row = BillingSubscription.objects.get(org=org)
     assert row.cancel_at_period_end is True  # the current state, not the older event's
     org.refresh_from_db()
@@ -222,10 +230,39 @@ def test_failed_renewal_is_past_due_with_grace(owner_client):
     row = BillingSubscription.objects.get(org=owner_client.org)
     assert row.status == "past_due"
     assert row.grace_until
-    assert seen
-    assert seen[0][0] == owner_client.org.pk
+    assert seen == [(owner_client.org.pk, row.grace_until)]
     assert balance(owner_client.org) == 6000  # no renewal credits for an unpaid invoice
     assert "We couldn" in owner_client.get(reverse("orgs:billing", args=["acme"])).content.decode()
+
+
+def test_stripe_retrying_keeps_the_first_grace_date_and_a_late_failure_after_payment_changes_nothing(owner_client):
+    from billing.dunning import payment_problem
+    from billing.models import BillingEmail
+
+    org = owner_client.org
+    subscribe(owner_client)
+    deliver()
+    payments.subscription_advance(_sub_id(org), fail=True)
+    deliver()
+    first = BillingSubscription.objects.get(org=org).grace_until
+    failed = StripeObject.objects.filter(kind="event", data__type="invoice.payment_failed").latest("id").data
+
+    # Stripe retries the same invoice and fails again: the grace date doesn't move.
+    BillingSubscription.objects.filter(org=org).update(updated_at=first)
+    assert post({**failed, "id": "evt_retry_failed_again"}) == 200
+    assert payment_problem(org).grace_until == first
+
+    # The card works; the invoice is paid and the subscription is active again.
+    payments.invoice_retry(failed["data"]["object"]["id"])
+    deliver()
+    assert payment_problem(org) is None
+    assert balance(org) == 12000
+
+    # A failure event delivered late, after the payment: no problem reopened, no second email.
+    assert post({**failed, "id": "evt_late_failure"}) == 200
+    assert payment_problem(org) is None
+    assert BillingSubscription.objects.get(org=org).status == "active"
+    assert BillingEmail.objects.filter(org=org, kind="payment_failed").count() == 1
 
 
 def _buy_topup(client, pack="1000", nonce="t"):
@@ -259,26 +296,130 @@ def _key():
     return djstripe_settings.STRIPE_SECRET_KEY
 
 
-def test_a_receiver_error_answers_500_and_redelivery_grants_once(owner_client, monkeypatch):
-    org = owner_client.org
-    subscribe(owner_client)
-    deliver_until = StripeObject.objects.filter(kind="event", data__type="invoice.paid").first().data
-    # Make the org's plan price unknown for a moment: stripe_sync raises on a missing default plan.
-    original = Plan.objects.get(is_default=True)
-    Plan.objects.filter(pk=original.pk).update(is_default=False)
+def test_a_receiver_error_is_retried_by_the_worker_and_grants_once(owner_client, monkeypatch):
+    """The webhook answers 200 once the delivery is stored; the worker's processing fails, the error
+    is written on the delivery, nothing is granted, and the retry grants exactly once."""
+    from djstripe.models import WebhookEventTrigger
     from djstripe.signals import WEBHOOK_SIGNALS
 
+    from billing import stripe_webhooks
+
+    org = owner_client.org
+    subscribe(owner_client)
+    invoice_paid = StripeObject.objects.filter(kind="event", data__type="invoice.paid").first().data
+    failures = []
+
     def boom(sender, event, **kwargs):
+        failures.append(event.id)
         raise RuntimeError("receiver failed")
 
     WEBHOOK_SIGNALS["invoice.paid"].connect(boom, sender=Event)
+    monkeypatch.setattr("billing.tasks.process_stripe_webhook.delay", lambda pk: None)  # the task is lost
     try:
-        assert delivery.post_event(deliver_until) == 500
+        assert post(invoice_paid) == 200
+        trigger = WebhookEventTrigger.objects.filter(body__contains=invoice_paid["id"]).latest("pk")
+        with pytest.raises(RuntimeError):
+            stripe_webhooks.process_trigger(trigger.pk)
     finally:
         WEBHOOK_SIGNALS["invoice.paid"].disconnect(boom, sender=Event)
-        Plan.objects.filter(pk=original.pk).update(is_default=True)
-    assert not Event.objects.filter(id=deliver_until["id"]).exists()
+    trigger.refresh_from_db()
+    assert failures == [invoice_paid["id"]]
+    assert (trigger.valid, trigger.processed, trigger.exception) == (True, False, "receiver failed")
+    assert "RuntimeError" in trigger.traceback
+    assert not Event.objects.filter(id=invoice_paid["id"]).exists()  # rolled back with the receivers
     assert balance(org) == 0
-    deliver()
-    assert delivery.post_event(deliver_until) == 200
+    monkeypatch.undo()
+
+    # The beat sweep finds the delivery once it is stale and queues it; the worker processes it.
+    WebhookEventTrigger.objects.filter(pk=trigger.pk).update(created=trigger.created - stripe_webhooks.STALE_AFTER)
+    assert stripe_webhooks.sweep() == 1
+    trigger.refresh_from_db()
+    assert trigger.processed and balance(org) == 6000
+    assert stripe_webhooks.sweep() == 0
+    assert post(invoice_paid) == 200  # Stripe sending it again changes nothing
     assert balance(org) == 6000
+    assert LedgerEntry.objects.filter(org=org, idempotency_key__startswith="stripe-invoice:").count() == 1
+
+
+def test_a_failing_task_retries_with_backoff_until_it_succeeds(owner_client, monkeypatch):
+    from celery.exceptions import Retry
+    from djstripe.signals import WEBHOOK_SIGNALS
+
+    from billing.tasks import process_stripe_webhook
+
+    org = owner_client.org
+    queued = []
+    monkeypatch.setattr(process_stripe_webhook, "delay", queued.append)
+    subscribe(owner_client)
+    deliver()  # every delivery answered and stored; their tasks queued, not run
+    assert queued and balance(org) == 0
+    calls = []
+
+    def flaky(sender, event, **kwargs):
+        calls.append(event.id)
+        if len(calls) < 3:
+            raise RuntimeError("database hiccup")
+
+    countdowns = []
+
+    def retry(exc=None, countdown=None, **kwargs):  # Celery's retry re-runs at once when eager; record it
+        countdowns.append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(process_stripe_webhook, "retry", retry)
+    WEBHOOK_SIGNALS["invoice.paid"].connect(flaky, sender=Event)
+    try:
+        outcomes = []
+        for pk in queued:
+            for retries in range(4):
+                result = process_stripe_webhook.apply(args=[pk], retries=retries, throw=False)
+                outcomes.append(result.state)
+                if result.state != "RETRY":
+                    break
+    finally:
+        WEBHOOK_SIGNALS["invoice.paid"].disconnect(flaky, sender=Event)
+    assert len(calls) == 3  # invoice.paid failed twice, then went through
+    assert outcomes.count("RETRY") == 2 and "FAILURE" not in outcomes
+    assert countdowns == [2, 4]  # backoff doubles
+    assert balance(org) == 6000
+
+
+def test_the_invoice_list_is_cached_until_a_webhook_says_an_invoice_changed(owner_client, monkeypatch):
+    org = owner_client.org
+    subscribe(owner_client)
+    deliver()
+    page = reverse("orgs:billing", args=["acme"])
+    calls = []
+    original = stripe.Invoice.list
+
+    def counting_list(*args, **kwargs):
+        calls.append(kwargs.get("customer"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(stripe.Invoice, "list", counting_list)
+    first = owner_client.get(page).content.decode()
+    second = owner_client.get(page).content.decode()
+    assert len(calls) == 1 and first.count("LOCAL-") == second.count("LOCAL-") == 1
+
+    payments.subscription_advance(_sub_id(org))  # the renewal's invoice events forget the list
+    deliver()
+    assert owner_client.get(page).content.decode().count("LOCAL-") == 2
+    assert len(calls) == 2
+
+
+def test_when_stripe_cannot_list_invoices_the_page_says_so_and_still_works(owner_client, monkeypatch):
+    subscribe(owner_client)
+    deliver()
+
+    def unreachable(*args, **kwargs):
+        raise stripe.APIConnectionError("Could not connect to Stripe")
+
+    monkeypatch.setattr(stripe.Invoice, "list", unreachable)
+    from django.core.cache import cache
+
+    cache.clear()
+    response = owner_client.get(reverse("orgs:billing", args=["acme"]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Stripe didn't answer just now, so your invoices can't be listed" in text
+    assert "Renews on" in text  # the plan, balance and the rest come from our own records
