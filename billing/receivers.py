@@ -6,9 +6,8 @@ delivery, and the task tries again; stripe_sync's idempotency keys make a retry 
 of the same money apply exactly once.
 """
 
-from djstripe.event_handlers import djstripe_receiver
-
 from django.db import transaction
+from djstripe.event_handlers import djstripe_receiver
 
 from billing import checkout, stripe_sync
 

@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0007_billingsubscription'),
+        ("billing", "0007_billingsubscription"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='Dunning',
+            name="Dunning",
         ),
     ]

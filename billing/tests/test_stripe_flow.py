@@ -334,7 +334,8 @@ def test_a_receiver_error_is_retried_by_the_worker_and_grants_once(owner_client,
     WebhookEventTrigger.objects.filter(pk=trigger.pk).update(created=trigger.created - stripe_webhooks.STALE_AFTER)
     assert stripe_webhooks.sweep() == 1
     trigger.refresh_from_db()
-    assert trigger.processed and balance(org) == 6000
+    assert trigger.processed
+    assert balance(org) == 6000
     assert stripe_webhooks.sweep() == 0
     assert post(invoice_paid) == 200  # Stripe sending it again changes nothing
     assert balance(org) == 6000
@@ -352,7 +353,8 @@ def test_a_failing_task_retries_with_backoff_until_it_succeeds(owner_client, mon
     monkeypatch.setattr(process_stripe_webhook, "delay", queued.append)
     subscribe(owner_client)
     deliver()  # every delivery answered and stored; their tasks queued, not run
-    assert queued and balance(org) == 0
+    assert queued
+    assert balance(org) == 0
     calls = []
 
     def flaky(sender, event, **kwargs):
@@ -379,7 +381,8 @@ def test_a_failing_task_retries_with_backoff_until_it_succeeds(owner_client, mon
     finally:
         WEBHOOK_SIGNALS["invoice.paid"].disconnect(flaky, sender=Event)
     assert len(calls) == 3  # invoice.paid failed twice, then went through
-    assert outcomes.count("RETRY") == 2 and "FAILURE" not in outcomes
+    assert outcomes.count("RETRY") == 2
+    assert "FAILURE" not in outcomes
     assert countdowns == [2, 4]  # backoff doubles
     assert balance(org) == 6000
 
@@ -399,7 +402,8 @@ def test_the_invoice_list_is_cached_until_a_webhook_says_an_invoice_changed(owne
     monkeypatch.setattr(stripe.Invoice, "list", counting_list)
     first = owner_client.get(page).content.decode()
     second = owner_client.get(page).content.decode()
-    assert len(calls) == 1 and first.count("LOCAL-") == second.count("LOCAL-") == 1
+    assert len(calls) == 1
+    assert first.count("LOCAL-") == second.count("LOCAL-") == 1
 
     payments.subscription_advance(_sub_id(org))  # the renewal's invoice events forget the list
     deliver()
