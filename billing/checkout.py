@@ -125,7 +125,7 @@ def topup_checkout_url(org: Organization, topup: TopUp, nonce: str) -> str:
 
 
 def portal_url(org: Organization) -> str:
-    _, back = _urls(org)
+    back = settings.SITE_URL.rstrip("/") + reverse("billing:portal_done", args=[org.slug])
     session = stripe.billing_portal.Session.create(
         customer=stripe_setup.customer_id(org), return_url=back, **stripe_setup.api_options()
     )

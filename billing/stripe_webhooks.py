@@ -27,6 +27,8 @@ from django.utils import timezone
 from djstripe.models import WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
+from billing import stripe_setup
+
 logger = logging.getLogger(__name__)
 
 # A delivery still unprocessed this long after it arrived has lost its task; the sweep re-queues it.
@@ -90,6 +92,21 @@ def pending(older_than: timedelta = timedelta(0)):
     return WebhookEventTrigger.objects.filter(
         valid=True, processed=False, created__lte=now - older_than, created__gte=now - GIVE_UP_AFTER
     ).order_by("created", "pk")
+
+
+def waiting_for_customer(customer_id: str) -> bool:
+    """Whether Stripe has told us about this customer something the worker hasn't applied yet:
+    a stored delivery not processed, or (with the local test-mode Stripe) an event not yet sent."""
+    if not customer_id:
+        return False
+    recent = pending().filter(created__gte=timezone.now() - timedelta(hours=1))
+    if recent.filter(body__contains=f'"{customer_id}"').exists():
+        return True
+    if stripe_setup.is_local():
+        from stripe_local.delivery import undelivered_for_customer
+
+        return undelivered_for_customer(customer_id)
+    return False
 
 
 def sweep() -> int:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/billing/top-up/", views_payments.buy_topup, name="topup"),
     path("o/<slug:org_slug>/billing/portal/", views_payments.portal, name="portal"),
     path("o/<slug:org_slug>/billing/payment/", views_payments.checkout_done, name="checkout_done"),
+    path("o/<slug:org_slug>/billing/updated/", views_payments.portal_done, name="portal_done"),
 ]
 
 # The plan page is one of the organisation's settings pages, so config/urls.py names it in the

@@ -1,7 +1,9 @@
 """Billing pages that move money: start Checkout for a plan or a top-up, open the customer portal,
-and the page Checkout returns to, which waits for Stripe's webhook to bring the plan or credits."""
+and the pages Checkout and the portal return to, which wait for Stripe's webhooks to be applied."""
 
 from __future__ import annotations
+
+import time
 
 import stripe
 from django.contrib import messages
@@ -9,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import checkout, stripe_setup
+from billing import checkout, stripe_setup, stripe_webhooks
 from billing.models import LedgerEntry, Plan
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
@@ -74,5 +76,30 @@ def checkout_done(request: OrgHttpRequest) -> HttpResponse:
     template = "billing/_checkout_status.html" if request.htmx else "billing/checkout_done.html"
     response = render(request, template, context)
     if request.htmx and confirmed:
+        response.status_code = 286  # stops the poll; the credits pill refreshes (billing.middleware)
+    return response
+
+
+PORTAL_WAIT_SECONDS = 60
+
+
+@require_GET
+@org_view()
+def portal_done(request: OrgHttpRequest) -> HttpResponse:
+    """Back from the customer portal. A change made there reaches Personae by webhook; until the
+    worker has applied every update Stripe sent about this customer, the page says so and checks
+    again every two seconds, then shows the plan and balance as they now are."""
+    row = stripe_setup.summary(request.org)
+    try:
+        since = float(request.GET.get("since", ""))
+    except ValueError:
+        since = time.time()
+    waiting = stripe_webhooks.waiting_for_customer(row.stripe_customer_id)
+    if not waiting and not request.htmx:
+        return redirect("orgs:billing", request.org.slug)
+    context = {"waiting": waiting, "slow": time.time() - since > PORTAL_WAIT_SECONDS, "since": int(since)}
+    template = "billing/_portal_status.html" if request.htmx else "billing/portal_done.html"
+    response = render(request, template, context)
+    if request.htmx and not waiting:
         response.status_code = 286  # stops the poll; the credits pill refreshes (billing.middleware)
     return response

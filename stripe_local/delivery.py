@@ -111,3 +111,9 @@ def deliver_pending(limit: int = 200) -> int:
 
 def undelivered_count() -> int:
     return StripeObject.objects.filter(kind="event", delivered_at__isnull=True).count()
+
+
+def undelivered_for_customer(customer_id: str) -> bool:
+    """Whether an event about this customer (its subscription, invoice, session…) is still waiting."""
+    waiting = StripeObject.objects.filter(kind="event", delivered_at__isnull=True)
+    return waiting.filter(data__data__object__customer=customer_id).exists()

@@ -427,3 +427,38 @@ def test_when_stripe_cannot_list_invoices_the_page_says_so_and_still_works(owner
     text = response.content.decode()
     assert "Stripe didn't answer just now, so your invoices can't be listed" in text
     assert "Renews on" in text  # the plan, balance and the rest come from our own records
+
+
+def test_back_from_the_portal_the_page_waits_for_stripes_updates_then_shows_the_plan(owner_client, monkeypatch):
+    org = owner_client.org
+    subscribe(owner_client)
+    deliver()
+    page = reverse("billing:portal_done", args=["acme"])
+    assert owner_client.get(page)["Location"] == reverse("orgs:billing", args=["acme"])  # nothing pending
+
+    studio = get(Plan.objects.get(slug="studio").stripe_price_id, "price")
+    agency = Plan.objects.get(slug="agency")
+    payments.subscription_update(_sub_id(org), {"items": [{"price": agency.stripe_price_id}]})  # in the portal
+    assert studio["id"] != agency.stripe_price_id
+    waiting = owner_client.get(page)
+    assert waiting.status_code == 200
+    assert "Applying the changes you made in Manage billing" in waiting.content.decode()
+    polled = owner_client.get(page + "?since=0", headers={"HX-Request": "true"})
+    assert polled.status_code == 200  # still polling
+    assert "taking longer than usual" in polled.content.decode()
+
+    delivered = []
+    monkeypatch.setattr("billing.tasks.process_stripe_webhook.delay", delivered.append)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        delivery.deliver_pending()  # sent and stored, not yet applied by the worker
+    assert delivered
+    assert owner_client.get(page, headers={"HX-Request": "true"}).status_code == 200
+    monkeypatch.undo()
+
+    from billing import stripe_webhooks
+
+    stripe_webhooks.process_pending()
+    done = owner_client.get(page, headers={"HX-Request": "true"})
+    assert done.status_code == 286
+    assert "Up to date: " in done.content.decode()
+    assert "is on the Agency plan" in done.content.decode()

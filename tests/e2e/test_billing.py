@@ -41,3 +41,49 @@ def test_an_owner_buys_studio_and_a_top_up(page: Page, site, worker, tmp_path):
     page.get_by_role("link", name="Back to Billing").click()
     expect(page.locator("body")).to_contain_text("7,000 available")
     page.screenshot(path=str(tmp_path / "billing.png"))
+
+
+def test_an_owner_upgrades_and_cancels_in_the_portal_and_a_bank_top_up_settles(page: Page, site, worker, tmp_path):
+    call_command("sync_plans", stdout=io.StringIO())
+    org = OrganizationFactory(name="Bright Studio", slug="bright", plan=Plan.objects.get(slug="free"))
+    owner = MembershipFactory(org=org, role="owner").user
+    page.goto(site.url + "/accounts/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{site.url}/o/bright/billing/")
+    page.locator('[data-plan="creator"]').get_by_role("button", name="Upgrade to Creator").click()
+    page.get_by_role("button", name="Pay $29 (test)").click()
+    expect(page.locator("#checkout-status")).to_contain_text("credits are in your balance", timeout=20_000)
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("body")).to_contain_text("2,000 available")
+
+    # Upgrade now in the portal: charged now, the difference in monthly credits granted.
+    page.get_by_role("button", name="Manage billing", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Manage billing")
+    page.get_by_role("button", name="Switch to Personae Studio").click()
+    expect(page.locator("body")).to_contain_text("Your plan: Personae Studio")
+    page.get_by_role("link", name="Back to Personae").click()
+    expect(page.locator("#portal-status")).to_contain_text(
+        "Up to date: Bright Studio is on the Studio plan, with 6,000 credits available", timeout=20_000
+    )
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("h2").first).to_contain_text("Studio")
+
+    # Cancel: the plan stays until the period ends, and Billing says so.
+    page.get_by_role("button", name="Manage billing", exact=True).click()
+    page.get_by_role("button", name="Cancel plan").click()
+    expect(page.locator("body")).to_contain_text("ends at the end of this period")
+    page.get_by_role("link", name="Back to Personae").click()
+    expect(page.locator("#portal-status")).to_contain_text("Up to date", timeout=20_000)
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("#plan-status")).to_contain_text("Cancelled: your plan ends on")
+    page.screenshot(path=str(tmp_path / "cancelled.png"))
+
+    # A bank top-up: nothing until it clears, then the credits arrive.
+    page.get_by_role("button", name="Buy 1,000 credits for $15").click()
+    page.get_by_label("Bank payment that clears a few seconds later").check()
+    page.get_by_role("button", name="Pay $15 (test)").click()
+    expect(page.locator("#checkout-status")).to_contain_text("1,000 credits added", timeout=30_000)
+    page.get_by_role("link", name="Back to Billing").click()
+    expect(page.locator("body")).to_contain_text("7,000 available")
