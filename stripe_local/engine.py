@@ -148,7 +148,7 @@ def account() -> dict[str, Any]:
 
 
 def customer_create(params: dict[str, Any]) -> dict[str, Any]:
-    customer = {
+    customer: dict[str, Any] = {
         "id": new_id("cus"),
         "object": "customer",
         "address": None,
