@@ -28,6 +28,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE
 from orgs.models import Organization
 from orgs.services import org_lock
+from safety.services import text_screen
 
 # The attestation a person accepts before a character is trained on photos of a real person.
 # Change the text → bump the version; every Consent row keeps the exact text it accepted.
@@ -95,12 +96,46 @@ def _clean_attributes(fields: dict) -> dict:
     return cleaned
 
 
-@transaction.atomic
+# The words a person gives a character, screened for minors when saved (on their own field).
+SCREENED_FIELDS = {"name": "A character's name", "notes": "A character's notes"}
+
+
+def character_fields_screen(*, org: Organization, user: User | None, fields: dict) -> None:
+    """Refuse (``MinorsRefused`` on the field) a name or notes that name or imply a minor; the
+    notes go into every prompt of the character. Called before any transaction opens, so the
+    refusal is kept."""
+    for name, subject in SCREENED_FIELDS.items():
+        if fields.get(name):
+            text_screen(str(fields[name]), org=org, user=user, where="character", field=name, subject=subject)
+
+
+def character_words_screen(*, character: Character, user: User | None, where: str, nsfw: bool = False) -> None:
+    """Refuse what the character adds to every prompt (its notes and the appearance its attributes
+    describe) if it names or implies a minor, with a message that says where to change it. Run when
+    prompts are built: notes saved before the screen existed (or changed since) are caught here."""
+    text_screen(
+        [character.notes, attrs.describe(character)],
+        org=character.org,
+        user=user,
+        where=where,
+        nsfw=nsfw,
+        subject=f"{character.name}'s notes",
+        hint="Edit the notes on the character's page.",
+    )
+
+
 def character_create(*, org: Organization, user: User | None, name: str, origin: str, **fields) -> Character:
     """A new character, within the plan's character limit (refused with ``LimitReached`` when full).
 
-    ``fields`` are appearance attributes (``gender``, ``age`` …); ages below 18 are refused.
+    ``fields`` are appearance attributes (``gender``, ``age`` …); ages below 18 are refused, and so
+    are a name or notes that name or imply a minor (``MinorsRefused``).
     """
+    character_fields_screen(org=org, user=user, fields={"name": name, **fields})
+    return _character_create(org=org, user=user, name=name, origin=origin, **fields)
+
+
+@transaction.atomic
+def _character_create(*, org: Organization, user: User | None, name: str, origin: str, **fields) -> Character:
     if origin not in Character.Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     cleaned = _clean_attributes({"name": name, **fields})
@@ -109,9 +144,15 @@ def character_create(*, org: Organization, user: User | None, name: str, origin:
     return Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
 
 
+def character_update(*, character: Character, user: User | None = None, **fields) -> Character:
+    """Change a character's name or appearance (``EDITABLE_FIELDS``); the age stays 18 or more, and
+    the name and notes can't name or imply a minor (``MinorsRefused``)."""
+    character_fields_screen(org=character.org, user=user, fields=fields)
+    return _character_update(character=character, **fields)
+
+
 @transaction.atomic
-def character_update(*, character: Character, **fields) -> Character:
-    """Change a character's name or appearance (``EDITABLE_FIELDS``); the age stays 18 or more."""
+def _character_update(*, character: Character, **fields) -> Character:
     cleaned = _clean_attributes(fields)
     for name, value in cleaned.items():
         setattr(character, name, value)

@@ -96,7 +96,9 @@ class Report:
         out += [f"MISSED   [{c.cls}] {c.text!r}" for c in must.wrong]
         out += [f"REFUSED  [{c.cls}] {c.text!r}" for c in looks.wrong]
         out.append(
-            "PASS" if self.passed else f"FAIL: targets are no misses and at most {MAX_FALSE_REFUSALS:.0%} false refusals"
+            "PASS"
+            if self.passed
+            else f"FAIL: targets are no misses and at most {MAX_FALSE_REFUSALS:.0%} false refusals"
         )
         return out
 

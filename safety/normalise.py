@@ -21,6 +21,7 @@ original, so a refusal can quote what the person actually typed:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ def _join_fragments(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[
             window = words[i : i + size]
             if len(window) < size or not all(_FRAGMENT.fullmatch(w.group(0)) for w in window):
                 continue
-            gaps = [text[a.end() : b.start()] for a, b in zip(window, window[1:], strict=False)]
+            gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(window)]
             if not all(len(gap) == 1 and re.fullmatch(_SEPARATOR, gap) for gap in gaps):
                 continue
             joined = "".join(w.group(0) for w in window)

@@ -54,12 +54,11 @@ def _norm_word(word: str) -> str:
 
 
 def head_after(text: str, pos: int, *, words: int = 3) -> str | None:
-    """"person", "object" or None: the noun right after ``pos`` (adjectives skipped, stopping at
+    """ "person", "object" or None: the noun right after ``pos`` (adjectives skipped, stopping at
     punctuation and at words that end a noun phrase)."""
     rest = text[pos : pos + 80]
-    seen = 0
     last = 0
-    for match in _WORD.finditer(rest):
+    for seen, match in enumerate(_WORD.finditer(rest), start=1):
         if re.search(r"[,;:.!?()\[\]\n]", rest[last : match.start()]):
             return None
         last = match.end()
@@ -73,14 +72,13 @@ def head_after(text: str, pos: int, *, words: int = 3) -> str | None:
             return "object"
         if word in _PHRASE_END:
             return None
-        seen += 1
         if seen >= words:
             return None
     return None
 
 
 def subject_before(text: str, pos: int, *, words: int = 8) -> str | None:
-    """"person", "object" or None: what the words before ``pos`` in the same sentence are about
+    """ "person", "object" or None: what the words before ``pos`` in the same sentence are about
     ("this scotch is", "the shop just turned", "a malt, aged"). A person anywhere in the sentence
     wins over a thing, so "a girl in a car, aged 15" is about the girl."""
     before = text[max(0, pos - 120) : pos]
@@ -213,7 +211,9 @@ def _age_findings(text: str, today: date) -> Iterator[Finding]:
         limit = int(m.group(1))
         if not 1 < limit <= ADULT or _followed_by(text, m.end(), _NON_AGE_AFTER) or _negated(text, m.start(), m.end()):
             continue
-        if re.search(r"\b(?:only|allowed|admitted|permitted|welcome|entry|admission|over)\b", text[m.end() : m.end() + 30]):
+        if re.search(
+            r"\b(?:only|allowed|admitted|permitted|welcome|entry|admission|over)\b", text[m.end() : m.end() + 30]
+        ):
             continue
         yield Finding("age", m.start(), m.end())
     for m in _GENDER_TAG.finditer(text):
@@ -229,7 +229,9 @@ def _age_findings(text: str, today: date) -> Iterator[Finding]:
 
 # --- Schools ---------------------------------------------------------------------------------------
 
-_SCHOOL_LEVEL = r"(?:elementary|primary|middle|junior[\s-]*high|high|secondary|grade|prep|preparatory|boarding|nursery|pre)"
+_SCHOOL_LEVEL = (
+    r"(?:elementary|primary|middle|junior[\s-]*high|high|secondary|grade|prep|preparatory|boarding|nursery|pre)"
+)
 _PUPIL = r"(?:students?|pupils?|kids?|girls?|boys?|child|children|class(?:es)?|classmates?|cheerleaders?|athletes?|players?|couples?|sweethearts?|crush|freshm[ae]n|sophomores?|juniors?|seniors?|age[d]?)"
 _GRADER = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[\s-]*graders?\b")
 _NTH_GRADE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[\s-]*grade\b")

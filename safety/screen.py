@@ -84,10 +84,10 @@ ALLOW = Decision("allow")
 class MinorsRefused(DomainError):
     """Text named or implied a minor. ``decision`` says what and where; ``field`` is the form field."""
 
-    def __init__(self, decision: Decision, field: str | None = None, subject: str = "Prompts"):
+    def __init__(self, decision: Decision, field: str | None = None, subject: str = "Prompts", hint: str = ""):
         self.decision = decision
         self.matched = decision.matched
-        super().__init__(decision.message(subject), field=field)
+        super().__init__(f"{decision.message(subject)} {hint}".strip(), field=field)
 
 
 # --- The moderator (injected by ``providers``) --------------------------------------------------------

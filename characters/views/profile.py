@@ -153,7 +153,7 @@ def character_edit(request: OrgHttpRequest, public_id):
     form = CharacterAttributesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.character_update(character=character, **form.cleaned_data)
+            services.character_update(character=character, user=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
