@@ -20,7 +20,7 @@ from assets.models import Asset
 from assets.services import asset_create_from_file, asset_delete, clean_filename
 from billing import limits
 from characters import attributes as attrs
-from characters import dataset
+from characters import dataset, synthetic
 from characters.models import Character, Consent, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS, BUCKET_LABELS, MAX_IMAGES
 from characters.selectors import characters_count
@@ -164,15 +164,20 @@ def _character_update(*, character: Character, **fields) -> Character:
 
 
 def nsfw_problems(character: Character, consent: Consent | None) -> list[str]:
-    """What keeps this character from allowing adult content, in plain words; [] if it may."""
+    """What keeps this character from allowing adult content, in plain words; [] if it may.
+
+    All of these are needed: the organisation's setting (switched on by an owner who confirmed
+    they are 18 or older), and for a character from photos a consent record that covers adult
+    content, for a wizard character an owner's attestation and a face that matches no real person
+    in the organisation (``characters.synthetic``)."""
     problems = []
     if not character.org.adult_content:
         problems.append("Adult content is switched off for the organisation. An owner can switch it on in Settings.")
-    if consent is None:
+    if character.origin == Character.Origin.WIZARD:
+        problems += synthetic.synthetic_problems(character, synthetic.attestation_current(character))
+    elif consent is None:
         problems.append(
             "There is no consent record for this character. Record one that covers adult content on the photos page."
-            if character.origin == Character.Origin.PHOTOS
-            else "Adult content needs a consent record that covers it, and wizard characters have no consent record."
         )
     elif not consent.covers_adult_content:
         problems.append("The consent record doesn't cover adult content. Record a new one that does.")
@@ -191,7 +196,9 @@ def nsfw_permitted(character: Character) -> bool:
 @transaction.atomic
 def character_nsfw_set(*, character: Character, user: User, allowed: bool) -> None:
     """Allow or forbid adult content for ``character``. Allowing needs the organisation's adult-content
-    setting and a consent record that covers it (PRODUCT.md §9); forbidding is always possible."""
+    setting and, for a character from photos, a consent record that covers it, for a wizard character
+    an owner's attestation and a face unlike any real person in the organisation (PRODUCT.md §9);
+    forbidding is always possible."""
     character = Character.objects.select_for_update(of=("self",)).select_related("org").get(pk=character.pk)
     if allowed:
         consent = Consent.objects.filter(character=character).order_by("-created_at", "-id").first()

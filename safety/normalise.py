@@ -185,7 +185,8 @@ def _join_fragments(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[
             if len(window) < size or not all(_FRAGMENT.fullmatch(w.group(0)) for w in window):
                 continue
             gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(window)]
-            if not all(len(gap) == 1 and re.fullmatch(_SEPARATOR, gap) for gap in gaps):
+            # An apostrophe between fragments is a possessive or a contraction ("child's"), not a split.
+            if not all(len(gap) == 1 and gap != "'" and re.fullmatch(_SEPARATOR, gap) for gap in gaps):
                 continue
             joined = "".join(w.group(0) for w in window)
             if joined in lexicon.SENSITIVE_WORDS:

@@ -26,7 +26,7 @@ from orgs.models import Organization
 from safety.screen import screen
 from safety.services import refusal_record
 
-SKIPPED_KEYS = {"negative_prompt"}
+SKIPPED_KEYS = {"negative_prompt", "role", "type", "detail", "model", "output_format", "image_size"}
 _NOT_TEXT = re.compile(r"^(?:https?://|data:|storage:|s3://|gs://)|^\S{40,}$", re.IGNORECASE)
 
 

@@ -150,12 +150,15 @@ def _decide(text: str, *, nsfw: bool, today: date | None, transliterate: bool) -
     chosen = certain[0] if certain else (uncertain[0] if uncertain else None)
     if chosen is None:
         return ALLOW
+    start, end = chosen.start, chosen.end
+    while end > start and not norm.text[end - 1].isalnum() and norm.text[end - 1] not in ")]":
+        end -= 1  # a rule's pattern may end on the space or comma after the words
     return Decision(
         "refuse" if chosen.certain else "uncertain",
         text=text,
         rule=chosen.rule,
-        matched=norm.original_span(chosen.start, chosen.end),
-        normalised=norm.text[chosen.start : chosen.end],
+        matched=norm.original_span(start, end).strip(),
+        normalised=norm.text[start:end],
     )
 
 

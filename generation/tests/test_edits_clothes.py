@@ -9,12 +9,12 @@ from assets.tests.factories import AssetFactory
 from billing.models import LedgerEntry
 from billing.services import InsufficientCredits, credits_available
 from generation import edits, services
-from safety.models import SafetyEvent
-from safety.screen import MinorsRefused
 from generation.tests.edit_helpers import SIZE, events, nothing_charged, run, shades
 from providers.adapters import demo
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
+from safety.models import SafetyEvent
+from safety.screen import MinorsRefused
 
 # --- Change clothes -------------------------------------------------------------------------------------
 

@@ -12,12 +12,12 @@ from characters.models import Character, Consent
 from core.exceptions import DomainError
 from generation import edits, masks, services
 from generation.models import EditJob
-from safety.models import SafetyEvent
-from safety.screen import MinorsRefused
 from generation.tests.edit_helpers import BOX, SIZE, events, mask_file, mask_png, nothing_charged, run, shades
 from providers import handlers
 from providers.adapters import demo
 from providers.models import ProviderCall
+from safety.models import SafetyEvent
+from safety.screen import MinorsRefused
 
 
 def opened(asset) -> Image.Image:
