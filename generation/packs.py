@@ -97,7 +97,8 @@ def recipe_problems(
     if recipe.nsfw and not nsfw_permitted(character):
         problems["nsfw"] = (
             f"Adult content isn't allowed for {character.name}. It needs the organisation's setting, the "
-            "character's permission and a consent record that covers it."
+            "character's permission and a consent record that covers it (for a wizard character, an owner's "
+            "attestation and a face unlike any real person here): see the character page."
         )
     if len(recipe.prompt_text) > prompts.MAX_PROMPT:
         problems["prompt_text"] = f"Keep the prompt to {prompts.MAX_PROMPT:,} characters."

@@ -335,12 +335,12 @@ def test_a_character_without_a_face_cannot_generate(org, people, fund):
 def test_adult_content_turns_the_safety_checker_off_only_when_allowed(
     hd_character, people, org, fund, django_capture_on_commit_callbacks
 ):
-    from characters.services import consent_record
+    from characters.synthetic import attestation_record
 
     fund(100)
     org.adult_content = True
     org.save()
-    consent_record(character=hd_character, user=people.member, ip=None, covers_adult_content=True)
+    attestation_record(character=hd_character, user=people.owner, ip=None)  # a wizard character
     hd_character.nsfw_allowed = True
     hd_character.save()
 
