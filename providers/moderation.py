@@ -82,7 +82,7 @@ def moderate(text: str, *, nsfw: bool, org_id: int | None = None) -> Moderation:
         submitted_at=now,
     )
     try:
-        submitted = get_adapter(provider).submit(endpoint_id=endpoint_id, arguments=arguments)
+        submitted = get_adapter(provider).submit(endpoint_id=endpoint_id, arguments=arguments, webhook_url=None)
         status = submitted.immediate
         if status is None or status.state != "succeeded":
             raise ProviderError("The moderator gave no answer.")
