@@ -120,7 +120,10 @@ def main() -> int:
     from benchmarks import stripe_webhooks as stripe_benchmark
 
     stripe_benchmark.print_table(stripe_benchmark.run())
-    return 0
+
+    from benchmarks import safety as safety_benchmark
+
+    return 0 if safety_benchmark.run() else 1
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from characters.models import (
     Consent,
     DatasetCheck,
     DatasetImage,
+    SyntheticAttestation,
     TrainingRun,
 )
 from core.exceptions import DomainError
@@ -40,6 +41,18 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
+class AttestationInline(admin.TabularInline):
+    model = SyntheticAttestation
+    extra = 0
+    fields = ("created_at", "user_email", "ip", "text_version")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Character)
 class CharacterAdmin(ReadOnlyAdmin):
     list_display = ("name", "org", "origin", "trigger_word", "lora_status", "nsfw_allowed", "created_at")
@@ -50,7 +63,7 @@ class CharacterAdmin(ReadOnlyAdmin):
     raw_id_fields = ("org", "base_image", "avatar", "lora_asset", "created_by")
     readonly_fields = [f for f in _readonly(Character) if f != "identity_embedding"]
     exclude = ("identity_embedding",)
-    inlines = [ConsentInline]
+    inlines = [ConsentInline, AttestationInline]
 
 
 @admin.register(Consent)
@@ -59,6 +72,14 @@ class ConsentAdmin(ReadOnlyAdmin):
     search_fields = ("user_email", "character__name", "org__name")
     list_select_related = ("character", "org")
     readonly_fields = _readonly(Consent)
+
+
+@admin.register(SyntheticAttestation)
+class SyntheticAttestationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "character", "org", "user_email", "ip", "text_version")
+    search_fields = ("user_email", "character__name", "org__name")
+    list_select_related = ("character", "org")
+    readonly_fields = _readonly(SyntheticAttestation)
 
 
 @admin.register(DatasetImage)

@@ -14,9 +14,12 @@ from characters import pipeline
 from characters.models import Character, CharacterJob, CharacterJobItem, DatasetImage
 from core.exceptions import DomainError
 from core.jobs import ACTIVE
+from jobs import engine
 from providers.adapters.base import ProviderError
 from providers.adapters.xai import vision_message
 from providers.models import ProviderCall
+from safety.screen import MinorsRefused
+from safety.services import text_screen
 
 MAX_CAPTION = 1000
 PROMPT = (
@@ -72,14 +75,28 @@ def caption_deliver(character: Character, job: CharacterJob, item: CharacterJobI
     if not text:
         raise ProviderError("The vision model sent back an empty caption.")
     caption = caption_with_trigger(text, character.trigger_word)[:MAX_CAPTION]
+    try:
+        text_screen(caption, org=character.org, user=job.created_by, where="caption_writer", subject="Captions")
+    except MinorsRefused as exc:
+        # The vision model saw a minor in a training photo, or wrote one in: the photo needs a look.
+        raise engine.Unusable(
+            f"The written caption was refused. {exc.message} Check this photo.", "caption_refused"
+        ) from None
     if item.dataset_image_id is not None:
         DatasetImage.objects.filter(pk=item.dataset_image_id).update(caption=caption)
 
 
-@transaction.atomic
-def caption_set(*, image: DatasetImage, text: str) -> DatasetImage:
-    """Set a photo's caption by hand; the trigger word is added if it's missing. Empty clears it."""
+def caption_set(*, image: DatasetImage, text: str, user: User | None = None) -> DatasetImage:
+    """Set a photo's caption by hand; the trigger word is added if it's missing. Empty clears it.
+    A caption that names or implies a minor is refused (``MinorsRefused`` on ``caption``)."""
     text = " ".join((text or "").split())
+    if text:
+        text_screen(text, org=image.org, user=user, where="caption", field="caption", subject="Captions")
+    return _caption_set(image=image, text=text)
+
+
+@transaction.atomic
+def _caption_set(*, image: DatasetImage, text: str) -> DatasetImage:
     caption = caption_with_trigger(text, image.character.trigger_word) if text else ""
     if len(caption) > MAX_CAPTION:
         raise DomainError(

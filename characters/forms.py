@@ -57,6 +57,12 @@ class ConsentForm(forms.Form):
     adult = forms.BooleanField(required=False)
 
 
+class AttestationForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": "Tick the box to confirm, then press “Record the attestation”."}
+    )
+
+
 class CaptionForm(forms.Form):
     caption = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -131,6 +131,26 @@ class Consent(OrgOwnedModel):
         return f"Consent v{self.text_version} by {self.user_email}"
 
 
+class SyntheticAttestation(OrgOwnedModel):
+    """An owner's attestation that a wizard character is fictional, an adult and not made to
+    resemble a real person: who, when, from where, which text (``characters.synthetic``)."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="attestations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_email = models.EmailField(help_text="Kept if the user is deleted.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    text_version = models.CharField(max_length=20)
+    text = models.TextField(help_text="The exact text attested.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Attestation v{self.text_version} by {self.user_email}"
+
+
 class DatasetImage(OrgOwnedModel):
     """One training photo in one bucket, with what the dataset check found about it."""
 

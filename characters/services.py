@@ -20,7 +20,7 @@ from assets.models import Asset
 from assets.services import asset_create_from_file, asset_delete, clean_filename
 from billing import limits
 from characters import attributes as attrs
-from characters import dataset
+from characters import dataset, synthetic
 from characters.models import Character, Consent, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS, BUCKET_LABELS, MAX_IMAGES
 from characters.selectors import characters_count
@@ -28,6 +28,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE
 from orgs.models import Organization
 from orgs.services import org_lock
+from safety.services import text_screen
 
 # The attestation a person accepts before a character is trained on photos of a real person.
 # Change the text → bump the version; every Consent row keeps the exact text it accepted.
@@ -95,12 +96,46 @@ def _clean_attributes(fields: dict) -> dict:
     return cleaned
 
 
-@transaction.atomic
+# The words a person gives a character, screened for minors when saved (on their own field).
+SCREENED_FIELDS = {"name": "A character's name", "notes": "A character's notes"}
+
+
+def character_fields_screen(*, org: Organization, user: User | None, fields: dict) -> None:
+    """Refuse (``MinorsRefused`` on the field) a name or notes that name or imply a minor; the
+    notes go into every prompt of the character. Called before any transaction opens, so the
+    refusal is kept."""
+    for name, subject in SCREENED_FIELDS.items():
+        if fields.get(name):
+            text_screen(str(fields[name]), org=org, user=user, where="character", field=name, subject=subject)
+
+
+def character_words_screen(*, character: Character, user: User | None, where: str, nsfw: bool = False) -> None:
+    """Refuse what the character adds to every prompt (its notes and the appearance its attributes
+    describe) if it names or implies a minor, with a message that says where to change it. Run when
+    prompts are built: notes saved before the screen existed (or changed since) are caught here."""
+    text_screen(
+        [character.notes, attrs.describe(character)],
+        org=character.org,
+        user=user,
+        where=where,
+        nsfw=nsfw,
+        subject=f"{character.name}'s notes",
+        hint="Edit the notes on the character's page.",
+    )
+
+
 def character_create(*, org: Organization, user: User | None, name: str, origin: str, **fields) -> Character:
     """A new character, within the plan's character limit (refused with ``LimitReached`` when full).
 
-    ``fields`` are appearance attributes (``gender``, ``age`` …); ages below 18 are refused.
+    ``fields`` are appearance attributes (``gender``, ``age`` …); ages below 18 are refused, and so
+    are a name or notes that name or imply a minor (``MinorsRefused``).
     """
+    character_fields_screen(org=org, user=user, fields={"name": name, **fields})
+    return _character_create(org=org, user=user, name=name, origin=origin, **fields)
+
+
+@transaction.atomic
+def _character_create(*, org: Organization, user: User | None, name: str, origin: str, **fields) -> Character:
     if origin not in Character.Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     cleaned = _clean_attributes({"name": name, **fields})
@@ -109,9 +144,15 @@ def character_create(*, org: Organization, user: User | None, name: str, origin:
     return Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
 
 
+def character_update(*, character: Character, user: User | None = None, **fields) -> Character:
+    """Change a character's name or appearance (``EDITABLE_FIELDS``); the age stays 18 or more, and
+    the name and notes can't name or imply a minor (``MinorsRefused``)."""
+    character_fields_screen(org=character.org, user=user, fields=fields)
+    return _character_update(character=character, **fields)
+
+
 @transaction.atomic
-def character_update(*, character: Character, **fields) -> Character:
-    """Change a character's name or appearance (``EDITABLE_FIELDS``); the age stays 18 or more."""
+def _character_update(*, character: Character, **fields) -> Character:
     cleaned = _clean_attributes(fields)
     for name, value in cleaned.items():
         setattr(character, name, value)
@@ -123,15 +164,20 @@ def character_update(*, character: Character, **fields) -> Character:
 
 
 def nsfw_problems(character: Character, consent: Consent | None) -> list[str]:
-    """What keeps this character from allowing adult content, in plain words; [] if it may."""
+    """What keeps this character from allowing adult content, in plain words; [] if it may.
+
+    All of these are needed: the organisation's setting (switched on by an owner who confirmed
+    they are 18 or older), and for a character from photos a consent record that covers adult
+    content, for a wizard character an owner's attestation and a face that matches no real person
+    in the organisation (``characters.synthetic``)."""
     problems = []
     if not character.org.adult_content:
         problems.append("Adult content is switched off for the organisation. An owner can switch it on in Settings.")
-    if consent is None:
+    if character.origin == Character.Origin.WIZARD:
+        problems += synthetic.synthetic_problems(character, synthetic.attestation_current(character))
+    elif consent is None:
         problems.append(
             "There is no consent record for this character. Record one that covers adult content on the photos page."
-            if character.origin == Character.Origin.PHOTOS
-            else "Adult content needs a consent record that covers it, and wizard characters have no consent record."
         )
     elif not consent.covers_adult_content:
         problems.append("The consent record doesn't cover adult content. Record a new one that does.")
@@ -150,7 +196,9 @@ def nsfw_permitted(character: Character) -> bool:
 @transaction.atomic
 def character_nsfw_set(*, character: Character, user: User, allowed: bool) -> None:
     """Allow or forbid adult content for ``character``. Allowing needs the organisation's adult-content
-    setting and a consent record that covers it (PRODUCT.md §9); forbidding is always possible."""
+    setting and, for a character from photos, a consent record that covers it, for a wizard character
+    an owner's attestation and a face unlike any real person in the organisation (PRODUCT.md §9);
+    forbidding is always possible."""
     character = Character.objects.select_for_update(of=("self",)).select_related("org").get(pk=character.pk)
     if allowed:
         consent = Consent.objects.filter(character=character).order_by("-created_at", "-id").first()

@@ -47,6 +47,7 @@ from jobs import engine
 from notifications.services import notify
 from providers import gateway
 from providers.models import ProviderCall
+from safety.services import text_screen
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,16 @@ def training_start(*, character: Character, user: User | None, key: str, caption
     status = dataset.dataset_status(character)
     if not status.can_train:
         raise DomainError(" ".join(status.reasons) or "The photos aren't ready for training yet.")
+    if captions:  # they go into the training zip, where no later screen reads them
+        text_screen(
+            list(character.dataset.exclude(caption="").values_list("caption", flat=True)),
+            org=character.org,
+            user=user,
+            where="training",
+            field="captions",
+            subject="Captions",
+            hint="Edit the caption under the photo, or train without captions.",
+        )
     try:
         with transaction.atomic():
             pipeline.character_lock(character.pk)

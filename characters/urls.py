@@ -17,6 +17,7 @@ urlpatterns = [
     path(ONE + "edit/", profile.character_edit, name="edit"),
     path(ONE + "delete/", profile.character_delete, name="delete"),
     path(ONE + "nsfw/", profile.character_nsfw, name="nsfw"),
+    path(ONE + "attest/", profile.character_attest, name="attest"),
     # The wizard path: candidates, then the sheet → training pipeline.
     path(ONE + "wizard/", wizard.wizard_candidates, name="wizard_candidates"),
     path(ONE + "wizard/status/", wizard.wizard_candidates_status, name="wizard_status"),

@@ -107,6 +107,7 @@ def wizard_character_start(
     the first one's job back, and False. Raises ``DomainError`` / ``InsufficientCredits``."""
     if existing := engine.job_by_key(CharacterJob, org, key):
         return existing, False
+    services.character_fields_screen(org=org, user=user, fields=attributes)  # kept even if the rest rolls back
     with transaction.atomic():
         character = services.character_create(org=org, user=user, origin=Character.Origin.WIZARD, **attributes)
         job = wizard_candidates_start(character=character, user=user, key=key or str(uuid.uuid4()))
@@ -129,6 +130,7 @@ def wizard_candidates_start(*, character: Character, user: User | None, key: str
         )
     if character.jobs.filter(kind=CharacterJob.Kind.CANDIDATES, status__in=ACTIVE).exists():
         raise DomainError("Four candidates are already being made. They'll appear here in a moment.")
+    services.character_words_screen(character=character, user=user, where="wizard")
     prompt = candidate_prompt(character)
     specs = []
     for n in range(CANDIDATES):

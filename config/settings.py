@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "orgs",
     "billing",
+    "safety",
     # Stripe through dj-stripe; with no STRIPE_SECRET_KEY, the local test-mode Stripe answers instead.
     "djstripe",
     "stripe_local",
@@ -335,6 +336,10 @@ UPLOAD_ABANDON_HOURS = env.int("UPLOAD_ABANDON_HOURS", default=6)
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 JOIN_REQUEST_TTL_DAYS = env.int("JOIN_REQUEST_TTL_DAYS", default=30)
+# Trust and safety: an account with this many refusals of the minors screen within this many hours
+# is flagged for staff review in the admin (safety.AccountReview).
+SAFETY_REVIEW_THRESHOLD = env.int("SAFETY_REVIEW_THRESHOLD", default=3)
+SAFETY_REVIEW_WINDOW_HOURS = env.int("SAFETY_REVIEW_WINDOW_HOURS", default=24)
 
 # --- AI providers ----------------------------------------------------------------------------
 # Each provider is used when its key is set; with none set, the offline `demo` provider answers

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from core.exceptions import DomainError
 from generation import packs, presets, services
-from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft, SafetyRefusal, StyleLora
+from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft, StyleLora
 
 
 @admin.register(EditJob)
@@ -102,25 +102,6 @@ class PromptDraftAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(SafetyRefusal)
-class SafetyRefusalAdmin(admin.ModelAdmin):
-    """Prompts refused for naming or implying a minor: who, where, what (PRODUCT.md §9)."""
-
-    list_display = ("created_at", "org", "user", "where", "matched", "short_text")
-    list_filter = ("where",)
-    search_fields = ("org__name", "org__slug", "user__email", "matched", "text")
-    date_hierarchy = "created_at"
-    list_select_related = ("org", "user")
-    readonly_fields = [f.name for f in SafetyRefusal._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="Text")
-    def short_text(self, refusal):
-        return (refusal.text[:100] + "…") if len(refusal.text) > 100 else refusal.text
 
 
 @admin.register(StyleLora)

@@ -12,14 +12,17 @@ from django.db import transaction
 from accounts.models import User
 from billing.prices import operation_credits
 from characters.models import Character
+from characters.services import character_words_screen
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import prompt_writer, prompts, safety
+from generation import prompt_writer, prompts
 from generation.models import PromptDraft
 from generation.packs import PackRecipe, recipe_problems
 from jobs import engine
 from providers import gateway
 from providers.models import ProviderCall
+from safety.screen import MinorsRefused
+from safety.services import text_screen
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,15 @@ def draft_start(*, character: Character, user: User | None, recipe: PackRecipe, 
     if problems := recipe_problems(character, recipe):
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
-    safety.prompt_screen(recipe.prompt_text, org=character.org, user=user, where="prompt_writer", field="prompt_text")
+    text_screen(
+        recipe.prompt_text,
+        org=character.org,
+        user=user,
+        where="prompt_writer",
+        field="prompt_text",
+        nsfw=recipe.nsfw,
+    )
+    character_words_screen(character=character, user=user, where="prompt_writer", nsfw=recipe.nsfw)
     base = prompts.build_prompt(
         character, scene=recipe.scene, environment=recipe.environment, outfit=recipe.outfit, extra=recipe.prompt_text
     )
@@ -85,8 +96,8 @@ def _written(draft_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
         ):
             written = prompt_writer.parse_prompts(str((call.output or {}).get("text") or ""), expected=draft.count)
             try:
-                safety.prompt_screen(written, org=draft.org, user=draft.created_by, where="prompt_writer")
-            except safety.MinorsRefused as exc:
+                text_screen(written, org=draft.org, user=draft.created_by, where="prompt_writer", nsfw=draft.nsfw)
+            except MinorsRefused as exc:
                 raise engine.Unusable(f"The written prompts were refused. {exc.message}", "prompt_refused") from None
             # Fewer than asked: the rest repeat the ones that came, so every image has a prompt to edit.
             prompts_ = [written[n % len(written)] for n in range(draft.count)]

@@ -39,13 +39,14 @@ from characters.services import nsfw_permitted
 from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import masks, prompts, safety
+from generation import masks, prompts
 from generation.masks import mask_read
 from generation.models import EditJob
 from jobs import engine
 from orgs.models import Organization
 from providers import gateway, registry
 from providers.models import ProviderCall
+from safety.services import text_screen
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def inpaint_start(*, org: Organization, user: User | None, asset: Asset, prompt:
     elif len(prompt) > prompts.MAX_PROMPT:
         errors["prompt"] = f"Keep the description under {prompts.MAX_PROMPT:,} characters (it has {len(prompt):,})."
     else:
-        safety.prompt_screen(prompt, org=org, user=user, where="inpaint", field="prompt")
+        text_screen(prompt, org=org, user=user, where="inpaint", field="prompt", nsfw=not _safety_checker(asset))
     png, covered = b"", 0.0
     try:
         png, covered = mask_read(mask, width=asset.width, height=asset.height)
@@ -220,7 +221,9 @@ def clothes_start(
             raise EditRefused(
                 {"description": f"Keep the outfit under {MAX_DESCRIPTION} characters (it has {len(description)})."}
             )
-        safety.prompt_screen(description, org=org, user=user, where="clothes", field="description")
+        text_screen(
+            description, org=org, user=user, where="clothes", field="description", nsfw=not _safety_checker(asset)
+        )
         words, outfit, label = description, "", ""
     elif outfit:
         words = attributes.words("default_outfit", outfit)
@@ -272,7 +275,7 @@ def edit_job_rerun(*, job: EditJob, user: User | None) -> EditJob:
         if png is None:
             raise DomainError("The mask of this edit is gone, so it can't run again. Paint it again on the image.")
         prompt = job.params.get("prompt", "")
-        safety.prompt_screen(prompt, org=job.org, user=user, where="inpaint", field="prompt")
+        text_screen(prompt, org=job.org, user=user, where="inpaint", field="prompt", nsfw=not _safety_checker(asset))
         covered = job.params.get("mask_coverage_pct", 0.0)
         return _inpaint_create(job.org, user, asset, prompt, png, covered, key="", retry_of=job)
     if job.params.get("via") == "photo":
@@ -282,7 +285,14 @@ def edit_job_rerun(*, job: EditJob, user: User | None) -> EditJob:
         return _clothes_create(
             job.org, user, asset, {"via": "photo", "step": STEP_TRYON}, clothing=job.reference, retry_of=job
         )
-    safety.prompt_screen(job.params.get("prompt", ""), org=job.org, user=user, where="clothes", field="description")
+    text_screen(
+        job.params.get("prompt", ""),
+        org=job.org,
+        user=user,
+        where="clothes",
+        field="description",
+        nsfw=not _safety_checker(asset),
+    )
     kept = ("via", "outfit", "outfit_label", "outfit_words", "prompt", "mask_coverage_pct")
     params = {k: job.params[k] for k in kept if k in job.params}
     png = masks.stored_mask(job)

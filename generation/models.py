@@ -2,9 +2,9 @@
 
 ``GenerationJob`` is an image pack for a character (1–10 images, each a ``GenerationImage`` made by
 one provider call, or a short chain of them: describe → generate → try on). ``EditJob`` is one edit
-of one library item: upscale, inpaint, change clothes. ``SafetyRefusal`` keeps the prompts refused
-for naming minors, for staff. ``StyleLora`` is a look staff add to packs (an "Instagram" look),
-loaded next to the character's LoRA.
+of one library item: upscale, inpaint, change clothes. ``StyleLora`` is a look staff add to packs
+(an "Instagram" look), loaded next to the character's LoRA. Refused prompts are kept by the
+``safety`` app (``safety.SafetyEvent``).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from core.models import OrgOwnedModel, TimeStampedModel
+from core.models import TimeStampedModel
 from generation import presets
 from jobs.models import CallJob, Job, JobItem
 
@@ -214,24 +213,6 @@ class PromptDraft(CallJob):
 
     def __str__(self):
         return f"{self.count} prompts for {self.character} ({self.status})"
-
-
-class SafetyRefusal(OrgOwnedModel):
-    """A prompt refused because it names or implies a minor: who, where, and the words, for staff."""
-
-    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    where = models.CharField(max_length=40, help_text="studio, prompt_writer, inpaint, batch, api …")
-    text = models.TextField()
-    matched = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"Refused “{self.matched}” ({self.where})"
 
 
 class StyleLora(TimeStampedModel):

@@ -24,12 +24,14 @@ from assets.models import Asset
 from characters.models import Character
 from core.analytics import track
 from core.jobs import ACTIVE, JobStatus, transition
-from generation import presets, prompt_writer, routing, safety, tasks
+from generation import presets, prompt_writer, routing, tasks
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway, handlers, registry
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
+from safety.screen import MinorsRefused
+from safety.services import text_screen
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,8 @@ def _described(job: GenerationJob, image: GenerationImage, call: ProviderCall) -
     character = _character(job)
     written = prompt_writer.parse_prompts(str((call.output or {}).get("text") or ""), expected=1)[0]
     try:
-        safety.prompt_screen(written, org=job.org, user=job.created_by, where="describe")
-    except safety.MinorsRefused as exc:
+        text_screen(written, org=job.org, user=job.created_by, where="describe", nsfw=job.nsfw)
+    except MinorsRefused as exc:
         raise engine.Unusable(f"The written prompt was refused. {exc.message}", "prompt_refused") from None
     image.prompt = written
     image.stage = GenerationImage.Stage.GENERATE

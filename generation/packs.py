@@ -24,14 +24,15 @@ from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits, hold_reserve
 from characters.models import Character
-from characters.services import nsfw_permitted
+from characters.services import character_words_screen, nsfw_permitted
 from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import pack_images, presets, prompts, routing, safety
+from generation import pack_images, presets, prompts, routing
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway
+from safety.services import text_screen
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def recipe_problems(
     if recipe.nsfw and not nsfw_permitted(character):
         problems["nsfw"] = (
             f"Adult content isn't allowed for {character.name}. It needs the organisation's setting, the "
-            "character's permission and a consent record that covers it."
+            "character's permission and a consent record that covers it (for a wizard character, an owner's "
+            "attestation and a face unlike any real person here): see the character page."
         )
     if len(recipe.prompt_text) > prompts.MAX_PROMPT:
         problems["prompt_text"] = f"Keep the prompt to {prompts.MAX_PROMPT:,} characters."
@@ -147,9 +149,15 @@ def pack_start(
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
     route = routing.route(character, quality=recipe.quality)
-    safety.prompt_screen(
-        [recipe.prompt_text, *recipe.prompts], org=character.org, user=user, where=origin, field="prompt_text"
+    text_screen(
+        [recipe.prompt_text, *recipe.prompts],
+        org=character.org,
+        user=user,
+        where=origin,
+        field="prompt_text",
+        nsfw=recipe.nsfw,
     )
+    character_words_screen(character=character, user=user, where=origin, nsfw=recipe.nsfw)
     built = prompts.build_prompt(
         character,
         scene=recipe.scene,
@@ -167,6 +175,8 @@ def pack_start(
         elif written and n >= len(recipe.prompts):
             prompt = written[n % len(written)]
         specs.append(ImageSpec(prompt=prompt, seed=seed))
+    # The prompts as sent: the character's words, the presets and the person's, together.
+    text_screen([s.prompt for s in specs], org=character.org, user=user, where=origin, nsfw=recipe.nsfw)
     return _create(character, user, recipe, route, specs, key=key, origin=origin, source_job=source_job)
 
 
@@ -210,6 +220,7 @@ def batch_start(
             "writer on: it describes each image as a prompt.",
             field="use_prompt_writer",
         )
+    character_words_screen(character=character, user=user, where=GenerationJob.Origin.BATCH, nsfw=recipe.nsfw)
     base = prompts.build_prompt(
         character, scene="", environment="", outfit=recipe.outfit, trigger=route.mode == GenerationJob.Mode.HD
     )

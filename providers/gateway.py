@@ -14,6 +14,11 @@ Handlers are registered by name in ``providers.handlers`` (each job kind imports
 its own) and called as ``handler(call, event, *, last_attempt)`` with event ``"running"`` or
 ``"finished"``. They must be idempotent: a worker may die half-way through and the task run again.
 Inputs pointing at our own files are markers that ``providers.inputs`` resolves at every submit.
+
+Every request passes the minors screen (``safety.requests.request_screen``) in ``call_submit``,
+right after its inputs are resolved and before anything is sent: whichever channel built it, a
+request naming or implying a minor fails there, unbilled, with the reason, and is kept as a safety
+event. The domain handler then settles the job as for any failed call (credits returned).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from providers import handlers, inputs, prices, registry
 from providers.adapters import get_adapter
 from providers.adapters.base import ProviderError, Status
 from providers.models import ProviderCall
+from safety.requests import request_screen
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +150,15 @@ def call_submit(call_id: int) -> None:
     call = ProviderCall.objects.get(pk=call_id)
     try:
         arguments = inputs.resolve(call, call.input)
+        if refusal := request_screen(
+            arguments,
+            org=call.org,
+            user=call_user(call),
+            where=f"provider:{call.operation}",
+            reference=f"call {call.pk}",
+        ):
+            call_apply_status(call_id, Status("failed", error=refusal), cost=prices.NOT_BILLED)
+            return
         hook = webhook_url(call)
         sent = ProviderCall.objects.filter(
             pk=call_id, status=ProviderCall.Status.SUBMITTING, sent_at__isnull=True
@@ -179,6 +194,17 @@ def call_submit(call_id: int) -> None:
             raise SubmitLater(max(backoff(call.attempts), exc.retry_after or 0.0)) from exc
         log.warning("provider call %s: submit failed for good: %s", call_id, exc.message)
         call_apply_status(call_id, Status("failed", error=exc.message), cost=prices.NOT_BILLED)
+
+
+def call_user(call: ProviderCall):
+    """Who asked for ``call``, for the safety record: the ``created_by`` of its subject (a job) or
+    of the subject's job (one image of a pack); None when there is none."""
+    subject = call.subject
+    for owner in (subject, getattr(subject, "job", None)):
+        user = getattr(owner, "created_by", None)
+        if user is not None:
+            return user
+    return None
 
 
 # Errors raised before a single byte of the request left: the provider can't have queued it.

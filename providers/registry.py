@@ -62,6 +62,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "TRELLIS",
         ),
         Endpoint("chat", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=2), "Grok"),
+        Endpoint("moderation", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=1), "Grok (minors moderation)"),
     ]
 }
 

@@ -391,7 +391,7 @@ def caption_edit(request: OrgHttpRequest, public_id, image_id):
     if not form.is_valid():
         return _refused(request, character, "Keep the caption to 1,000 characters or fewer.")
     try:
-        caption_services.caption_set(image=image, text=form.cleaned_data["caption"])
+        caption_services.caption_set(image=image, text=form.cleaned_data["caption"], user=request.user)
     except DomainError as exc:
         return _refused(request, character, exc.message)
     image.refresh_from_db()

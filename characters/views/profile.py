@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assets.models import Asset
 from assets.selectors import assets_of_character
 from billing.prices import operation_credits
-from characters import deletion, services, zimage
-from characters.forms import CharacterAttributesForm
+from characters import deletion, services, synthetic, zimage
+from characters.forms import AttestationForm, CharacterAttributesForm
 from characters.models import Character, CharacterJob, CharacterJobItem, Consent, DatasetImage, TrainingRun
 from characters.selectors import character_or_404
 from characters.views import run_elapsed
@@ -128,6 +129,8 @@ def character_detail(request: OrgHttpRequest, public_id):
             **pipeline_context(request, character),
             "consent": consent,
             "nsfw_problems": services.nsfw_problems(character, consent),
+            "attestation": synthetic.attestation_current(character) if character.origin == "wizard" else None,
+            "attestation_text": synthetic.ATTESTATION_TEXT,
             "dataset": dataset,
             "dataset_count": DatasetImage.objects.filter(character=character).count(),
             "sheet": sheet,
@@ -153,7 +156,7 @@ def character_edit(request: OrgHttpRequest, public_id):
     form = CharacterAttributesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.character_update(character=character, **form.cleaned_data)
+            services.character_update(character=character, user=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -230,6 +233,27 @@ def character_delete(request: OrgHttpRequest, public_id):
 
 
 # --- Adult content (NSFW) permission ---------------------------------------------------------------
+
+
+@require_POST
+@org_view(Role.OWNER)
+def character_attest(request: OrgHttpRequest, public_id):
+    """An owner attests that a wizard character is fictional, an adult and not made to resemble a
+    real person (PRODUCT.md §9)."""
+    character = character_or_404(request.org, public_id)
+    if character.origin != Character.Origin.WIZARD:
+        messages.error(request, "Characters made from photos carry a consent record instead of an attestation.")
+    elif not AttestationForm(request.POST).is_valid():
+        messages.error(request, "Tick the box to confirm, then press “Record the attestation”.")
+    else:
+        synthetic.attestation_record(
+            character=character,
+            user=request.user,
+            ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        messages.success(request, "Attestation recorded.")
+    return redirect(f"{reverse('characters:detail', args=[request.org.slug, character.public_id])}#nsfw")
 
 
 @require_POST

@@ -64,10 +64,14 @@ def look(**fields) -> StyleLora:
 
 def allow_adult_content(character, people):
     from characters.services import consent_record
+    from characters.synthetic import attestation_record
 
     character.org.adult_content = True
     character.org.save()
-    consent_record(character=character, user=people.member, ip=None, covers_adult_content=True)
+    if character.origin == "wizard":
+        attestation_record(character=character, user=people.owner, ip=None)
+    else:
+        consent_record(character=character, user=people.member, ip=None, covers_adult_content=True)
     character.nsfw_allowed = True
     character.save()
 

@@ -9,12 +9,12 @@ from assets.tests.factories import AssetFactory
 from billing.models import LedgerEntry
 from billing.services import InsufficientCredits, credits_available
 from generation import edits, services
-from generation.models import SafetyRefusal
-from generation.safety import MinorsRefused
 from generation.tests.edit_helpers import SIZE, events, nothing_charged, run, shades
 from providers.adapters import demo
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
+from safety.models import SafetyEvent
+from safety.screen import MinorsRefused
 
 # --- Change clothes -------------------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ def test_an_outfit_naming_a_minor_is_refused(people, org, fund, photo):
     with pytest.raises(MinorsRefused) as exc:
         edits.clothes_start(org=org, user=people.member, asset=photo, description="a schoolgirl uniform")
     assert exc.value.field == "description"
-    assert SafetyRefusal.objects.get().where == "clothes"
+    assert SafetyEvent.objects.get().where == "clothes"
     nothing_charged(org, 20)
 
 

@@ -11,12 +11,13 @@ from billing.services import InsufficientCredits, credits_available, ledger_prob
 from characters.models import Character, Consent
 from core.exceptions import DomainError
 from generation import edits, masks, services
-from generation.models import EditJob, SafetyRefusal
-from generation.safety import MinorsRefused
+from generation.models import EditJob
 from generation.tests.edit_helpers import BOX, SIZE, events, mask_file, mask_png, nothing_charged, run, shades
 from providers import handlers
 from providers.adapters import demo
 from providers.models import ProviderCall
+from safety.models import SafetyEvent
+from safety.screen import MinorsRefused
 
 
 def opened(asset) -> Image.Image:
@@ -212,7 +213,7 @@ def test_a_prompt_naming_a_minor_is_refused_and_recorded(people, org, fund, phot
     with pytest.raises(MinorsRefused) as exc:
         edits.inpaint_start(org=org, user=people.member, asset=photo, prompt="add a teenage girl", mask=mask_file())
     assert exc.value.field == "prompt"
-    refusal = SafetyRefusal.objects.get()
+    refusal = SafetyEvent.objects.get()
     assert (refusal.where, refusal.matched) == ("inpaint", "teenage")
     nothing_charged(org, 20)
 

@@ -12,10 +12,11 @@ from billing.services import credits_available, ledger_problems
 from core.exceptions import DomainError
 from core.models import AnalyticsEvent
 from generation import packs, presets
-from generation.models import GenerationImage, GenerationJob, SafetyRefusal
+from generation.models import GenerationImage, GenerationJob
 from generation.packs import PackRecipe
 from providers.adapters import demo
 from providers.models import ProviderCall
+from safety.models import SafetyEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -306,8 +307,9 @@ def test_a_prompt_naming_a_minor_is_refused_and_kept_for_staff(hd_character, peo
             recipe=PackRecipe(prompt_text="dressed as a schoolgirl, playful"),
         )
     assert refused.value.field == "prompt_text"
-    refusal = SafetyRefusal.objects.get()
+    refusal = SafetyEvent.objects.get()
     assert (refusal.org, refusal.user, refusal.matched, refusal.where) == (org, people.member, "schoolgirl", "studio")
+    assert refusal.rule == "minor_word"
     assert not GenerationJob.objects.exists()
     assert credits_available(org) == 100
 
@@ -333,12 +335,12 @@ def test_a_character_without_a_face_cannot_generate(org, people, fund):
 def test_adult_content_turns_the_safety_checker_off_only_when_allowed(
     hd_character, people, org, fund, django_capture_on_commit_callbacks
 ):
-    from characters.services import consent_record
+    from characters.synthetic import attestation_record
 
     fund(100)
     org.adult_content = True
     org.save()
-    consent_record(character=hd_character, user=people.member, ip=None, covers_adult_content=True)
+    attestation_record(character=hd_character, user=people.owner, ip=None)  # a wizard character
     hd_character.nsfw_allowed = True
     hd_character.save()
 

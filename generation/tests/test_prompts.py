@@ -1,5 +1,5 @@
-"""The prompt builder over every scene × environment × outfit choice, the minors screen, and the
-prompt writer's parser."""
+"""The prompt builder over every scene × environment × outfit choice (none trips the minors screen),
+and the prompt writer's parser."""
 
 import itertools
 
@@ -7,8 +7,9 @@ import pytest
 
 from characters import attributes
 from characters.models import Character
-from generation import presets, prompt_writer, prompts, safety
+from generation import presets, prompt_writer, prompts
 from providers.adapters.base import ProviderError
+from safety.screen import rules_decide
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_every_scene_and_environment_builds_a_complete_prompt(character, scene, 
             prompt.index("holding a coffee"),
         ]
         assert order == sorted(order)
-        assert safety.first_match(prompt) is None  # no preset trips the minors screen
+        assert rules_decide(prompt, nsfw=True).verdict == "allow"  # no preset trips the minors screen
 
 
 def test_anime_characters_get_illustration_words(character):
@@ -79,42 +80,6 @@ def test_anime_characters_get_illustration_words(character):
 def test_a_written_prompt_gets_the_trigger_word_once(character):
     assert prompts.with_trigger("a woman on a pier", character) == "prsn7k2x, a woman on a pier"
     assert prompts.with_trigger("PRSN7K2X on a pier", character) == "PRSN7K2X on a pier"
-
-
-@pytest.mark.parametrize(
-    ("text", "matched"),
-    [
-        ("a cute teen at the mall", "teen"),
-        ("Teenager vibes", "Teenager"),
-        ("with her kids", "kids"),
-        ("a 16 year old model", "16 year old"),
-        ("she is 15yo", "15yo"),
-        ("17-year-old", "17-year-old"),
-        ("little girl dress", "little girl"),
-        ("school girl outfit", "school girl"),
-        ("underage", "underage"),
-        ("a minor", "minor"),
-        ("middle school hallway", "middle school"),
-        ("childlike face", "childlike"),
-    ],
-)
-def test_the_screen_catches_words_for_minors(text, matched):
-    assert safety.first_match(text) == matched
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a 27 year old woman",
-        "18 years old",
-        "a kidney-shaped pool",
-        "a thirteenth-century castle",
-        "steak and kidney pie",
-        "a mature professional",
-    ],
-)
-def test_the_screen_lets_adult_wording_through(text):
-    assert safety.first_match(text) is None
 
 
 def test_the_writer_parser_reads_json_fences_and_lists():
