@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ADMIN_ALLOWED_CIDRS: /admin/ and /cms/ are a 404 outside those networks.
+    "core.middleware.AdminAllowListMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +172,8 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/180s/key",
 }
+# Rate limits key on the client's address behind our proxies (TRUSTED_PROXY_COUNT below).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("ACCOUNT_RATE_LIMITS_ENABLED", default=True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
@@ -403,6 +408,35 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# --- Proxies and client addresses (core/network.py; docs/configuration.md#proxies-and-client-ips)
+# How many proxies of ours (load balancer, CDN, nginx) stand in front of the web process: the
+# client is that many entries from the right of X-Forwarded-For. 0: the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Or a header every request gets from our CDN with the client's address (e.g. CF-Connecting-IP).
+TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="")
+if TRUSTED_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured("TRUSTED_PROXY_COUNT can't be negative.")
+# allauth's own reading of the same settings (our adapter answers its get_client_ip anyway).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER or None
+# Optional: only clients in these networks reach the support admin and the CMS (others get 404).
+ADMIN_PATH_PREFIXES = ("/admin/", "/cms/")
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for value in env.list(name, default=[]):
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise environ.ImproperlyConfigured(
+                f"{name}: {value.strip()!r} is not an IP network (write e.g. 203.0.113.0/24 or 2001:db8::/32)."
+            ) from None
+    return tuple(networks)
+
+
+ADMIN_ALLOWED_CIDRS = _networks("ADMIN_ALLOWED_CIDRS")
 
 LOGGING: dict[str, Any] = {
     "version": 1,
