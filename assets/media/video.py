@@ -62,14 +62,14 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _run_ffmpeg(args: list[str], *, timeout: int = FFMPEG_TIMEOUT) -> str:
+def _run_ffmpeg(args: list[str], *, timeout: float | None = None) -> str:
     """Run ffmpeg with ``args``; its stderr as text. A timeout means an unreadable video."""
     try:
         completed = subprocess.run(  # noqa: S603 - fixed executable, no shell, our own arguments
             [_ffmpeg(), "-hide_banner", "-nostdin", *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            timeout=timeout,
+            timeout=timeout or FFMPEG_TIMEOUT,
             check=False,
         )
     except subprocess.TimeoutExpired:
