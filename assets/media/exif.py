@@ -56,7 +56,7 @@ def scrub_gps(tiff: bytearray) -> bool:
     return found
 
 
-def orientation(tiff: bytes) -> int:
+def orientation(tiff: bytes | bytearray) -> int:
     """The Orientation tag (1–8), read the way the library reads it (Pillow); 1 if absent or odd."""
     try:
         exif = Image.Exif()
@@ -67,7 +67,7 @@ def orientation(tiff: bytes) -> int:
         return 1
 
 
-def has_gps(tiff: bytes) -> bool:
+def has_gps(tiff: bytes | bytearray) -> bool:
     try:
         exif = Image.Exif()
         exif.load(b"Exif\x00\x00" + bytes(tiff))
