@@ -315,6 +315,9 @@ def _upload_json(request: OrgHttpRequest, upload: Upload, **extra) -> dict:
     }
     if upload.asset is not None:
         data["asset_url"] = reverse("assets:detail", args=[request.org.slug, upload.asset.public_id])
+        if upload.status == Upload.Status.DONE:
+            # What cleaning took out of the original (trailing data, GPS, hidden scripts).
+            data["cleaned"] = upload.asset.metadata.get("media", {}).get("cleaned", [])
     return {**data, **extra}
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +39,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "anymail",
     "django_htmx",
+    # django-ninja's API docs: with the app installed they use its bundled Swagger UI, not a CDN.
+    "ninja",
     "template_partials",
     # The project itself first: its ready() binds the Celery app (config/apps.py).
     "config.apps.PersonaeConfig",
@@ -76,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ADMIN_ALLOWED_CIDRS: /admin/ and /cms/ are a 404 outside those networks.
+    "core.middleware.AdminAllowListMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,9 +97,14 @@ MIDDLEWARE = [
     # The credits pill follows HTMX work that settles or moves credits (billing/middleware.py).
     "billing.middleware.HtmxCreditsPillMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy with a per-request nonce (core/csp.py), and Permissions-Policy.
+    "core.csp.PolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+# Each entry is a decision explained where it is added (search for SILENCED_SYSTEM_CHECKS).
+SILENCED_SYSTEM_CHECKS: list[str] = []
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -107,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "core.csp.nonce",
                 "orgs.context_processors.org_nav",
             ],
             "builtins": ["template_partials.templatetags.partials"],
@@ -170,6 +182,8 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/180s/key",
 }
+# Rate limits key on the client's address behind our proxies (TRUSTED_PROXY_COUNT below).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("ACCOUNT_RATE_LIMITS_ENABLED", default=True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
@@ -389,7 +403,7 @@ if STRIPE_LOCAL:
     # djstripe.W002 warns that STRIPE_API_HOST is set with DEBUG off. Here it points at our own
     # local test-mode Stripe on purpose (there is no real account to protect), so the warning is
     # silenced only in this mode; with a real key STRIPE_API_HOST isn't set and W002 stays on.
-    SILENCED_SYSTEM_CHECKS = ["djstripe.W002"]
+    SILENCED_SYSTEM_CHECKS.append("djstripe.W002")
 if STRIPE_SECRET_KEY.startswith("sk_live_"):
     STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY
 else:
@@ -417,6 +431,130 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Not asking to be preloaded is a decision (it is hard to undo and binds every subdomain),
+        # not an oversight: security.W021 only says so. SECURE_HSTS_PRELOAD=true opts in.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# --- Proxies and client addresses (core/network.py; docs/configuration.md#proxies-and-client-ips)
+# How many proxies of ours (load balancer, CDN, nginx) stand in front of the web process: the
+# client is that many entries from the right of X-Forwarded-For. 0: the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Or a header every request gets from our CDN with the client's address (e.g. CF-Connecting-IP).
+TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="")
+if TRUSTED_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured("TRUSTED_PROXY_COUNT can't be negative.")
+# allauth's own reading of the same settings (our adapter answers its get_client_ip anyway).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER or None
+# Optional: only clients in these networks reach the support admin and the CMS (others get 404).
+ADMIN_PATH_PREFIXES = ("/admin/", "/cms/")
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for value in env.list(name, default=[]):
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise environ.ImproperlyConfigured(
+                f"{name}: {value.strip()!r} is not an IP network (write e.g. 203.0.113.0/24 or 2001:db8::/32)."
+            ) from None
+    return tuple(networks)
+
+
+ADMIN_ALLOWED_CIDRS = _networks("ADMIN_ALLOWED_CIDRS")
+
+
+# --- Content-Security-Policy and Permissions-Policy (docs/configuration.md#content-security-policy)
+# Where browsers load media from besides this site: the bucket's origin when MEDIA_BUCKET is set
+# (signed GETs for previews and videos, presigned PUTs for uploads). Computed from the MEDIA_*
+# settings; CSP_MEDIA_ORIGINS replaces it (e.g. a CDN in front of the bucket).
+def _media_origins() -> list[str]:
+    if MEDIA_BACKEND != "s3":
+        return []
+    endpoint = env("MEDIA_ENDPOINT_URL", default="").rstrip("/")
+    if endpoint:  # R2 and other S3-compatible stores: path-style and virtual-host-style addresses
+        scheme, _, host = endpoint.partition("://")
+        return [f"{endpoint}/{MEDIA_BUCKET}/", f"{scheme}://{MEDIA_BUCKET}.{host}"]
+    region = env("MEDIA_REGION", default="") or "us-east-1"
+    return [
+        f"https://{MEDIA_BUCKET}.s3.amazonaws.com",
+        f"https://{MEDIA_BUCKET}.s3.{region}.amazonaws.com",
+        f"https://s3.{region}.amazonaws.com/{MEDIA_BUCKET}/",
+    ]
+
+
+CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=_media_origins())
+# Forms that answer with a redirect to Stripe's hosted Checkout and portal (not in local mode).
+_FORM_TARGETS = [] if STRIPE_LOCAL else ["https://checkout.stripe.com", "https://billing.stripe.com"]
+CSP_REPORT_URI = "/csp-report/"
+_CSP_COMMON = {
+    "default-src": [SELF],
+    "img-src": [SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
+    "media-src": [SELF, "blob:", *CSP_MEDIA_ORIGINS],
+    "connect-src": [SELF, *CSP_MEDIA_ORIGINS],
+    "object-src": [NONE],
+    "frame-src": [SELF],
+    "worker-src": [SELF, "blob:"],
+    "form-action": [SELF, *_FORM_TARGETS],
+    "report-uri": CSP_REPORT_URI,
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF, NONCE],
+        # style="" attributes (computed widths and ratios) are allowed; <style> elements need the nonce.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF, NONCE],
+        "font-src": [SELF],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# /admin/ and /cms/ (ADMIN_PATH_PREFIXES): Django's admin and Wagtail ship inline scripts and
+# styles, and Wagtail's live preview frames its own pages.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "font-src": [SELF, "data:"],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# Powerful browser features nobody here needs are off for every page and every frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "gamepad",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+    "clipboard-write": ["self"],  # "Copy" buttons
+    "fullscreen": ["self"],  # the library's video player
+    "picture-in-picture": ["self"],
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

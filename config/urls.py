@@ -7,6 +7,7 @@ from assets import urls as assets_urls
 from billing import urls as billing_urls
 from blog import views as blog_views
 from config.api import api
+from core import csp
 from core import views as core_views
 from onboarding import urls as onboarding_urls
 from onboarding import views as onboarding_views
@@ -20,6 +21,7 @@ handler403 = core_views.permission_denied
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("csp-report/", csp.report, name="csp_report"),
     path("admin/", admin.site.urls),
     # allauth's sign-up, remembering the plan picked on the pricing page (?plan=…).
     path("accounts/signup/", onboarding_views.signup, name="account_signup"),

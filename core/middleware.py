@@ -1,6 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import Http404
 from django.template.loader import render_to_string
+
+from core.network import client_ip, ip_in_networks
 
 # Third-party views that can't carry @login_not_required.
 # /api/ answers 401 itself (django-ninja auth), rather than redirecting to the login page.
@@ -35,3 +39,21 @@ class HtmxMessagesMiddleware:
             response.write(render_to_string("includes/messages.html", {"messages": pending, "oob": True}))
         response.headers["Vary"] = ", ".join(filter(None, [response.get("Vary"), "HX-Request"]))
         return response
+
+
+class AdminAllowListMiddleware:
+    """With ``ADMIN_ALLOWED_CIDRS`` set, the support admin and the CMS answer 404 to every client
+    outside those networks, as if they didn't exist (the client address from core/network.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        networks = settings.ADMIN_ALLOWED_CIDRS
+        if (
+            networks
+            and request.path_info.startswith(settings.ADMIN_PATH_PREFIXES)
+            and not ip_in_networks(client_ip(request), networks)
+        ):
+            raise Http404("Not found")
+        return self.get_response(request)

@@ -34,6 +34,7 @@ PUBLIC = {
     "wagtail_serve": 200,
     "wagtailimages_serve": 403,
     "healthz": 200,  # load balancers probe it without a session
+    "csp_report": 405,  # browsers POST policy violations without a session (GET: 405)
     # AI providers: webhooks are verified by signature, not session (POST only; a GET is 405),
     # and inputs are fetched by signed URL ('x' isn't one).
     "providers:webhook": 405,

@@ -10,8 +10,9 @@ temporary file, then calls, in this order::
 
     sniffed = sniff(path)                   # the real type, from the bytes, never the filename
     check_size(sniffed.kind, size)          # also used before upload with the declared size
-    result = process_image(path, sniffed)   # or process_video(path, sniffed)
-    digest = sha256_file(path)
+    with clean_original(path, sniffed) as cleaned:   # trailing data, GPS, hidden scripts removed
+        result = process_image(cleaned.path, sniffed)   # or process_video(path, sniffed) before cleaning
+        digest = sha256_file(cleaned.path)
 
 Every refusal is a ``MediaError`` whose message is written for the person who uploaded the file
 (what is wrong, what to do) and whose ``code`` is stable for the code.
@@ -28,11 +29,15 @@ Safety measures (after the reliability notes, §5.6 "Secure file upload handling
 - Derived files are freshly encoded JPEGs from decoded pixels: EXIF orientation applied, colours
   converted to sRGB, transparency flattened onto white; no EXIF, GPS, XMP, ICC, comments or
   trailing bytes of the original survive.
+- Originals are kept clean (``cleaning``): nothing after the picture's end marker, no GPS, no
+  comments or XMP/IPTC, no script hidden in metadata, pixels untouched; videos are remuxed without
+  metadata or data tracks. A script or archive woven into the picture data itself is refused.
 - Videos are read by the ``imageio-ffmpeg`` binary in a subprocess with a timeout, with the
   demuxer forced to the sniffed container and only the ``file`` protocol allowed; the file is
   never loaded into our memory.
 """
 
+from assets.media.cleaning import Cleaned, clean_original
 from assets.media.hashing import HASH_CHUNK, NEAR_DUPLICATE_DISTANCE, dhash, phash_distance, sha256_file
 from assets.media.images import ImageResult, Rendition, normalised_image, process_image
 from assets.media.limits import (
@@ -56,6 +61,7 @@ __all__ = [
     "HASH_CHUNK",
     "LIMITS",
     "NEAR_DUPLICATE_DISTANCE",
+    "Cleaned",
     "ImageResult",
     "Limits",
     "MediaError",
@@ -64,6 +70,7 @@ __all__ = [
     "StrPath",
     "VideoResult",
     "check_size",
+    "clean_original",
     "dhash",
     "normalised_image",
     "phash_distance",

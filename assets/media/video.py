@@ -17,6 +17,7 @@ from assets.media.limits import LIMITS, MediaError, StrPath
 from assets.media.sniffing import Sniffed
 
 FFMPEG_TIMEOUT = 30  # seconds, for each ffmpeg run (probe, duration fallback, poster)
+REMUX_TIMEOUT = 240  # seconds to rewrite a video without its metadata (stream copy: disk speed)
 MAX_VIDEO_STREAMS = 16  # iPhone MOVs carry 5-6 (video, audio, metadata tracks)
 
 
@@ -61,14 +62,14 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def _run_ffmpeg(args: list[str]) -> str:
+def _run_ffmpeg(args: list[str], *, timeout: float | None = None) -> str:
     """Run ffmpeg with ``args``; its stderr as text. A timeout means an unreadable video."""
     try:
         completed = subprocess.run(  # noqa: S603 - fixed executable, no shell, our own arguments
             [_ffmpeg(), "-hide_banner", "-nostdin", *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            timeout=FFMPEG_TIMEOUT,
+            timeout=timeout or FFMPEG_TIMEOUT,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -183,6 +184,40 @@ def process_video(path: StrPath, sniffed: Sniffed) -> VideoResult:
             "streams": len(streams),
         },
     )
+
+
+_MUXERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+_LOCATION_RE = re.compile(r"^\s*(?:location(?:-\w+)?|com\.apple\.quicktime\.location\.[\w.]+)\s*:", re.I | re.M)
+
+
+def remux_without_metadata(path: StrPath, sniffed: Sniffed, out: StrPath) -> tuple[str, ...]:
+    """Copy the video's picture and sound tracks into ``out`` without re-encoding, and without
+    any container or stream metadata (location, dates, device), data tracks (GPS telemetry, timed
+    metadata) or cover art. What was removed, in words. Raises ``MediaError`` (``video_rewrite``)."""
+    report = _run_ffmpeg(_input_args(path, sniffed.mime))
+    data_tracks = sum(1 for line in report.splitlines() if (m := _STREAM_RE.match(line)) and m.group(2) == "Data")
+    _run_ffmpeg(
+        [
+            *("-loglevel", "error"),
+            *_input_args(path, sniffed.mime),
+            *("-map", "0:V", "-map", "0:a?", "-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"),
+            *("-f", _MUXERS[sniffed.mime], "-y", "file:" + os.path.abspath(out)),
+        ],
+        timeout=REMUX_TIMEOUT,
+    )
+    written = _run_ffmpeg(_input_args(out, sniffed.mime)) if Path(out).stat().st_size else ""
+    if not any((m := _STREAM_RE.match(line)) and m.group(2) == "Video" for line in written.splitlines()):
+        raise MediaError(
+            "We couldn't rewrite this video without its metadata (location, device, dates). Export it again as "
+            "MP4 (H.264) and re-upload.",
+            "video_rewrite",
+        )
+    removed = []
+    if _LOCATION_RE.search(report):
+        removed.append("the location (GPS) it was recorded at")
+    if data_tracks:
+        removed.append(f"{data_tracks} data track{'s' if data_tracks > 1 else ''} (such as GPS or motion data)")
+    return tuple(removed)
 
 
 def _probe(path: StrPath, mime: str) -> tuple[float | None, list[_Stream]]:

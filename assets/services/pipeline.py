@@ -7,8 +7,9 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import httpx
@@ -77,10 +78,54 @@ def uploaded_file_path(upload):
 # --- The pipeline ------------------------------------------------------------------------------
 
 
-def asset_create_from_file(
+@dataclass(frozen=True)
+class Original:
+    """A file as the library keeps it: checked, cleaned (assets/media/cleaning.py) and processed."""
+
+    path: Path  # the cleaned file; valid only inside ``original_prepared``
+    sniffed: media.Sniffed
+    size: int
+    sha256: str
+    result: media.ImageResult | media.VideoResult
+    removed: tuple[str, ...]  # what cleaning took out, in words for the uploader
+
+
+@contextmanager
+def original_prepared(path: Path) -> Iterator[Original]:
+    """Sniff, size-check, clean and process a local file. Raises ``media.MediaError``.
+
+    Images are cleaned first and the cleaned file is decoded (so what we keep is proven to be a
+    picture); videos are probed first (limits before the work of rewriting them), then remuxed.
+    """
+    sniffed = media.sniff(path)
+    media.check_size(sniffed.kind, path.stat().st_size)
+    result: media.ImageResult | media.VideoResult | None = None
+    if sniffed.kind == "video":
+        result = media.process_video(path, sniffed)
+    with media.clean_original(path, sniffed) as cleaned:
+        if result is None:
+            result = media.process_image(cleaned.path, sniffed)
+        yield Original(
+            path=cleaned.path,
+            sniffed=sniffed,
+            size=cleaned.path.stat().st_size,
+            sha256=media.sha256_file(cleaned.path),
+            result=result,
+            removed=cleaned.removed,
+        )
+
+
+def asset_create_from_file(*, org: Organization, path: Path, **kwargs) -> Asset:
+    """Validate, clean, process and store a local file as a new asset (the file itself is left as
+    it is). Raises ``media.MediaError``. Keyword arguments as for ``asset_create_from_original``."""
+    with original_prepared(path) as original:
+        return asset_create_from_original(org=org, original=original, **kwargs)
+
+
+def asset_create_from_original(
     *,
     org: Organization,
-    path: Path,
+    original: Original,
     filename: str,
     source: str = Asset.Source.UPLOAD,
     created_by: User | None = None,
@@ -89,25 +134,20 @@ def asset_create_from_file(
     metadata: dict | None = None,
     nsfw: bool = False,
 ) -> Asset:
-    """Validate, process and store a local file as a new asset. Raises ``media.MediaError``.
+    """Store a prepared original and its renditions as a new asset.
 
     Storage writes happen before the row is committed; if anything fails they are removed, and a
     crash in between leaves only orphans that housekeeping deletes.
     """
-    size = path.stat().st_size
-    sniffed = media.sniff(path)
-    media.check_size(sniffed.kind, size)
-    result: media.ImageResult | media.VideoResult
-    if sniffed.kind == "image":
-        result = media.process_image(path, sniffed)
+    sniffed, result = original.sniffed, original.result
+    renditions: dict[str, media.Rendition]
+    if isinstance(result, media.VideoResult):
+        renditions = {"poster": result.poster, "thumb": result.thumb}
+        duration: float | None = result.duration
+    else:
         renditions = {"preview": result.preview, "thumb": result.thumb}
         duration = None
-    else:
-        video = result = media.process_video(path, sniffed)
-        renditions = {"poster": video.poster, "thumb": video.thumb}
-        duration = video.duration
-    sha256 = media.sha256_file(path)
-
+    media_metadata = {**result.metadata, **({"cleaned": list(original.removed)} if original.removed else {})}
     asset = Asset(
         org=org,
         kind=sniffed.kind,
@@ -115,23 +155,23 @@ def asset_create_from_file(
         title=(title or title_from_filename(filename))[:200],
         original_filename=clean_filename(filename),
         mime=sniffed.mime,
-        bytes=size,
+        bytes=original.size,
         width=result.width,
         height=result.height,
         duration=duration,
-        sha256=sha256,
+        sha256=original.sha256,
         phash=result.phash,
-        metadata={**(metadata or {}), "media": result.metadata},
+        metadata={**(metadata or {}), "media": media_metadata},
         nsfw=nsfw,
         created_by=created_by,
     )
     written: list[str] = []
     try:
         asset.original_key = storage.asset_key(org, asset, "original", sniffed.extension)
-        with path.open("rb") as fh:
+        with original.path.open("rb") as fh:
             written.append(storage.storage().save(asset.original_key, File(fh)))
         asset.original_key = written[-1]
-        stored = size
+        stored = original.size
         for name, rendition in renditions.items():
             ext = "webp" if rendition.mime == "image/webp" else "jpg"
             key = storage.storage().save(storage.asset_key(org, asset, name, ext), ContentFile(rendition.data))

@@ -18,7 +18,7 @@ from accounts.models import User
 from assets import media, storage
 from assets.models import Asset, Upload
 from assets.selectors import storage_used
-from assets.services.pipeline import CHUNK, asset_create_from_file, clean_filename
+from assets.services.pipeline import CHUNK, asset_create_from_original, clean_filename, original_prepared
 from billing import limits
 from core.exceptions import DomainError
 from orgs.models import Organization
@@ -164,15 +164,16 @@ def upload_process(*, upload_id: int) -> None:
         return
     upload = Upload.objects.select_related("org__plan", "created_by").get(pk=upload_id)
     try:
-        with _local_copy(upload.key) as path:
-            sha256 = media.sha256_file(path)
-            existing = Asset.objects.for_org(upload.org).filter(sha256=sha256).first()
+        with _local_copy(upload.key) as path, original_prepared(path) as original:
+            # Duplicates are recognised by the file we keep, so the same photo with other
+            # trailing bytes or metadata is still "already in your library".
+            existing = Asset.objects.for_org(upload.org).filter(sha256=original.sha256).first()
             if existing:
                 _finish_upload(upload, Upload.Status.DUPLICATE, asset=existing)
                 return
-            _check_quota(upload.org, path.stat().st_size, exclude_upload=upload)
-            asset = asset_create_from_file(
-                org=upload.org, path=path, filename=upload.filename, created_by=upload.created_by
+            _check_quota(upload.org, original.size, exclude_upload=upload)
+            asset = asset_create_from_original(
+                org=upload.org, original=original, filename=upload.filename, created_by=upload.created_by
             )
         _finish_upload(upload, Upload.Status.DONE, asset=asset)
     except (media.MediaError, DomainError) as exc:

@@ -31,6 +31,7 @@ from core.exceptions import DomainError, plain_text
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
+from core.network import client_ip
 from orgs.decorators import org_view
 from orgs.models import Role
 
@@ -330,7 +331,7 @@ def consent(request: OrgHttpRequest, public_id):
     services.consent_record(
         character=character,
         user=request.user,
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
         covers_adult_content=form.cleaned_data["adult"],
     )

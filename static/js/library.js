@@ -147,7 +147,11 @@
           if (row.cancelled) return resolve();
           fetch(row.upload.status_url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
             if (!s.done) { delay = Math.min(delay * 1.5, 3000); setTimeout(tick, delay); return; }
-            if (s.status === "done") { row.say("Added to the library.", "done"); if (s.asset_url) row.link(s.asset_url, "Open"); }
+            if (s.status === "done") {
+              var cleaned = s.cleaned && s.cleaned.length ? " Removed: " + s.cleaned.join("; ") + "." : "";
+              row.say("Added to the library." + cleaned, "done");
+              if (s.asset_url) row.link(s.asset_url, "Open");
+            }
             else if (s.status === "duplicate") { row.say("Already in your library.", "duplicate"); if (s.asset_url) row.link(s.asset_url, "See it"); }
             else { row.say(s.error || s.status_label, "error"); }
             resolve();

@@ -69,3 +69,10 @@
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 })();
+
+// The pack polls every second; while a tile's menu (a <details>) is open, a poll would close it, so
+// the poll waits. (Not an hx-trigger filter: those are evaluated JavaScript, which the CSP forbids.)
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var elt = event.detail.elt;
+  if (elt && elt.hasAttribute("data-pause-while-open") && elt.querySelector("details[open]")) event.preventDefault();
+});
