@@ -155,7 +155,7 @@ def org_delete_undo(request: AuthenticatedHttpRequest, org_slug: str) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     problems = deletion.account_deletion_problems(request.user)
     if request.method == "POST" and form.is_valid():
         try:
