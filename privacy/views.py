@@ -30,7 +30,7 @@ def _export_context(export: DataExport | None) -> dict:
     ready = export is not None and export.status == DataExport.Status.READY
     return {
         "export": export,
-        "download_token": exports.download_token(export) if ready else "",
+        "download_token": exports.download_token(export) if export is not None and ready else "",
         "export_days": settings.DATA_EXPORT_TTL_DAYS,
     }
 

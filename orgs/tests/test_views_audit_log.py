@@ -60,7 +60,8 @@ def test_nobody_else_reads_it(login, history, role, status):
 def test_it_filters_by_action_member_and_date(login, history, people):
     client = login("admin")
     by_action = text_of(client.get(URL, {"action": actions.INVITATION_SENT}))
-    assert "Ada invited" in by_action and "Owner made Leo" not in by_action
+    assert "Ada invited" in by_action
+    assert "Owner made Leo" not in by_action
 
     by_member = text_of(client.get(URL, {"actor": people.owner.email}))
     assert "Owner made Leo" in by_member
@@ -69,7 +70,9 @@ def test_it_filters_by_action_member_and_date(login, history, people):
     assert "Support added" in text_of(client.get(URL, {"actor": "staff"}))
 
     by_date = text_of(client.get(URL, {"since": "2026-05-02", "until": "2026-05-03"}))
-    assert "Owner made Leo" in by_date and "Ada invited" not in by_date and "Support added" not in by_date
+    assert "Owner made Leo" in by_date
+    assert "Ada invited" not in by_date
+    assert "Support added" not in by_date
 
 
 def test_malformed_filters_are_ignored_and_an_empty_result_says_so(login, history):
@@ -83,10 +86,12 @@ def test_it_pages_fifty_at_a_time(login, org, people):
         record(action=actions.INVITATION_SENT, summary=f"Invitation number {n:02d}", org=org, actor=people.admin)
     client = login("admin")
     first = text_of(client.get(URL))
-    assert "Invitation number 54" in first and "Invitation number 04" not in first
+    assert "Invitation number 54" in first
+    assert "Invitation number 04" not in first
     assert "Page 1 of 2" in first
     second = text_of(client.get(URL, {"page": 2}))
-    assert "Invitation number 04" in second and "Invitation number 05" not in second
+    assert "Invitation number 04" in second
+    assert "Invitation number 05" not in second
 
 
 def test_the_csv_has_the_filtered_entries(login, history, people):

@@ -91,7 +91,8 @@ def test_scheduling_twice_is_one_request(login, org, people, mailbox, django_cap
 def test_a_running_pack_must_finish_or_be_cancelled_first(login, org):
     pack = GenerationJobFactory(character=CharacterFactory(org=org), status="running")
     page = text_of(_schedule(login("owner")))
-    assert "still running" in page and "Jobs page" in page
+    assert "still running" in page
+    assert "Jobs page" in page
     org.refresh_from_db()
     assert org.deletion_due_at is None
     pack.status = "cancelled"
@@ -124,7 +125,8 @@ def test_undo_after_the_grace_period_says_plainly_it_is_gone(login, org, people)
     later = timezone.now() + timedelta(days=7, minutes=5)
     with time_machine.travel(later):
         refused = text_of(login("owner").post(UNDO, follow=True))
-        assert "The grace period ended" in refused and "can't be restored" in refused
+        assert "The grace period ended" in refused
+        assert "can't be restored" in refused
         assert deletion.org_deletions_due() == 1
         gone = login("owner").post(UNDO)
     assert gone.status_code == 410

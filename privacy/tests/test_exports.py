@@ -137,7 +137,8 @@ def test_asking_twice_builds_one_export(login, org, members):
 def test_it_waits_for_running_jobs_and_says_how_to_stop_them(login, org, content):
     pack = GenerationJobFactory(character=content, status="running")
     page = text_of(login("owner").post(REQUEST, follow=True))
-    assert "still running" in page and "cancel" in page
+    assert "still running" in page
+    assert "cancel" in page
     assert not DataExport.objects.exists()
     pack.status = "succeeded"
     pack.save(update_fields=["status"])
@@ -170,7 +171,8 @@ def test_a_failed_build_says_so_and_can_be_asked_again(login, members, monkeypat
     assert export.status == "failed"
     assert "couldn't be built" in text_of(login("owner").get(PAGE))
     again, created = exports.export_request(actor=members.owner)
-    assert created and again.pk != export.pk
+    assert created
+    assert again.pk != export.pk
 
 
 def test_building_twice_does_nothing_the_second_time(members):

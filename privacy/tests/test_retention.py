@@ -98,8 +98,10 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
     }
     assert not EditJob.objects.filter(pk=failed_edit.pk).exists()
     assert EditJob.objects.get(pk=delivered_edit.pk).mask_key == ""
-    assert not _exists(delivered_edit.mask_key) and not _exists(failed_edit.mask_key)
-    assert not _exists(image.intermediate_key) and not _exists(run.zip_key)
+    assert not _exists(delivered_edit.mask_key)
+    assert not _exists(failed_edit.mask_key)
+    assert not _exists(image.intermediate_key)
+    assert not _exists(run.zip_key)
     assert not GenerationJob.objects.filter(pk=empty_pack.pk).exists()
     assert GenerationJob.objects.filter(pk=partial_pack.pk).exists()
     assert not TrainingRun.objects.filter(pk=run.pk).exists()
