@@ -121,7 +121,10 @@ def org_delete(request: OrgHttpRequest) -> HttpResponse:
                 actor=request.membership, confirm_name=form.cleaned_data["confirm_name"]
             )
         except DomainError as exc:
-            form.add_error("confirm_name" if exc.field else None, exc.message)
+            if not exc.field:  # not the typing but the state (jobs running): say so above the page
+                messages.error(request, exc.message)
+                return redirect("orgs:privacy", request.org.slug)
+            form.add_error("confirm_name", exc.message)
         else:
             messages.success(
                 request,

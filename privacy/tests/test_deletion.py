@@ -90,7 +90,7 @@ def test_scheduling_twice_is_one_request(login, org, people, mailbox, django_cap
 
 def test_a_running_pack_must_finish_or_be_cancelled_first(login, org):
     pack = GenerationJobFactory(character=CharacterFactory(org=org), status="running")
-    page = text_of(_schedule(login("owner")))
+    page = text_of(login("owner").post(DELETE, {"confirm_name": "Northstar Talent"}, follow=True))
     assert "still running" in page
     assert "Jobs page" in page
     org.refresh_from_db()
