@@ -237,7 +237,7 @@ def ownership_transfer(request: OrgHttpRequest, public_id) -> HttpResponse:
 
 
 @require_POST
-@org_view()
+@org_view(while_deleting=True)  # anyone may leave an organisation on its way out
 def leave(request: OrgHttpRequest) -> HttpResponse:
     try:
         services.membership_leave(membership=request.membership)

@@ -73,7 +73,8 @@ class Builder:
         DataExport.objects.filter(pk=self.export.pk).update(step=words[:120])
 
     def data(self, name: str, content: bytes) -> None:
-        self.archive.writestr(self._unique(name), content)
+        # Text compresses well; the media (stored as they are) doesn't.
+        self.archive.writestr(self._unique(name), content, compress_type=zipfile.ZIP_DEFLATED)
 
     def file(self, name: str, key: str) -> str | None:
         """Copy the stored file ``key`` in as ``name``; None (noted in the README) if it is missing."""

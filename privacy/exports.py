@@ -146,7 +146,7 @@ def export_build(*, export_id: int) -> None:
     fd, path = tempfile.mkstemp(prefix="personae-data-export-", suffix=".zip")
     os.close(fd)
     try:
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             b = contents.Builder(export, archive, total)
             b.data("organisation.json", contents.as_json(contents.organisation(org)))
             contents.people(b, org)

@@ -99,3 +99,19 @@ def test_an_entry_keeps_uuids_and_dates_as_text(org, people):
     entry.refresh_from_db()
     assert entry.data == {"due_at": "2026-03-01T03:00:00Z", "org": str(org.public_id)}
     assert (entry.target_type, entry.target_id) == ("user", str(people.admin.pk))
+
+
+def test_staff_read_every_entry_in_the_admin_and_change_nothing(client, org, people):
+    from tests.more_factories import StaffUserFactory
+
+    client.force_login(StaffUserFactory())
+    entry = _entry(org, actor=people.owner)
+    record(action=actions.MEMBER_REMOVED, summary="Rival removed someone", org=people.other_org)
+    listing = client.get("/admin/audit/auditentry/").content.decode()
+    assert "Maya made Leo an admin" in listing
+    assert "Rival removed someone" in listing
+    assert client.get(f"/admin/audit/auditentry/{entry.pk}/change/").status_code == 200
+    assert client.post(f"/admin/audit/auditentry/{entry.pk}/change/", {"summary": "x"}).status_code == 403
+    assert client.post(f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/audit/auditentry/add/").status_code == 403
+    assert AuditEntry.objects.get(pk=entry.pk).summary == "Maya made Leo an admin"

@@ -72,6 +72,8 @@ def test_scheduling_locks_the_org_tells_the_owners_and_shows_the_date(
     assert refused.status_code == 403
     assert "scheduled for deletion" in text_of(refused)
     assert "An owner can undo it" in text_of(login("member").get("/o/northstar/"))
+    # What changes nothing of the organisation still works: reading notifications, leaving.
+    assert login("member").post("/o/northstar/notifications/read/").status_code == 302
 
 
 def test_scheduling_twice_is_one_request(login, org, people, mailbox, django_capture_on_commit_callbacks):

@@ -194,3 +194,16 @@ def test_every_retention_task_is_on_the_beat_schedule(settings):
         "privacy.tasks.purge_trained_datasets",
         "privacy.tasks.purge_audit_log",
     } <= tasks
+
+
+def test_owners_and_admins_choose_how_long_photos_are_kept(login, org):
+    response = login("admin").post("/o/northstar/settings/", {"action": "dataset_retention", "days": "90"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.dataset_retention_days == 90
+    assert (
+        login("member").post("/o/northstar/settings/", {"action": "dataset_retention", "days": "0"}).status_code == 403
+    )
+    login("owner").post("/o/northstar/settings/", {"action": "dataset_retention", "days": "12345"})
+    org.refresh_from_db()
+    assert org.dataset_retention_days == 90  # not one of the choices: refused, nothing changed
