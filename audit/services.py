@@ -7,6 +7,7 @@ action). Where the request came from is taken from ``audit.context`` unless give
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,8 +47,6 @@ def origin_from_request(request: HttpRequest, *, staff_area: bool = False) -> co
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` as JSON stores it: UUIDs, dates and decimals become strings."""
-    import json
-
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
