@@ -1,7 +1,8 @@
 """The only place that builds storage keys and URLs for media.
 
 Keys: ``orgs/<org_public_id>/assets/<asset_public_id>/<variant>.<ext>``, uploads in flight under
-``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, LoRAs under ``orgs/<org>/loras/``, training zips under
+``orgs/<org>/uploads/``, zip exports under ``orgs/<org>/exports/``, full data exports under
+``orgs/<org>/data-exports/``, LoRAs under ``orgs/<org>/loras/``, training zips under
 ``orgs/<org>/training/``, images between generation steps under ``orgs/<org>/generation/``, edit
 masks under ``orgs/<org>/masks/``.
 Files are private. Browsers get short-lived signed URLs: presigned S3/R2 URLs when S3 is
@@ -10,7 +11,8 @@ configured, otherwise a signed URL to ``media_serve`` that also checks org membe
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import shutil
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
@@ -35,6 +37,16 @@ def upload_key(org, upload) -> str:
 
 def export_key(org, export) -> str:
     return f"{_org_prefix(org)}/exports/{export.public_id}.zip"
+
+
+def data_export_key(org, export) -> str:
+    """An organisation's export of all its data (privacy/), kept until its link expires."""
+    return f"{_org_prefix(org)}/data-exports/{export.public_id}.zip"
+
+
+def org_prefix(org) -> str:
+    """Where every stored file of ``org`` lives: what deleting the organisation empties."""
+    return _org_prefix(org)
 
 
 def lora_key(org, character) -> str:
@@ -148,3 +160,24 @@ def delete(key: str) -> None:
 
 def size(key: str) -> int:
     return storage().size(key)
+
+
+def delete_tree(prefix: str) -> int:
+    """Delete every stored file under ``prefix`` (a folder such as ``org_prefix(org)``); returns how
+    many. Safe to run again: what is already gone is skipped."""
+    if not prefix.strip("/") or ".." in PurePosixPath(prefix).parts:
+        raise ValueError(f"Refusing to delete the tree {prefix!r}.")
+    store = storage()
+    deleted = 0
+    try:
+        folders, files = store.listdir(prefix)
+    except (FileNotFoundError, OSError):
+        return 0
+    for name in files:
+        store.delete(f"{prefix}/{name}")
+        deleted += 1
+    for folder in folders:
+        deleted += delete_tree(f"{prefix}/{folder}")
+    if not is_s3():  # a local folder stays behind empty; S3 has no folders to remove
+        shutil.rmtree(Path(settings.MEDIA_ROOT) / prefix, ignore_errors=True)
+    return deleted

@@ -3,11 +3,14 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit import actions as audit_actions
+from audit.services import record
 from billing.models import BillingEmail, BillingSubscription, CreditAccount, Hold, LedgerEntry, Plan
 from billing.prices import OPERATION_PRICES
 from billing.services import credits_adjust, hold_release
@@ -135,13 +138,7 @@ class CreditAccountAdmin(ReadOnlyAdmin):
         form = CreditAdjustForm(request.POST or None, initial={"key": uuid.uuid4()})
         if request.method == "POST" and form.is_valid():
             try:
-                entry = credits_adjust(
-                    org=account.org,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    key=f"admin-adjust:{form.cleaned_data['key']}",
-                )
+                entry = _adjust_and_record(request, account, form.cleaned_data)
             except DomainError as e:
                 form.add_error("amount", e.message)
             else:
@@ -162,6 +159,27 @@ class CreditAccountAdmin(ReadOnlyAdmin):
             "recent": account.entries.select_related("actor").order_by("-id")[:10],
         }
         return TemplateResponse(request, "admin/billing/creditaccount/adjust.html", context)
+
+
+@transaction.atomic
+def _adjust_and_record(request, account: CreditAccount, data: dict) -> LedgerEntry:
+    """Adjust the credits and write the audit entry with it: once, also for a form sent twice."""
+    key = f"admin-adjust:{data['key']}"
+    repeated = LedgerEntry.objects.filter(idempotency_key=key).exists()
+    entry = credits_adjust(org=account.org, amount=data["amount"], reason=data["reason"], actor=request.user, key=key)
+    if not repeated:
+        verb = "added" if entry.amount > 0 else "removed"
+        record(
+            action=audit_actions.CREDITS_ADJUSTED,
+            summary=f"Personae support {verb} {abs(entry.amount):,} credits: {entry.reason}",
+            org=account.org,
+            actor=request.user,
+            by_staff=True,
+            target_type="ledgerentry",
+            target_id=str(entry.pk),
+            data={"amount": entry.amount, "reason": entry.reason, "balance_after": entry.balance_after},
+        )
+    return entry
 
 
 @admin.register(LedgerEntry)
@@ -216,8 +234,8 @@ class HoldAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Release selected holds (give the credits back)", permissions=["release"])
     def release_selected(self, request, queryset):
-        active = queryset.filter(status=Hold.Status.ACTIVE)
-        released = sum(hold_release(hold=hold, reason=STAFF_RELEASE_REASON, actor=request.user) for hold in active)
+        active = queryset.filter(status=Hold.Status.ACTIVE).select_related("org")
+        released = sum(_release_and_record(request, hold) for hold in active)
         skipped = queryset.count() - released
         self.message_user(
             request,
@@ -245,3 +263,20 @@ class BillingEmailAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["org"]
     search_fields = ["org__name", "org__slug", "key"]
+
+
+@transaction.atomic
+def _release_and_record(request, hold: Hold) -> bool:
+    """Release one hold by hand and write the audit entry with it, if it was still active."""
+    if not hold_release(hold=hold, reason=STAFF_RELEASE_REASON, actor=request.user):
+        return False
+    record(
+        action=audit_actions.HOLD_RELEASED_BY_STAFF,
+        summary=f"Personae support released {hold.amount:,} held credits ({hold.description})",
+        org=hold.org,
+        actor=request.user,
+        by_staff=True,
+        target=hold,
+        data={"amount": hold.amount, "operation": hold.operation},
+    )
+    return True

@@ -174,3 +174,24 @@ def invoices(org: Organization, limit: int = 12) -> list[dict[str, Any]] | None:
     ]
     cache.set(key, rows, INVOICES_CACHE_SECONDS)
     return rows
+
+
+def subscription_cancel_now(org: Organization) -> bool:
+    """End the organisation's paid subscription at once, with no further charge: it is being
+    deleted (privacy/deletion.py). True if there was one to cancel. Stripe keeps the customer, its
+    invoices and payments, as the law requires; Stripe's ``customer.subscription.deleted`` event
+    then finds no organisation and changes nothing. A Stripe error propagates, so the deletion
+    stops and beat tries again later rather than deleting an organisation that is still billed."""
+    from billing.models import BillingSubscription
+
+    row = BillingSubscription.objects.filter(org_id=org.pk).first()
+    live = {BillingSubscription.Status.ACTIVE, BillingSubscription.Status.PAST_DUE}
+    if row is None or not row.stripe_subscription_id or row.status not in live:
+        return False
+    try:
+        stripe.Subscription.cancel(row.stripe_subscription_id, **stripe_setup.api_options())
+    except stripe.InvalidRequestError as exc:
+        if getattr(exc, "code", "") != "resource_missing":
+            raise
+    BillingSubscription.objects.filter(pk=row.pk).update(status=BillingSubscription.Status.CANCELED)
+    return True

@@ -16,6 +16,8 @@ from accounts.models import User
 from assets import storage
 from assets.models import Asset
 from assets.services import asset_delete
+from audit import actions as audit_actions
+from audit.services import record
 from billing.models import Hold
 from billing.services import hold_release
 from characters import pipeline, training
@@ -107,6 +109,14 @@ def character_delete(*, character: Character, user: User | None) -> dict:
         files.append(locked.lora_key)
     for asset in Asset.objects.filter(pk__in=_character_asset_ids(locked)):
         asset_delete(asset=asset)
+    record(
+        action=audit_actions.CHARACTER_DELETED,
+        summary=f"{pipeline.who(user)} deleted {locked.name} ({deleted['summary']})",
+        org=locked.org,
+        actor=user,
+        target=locked,
+        data={"character": locked.name, **{k: v for k, v in deleted.items() if k != "summary"}},
+    )
     locked.delete()
 
     def files_delete() -> None:

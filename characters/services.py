@@ -18,6 +18,8 @@ from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
 from assets.services import asset_create_from_file, asset_delete, clean_filename
+from audit import actions as audit_actions
+from audit.services import record
 from billing import limits
 from characters import attributes as attrs
 from characters import dataset, synthetic
@@ -204,8 +206,18 @@ def character_nsfw_set(*, character: Character, user: User, allowed: bool) -> No
         consent = Consent.objects.filter(character=character).order_by("-created_at", "-id").first()
         if problems := nsfw_problems(character, consent):
             raise DomainError(" ".join(problems))
+    if character.nsfw_allowed == allowed:
+        return
     character.nsfw_allowed = allowed
     character.save(update_fields=["nsfw_allowed", "updated_at"])
+    record(
+        action=audit_actions.ADULT_CONTENT_CHARACTER_CHANGED,
+        summary=f"{user.display_name} {'allowed' if allowed else 'forbade'} adult content for {character.name}",
+        org=character.org,
+        actor=user,
+        target=character,
+        data={"character": character.name, "allowed": allowed},
+    )
 
 
 # --- The dataset -------------------------------------------------------------------------------
@@ -393,8 +405,9 @@ def consent_record(
     *, character: Character, user: User, ip: str | None, user_agent: str = "", covers_adult_content: bool = False
 ) -> Consent:
     """Record that ``user`` accepted the current attestation for ``character``, from where, and
-    the exact text; the newest record is the one that counts."""
-    return Consent.objects.create(
+    the exact text; the newest record is the one that counts. The audit log keeps a copy of the
+    facts, which outlives the character (see the privacy policy)."""
+    consent = Consent.objects.create(
         org=character.org,
         character=character,
         user=user,
@@ -405,6 +418,22 @@ def consent_record(
         text=consent_text(adult=covers_adult_content),
         covers_adult_content=covers_adult_content,
     )
+    record(
+        action=audit_actions.CONSENT_RECORDED,
+        summary=f"{user.email} recorded the consent attestation for {character.name}"
+        + (", covering adult content" if covers_adult_content else ""),
+        org=character.org,
+        actor=user,
+        target=character,
+        data={
+            "character": character.name,
+            "consent": str(consent.public_id),
+            "text_version": consent.text_version,
+            "covers_adult_content": covers_adult_content,
+            "ip": consent.ip,
+        },
+    )
+    return consent
 
 
 def consent_current(character: Character) -> Consent | None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "config.apps.PersonaeConfig",
     "core",
     "accounts",
+    "audit",
     "orgs",
     "billing",
     "safety",
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "generation",
     "characters",
     "usage",
+    # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
+    "privacy",
     "notifications",
     "onboarding",
     "marketing",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Where each request comes from, for the audit entries it writes (audit/context.py).
+    "audit.middleware.AuditContextMiddleware",
     # Fail closed: every view needs a login unless it is marked @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -291,6 +296,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),
         "options": {"expires": 50 * 60},
     },
+    # Retention and deletion (privacy/retention.py, docs/operations.md#retention). Each is
+    # idempotent, so a late or repeated run only finds less to do.
+    "delete-due-organisations": {
+        "task": "privacy.tasks.delete_due_organisations",
+        "schedule": crontab(minute=23),
+        "options": {"expires": 50 * 60},
+    },
+    "expire-data-exports": {
+        "task": "privacy.tasks.expire_data_exports",
+        "schedule": crontab(minute=37),
+        "options": {"expires": 50 * 60},
+    },
+    "purge-failed-jobs": {
+        "task": "privacy.tasks.purge_failed_jobs",
+        "schedule": crontab(hour=2, minute=13),
+        "options": {"expires": 3600},
+    },
+    "purge-abandoned-uploads": {
+        "task": "privacy.tasks.purge_abandoned_uploads",
+        "schedule": crontab(hour=2, minute=29),
+        "options": {"expires": 3600},
+    },
+    "purge-trained-datasets": {
+        "task": "privacy.tasks.purge_trained_datasets",
+        "schedule": crontab(hour=2, minute=47),
+        "options": {"expires": 3600},
+    },
+    "purge-audit-log": {
+        "task": "privacy.tasks.purge_audit_log",
+        "schedule": crontab(hour=3, minute=5),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Static & media ------------------------------------------------------------------------
@@ -354,6 +391,14 @@ JOIN_REQUEST_TTL_DAYS = env.int("JOIN_REQUEST_TTL_DAYS", default=30)
 # is flagged for staff review in the admin (safety.AccountReview).
 SAFETY_REVIEW_THRESHOLD = env.int("SAFETY_REVIEW_THRESHOLD", default=3)
 SAFETY_REVIEW_WINDOW_HOURS = env.int("SAFETY_REVIEW_WINDOW_HOURS", default=24)
+# Audit log entries are kept this long, also after the organisation or person is deleted.
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
+# GDPR (privacy/): an organisation's full export can be downloaded for this long; a deleted
+# organisation can be restored for this long; failed and cancelled jobs and abandoned uploads are
+# purged this long after they ended.
+DATA_EXPORT_TTL_DAYS = env.int("DATA_EXPORT_TTL_DAYS", default=7)
+ORG_DELETION_GRACE_DAYS = env.int("ORG_DELETION_GRACE_DAYS", default=7)
+FAILED_JOB_RETENTION_DAYS = env.int("FAILED_JOB_RETENTION_DAYS", default=30)
 
 # --- AI providers ----------------------------------------------------------------------------
 # Each provider is used when its key is set; with none set, the offline `demo` provider answers

@@ -12,6 +12,7 @@ from core import views as core_views
 from onboarding import urls as onboarding_urls
 from onboarding import views as onboarding_views
 from orgs import urls as orgs_urls
+from privacy import urls as privacy_urls
 
 admin.site.site_header = "Personae support"
 admin.site.site_title = "Personae support"
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
+    path("", include("privacy.urls")),
     path("", include(assets_urls.media_urlpatterns)),
     # One "orgs" namespace for every page of an organisation, whichever app's layer its view sits
     # in: creating or joining one is onboarding's, the plan page is billing's. Before orgs' own
@@ -46,7 +48,10 @@ urlpatterns = [
         "",
         include(
             (
-                onboarding_urls.org_urlpatterns + billing_urls.org_urlpatterns + orgs_urls.urlpatterns,
+                onboarding_urls.org_urlpatterns
+                + billing_urls.org_urlpatterns
+                + privacy_urls.org_urlpatterns
+                + orgs_urls.urlpatterns,
                 orgs_urls.app_name,
             )
         ),

@@ -44,6 +44,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import CallJob, Job
 from orgs.models import Organization
+from orgs.selectors import pending_deletion_message
 from providers import gateway, handlers
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
@@ -85,6 +86,16 @@ def _job_slot_take(org: Organization) -> None:
     limits.jobs_check(org, running=jobs_running(org))
 
 
+def _refuse_if_pending_deletion(org: Organization) -> None:
+    """No new work in an organisation scheduled for deletion, whichever page, API call or
+    follow-up step asks. Read after the credit account's lock, which scheduling a deletion also
+    takes, so a job and a deletion can't both slip past each other's check."""
+    due = Organization.objects.filter(pk=org.pk).values_list("deletion_due_at", flat=True).first()
+    if due is not None:
+        org.deletion_due_at = due
+        raise DomainError(pending_deletion_message(org))
+
+
 def job_start(model: type[J], **kwargs: Any) -> J:
     """``job_start_created`` without saying whether the job is new."""
     return job_start_created(model, **kwargs)[0]
@@ -122,6 +133,7 @@ def job_start_created(
         with transaction.atomic():
             if credits and hold is None:
                 _job_slot_take(org)
+            _refuse_if_pending_deletion(org)
             job = _rows(model).create(
                 org=org, created_by=user, idempotency_key=key or None, credits=credits, operation=operation, **fields
             )

@@ -32,7 +32,7 @@ LEGAL_DOCUMENTS = {
             "Privacy policy",
             "What personal data Personae collects, including face data used for consistent characters, "
             "why, who processes it, how long we keep it and your rights.",
-            date(2026, 11, 22),
+            date(2026, 12, 7),
         ),
         LegalDocument(
             "acceptable_use",

@@ -23,7 +23,7 @@ def notification_list(request: OrgHttpRequest):
 
 
 @require_POST
-@org_view()
+@org_view(while_deleting=True)  # reading one's notifications changes nothing of the organisation
 def notification_read(request: OrgHttpRequest, public_id):
     """Mark one read, then open what it is about (or come back to the list)."""
     notification = selectors.notification_get(request.org, request.user, public_id)
@@ -38,7 +38,7 @@ def notification_read(request: OrgHttpRequest, public_id):
 
 
 @require_POST
-@org_view()
+@org_view(while_deleting=True)
 def notifications_read_all(request: OrgHttpRequest):
     services.notifications_read_all(org=request.org, user=request.user)
     return redirect("notifications:list", request.org.slug)

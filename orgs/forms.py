@@ -61,3 +61,23 @@ class OrgSettingsForm(forms.Form):
         required=False,
         help_text="Requests always need approval by an owner or admin.",
     )
+
+
+DATASET_RETENTION_CHOICES = [
+    (7, "7 days after training"),
+    (14, "14 days after training"),
+    (30, "30 days after training (recommended)"),
+    (90, "90 days after training"),
+    (365, "1 year after training"),
+    (0, "Keep them until the character is deleted"),
+]
+
+
+class DatasetRetentionForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label="Delete training photos",
+        choices=DATASET_RETENTION_CHOICES,
+        coerce=int,
+        help_text="A trained face model doesn't need its photos any more. Deleting them limits what is kept "
+        "of real people's faces; training again needs new photos.",
+    )

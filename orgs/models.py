@@ -44,6 +44,18 @@ class Organization(PublicIdModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Retention (privacy/retention.py): a trained character's photos are deleted this many days
+    # after its face model is ready; 0 keeps them until the character is deleted.
+    dataset_retention_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after training that a character's training photos are deleted; 0 keeps them."
+    )
+    # Deletion with a grace period (privacy/deletion.py): while ``deletion_due_at`` is set the
+    # organisation is read-only; an owner can undo until then, and beat deletes it after.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deletion_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -51,6 +63,10 @@ class Organization(PublicIdModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_pending_deletion(self) -> bool:
+        return self.deletion_due_at is not None
 
 
 class Membership(PublicIdModel):

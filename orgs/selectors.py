@@ -1,4 +1,5 @@
 from django.db.models import Count, Q, QuerySet
+from django.utils import dateformat, timezone
 
 from accounts.models import User
 from orgs.models import SEAT_ROLES, Invitation, JoinRequest, Membership, Organization
@@ -16,6 +17,15 @@ def membership_for(user: User, org_slug: str) -> Membership | None:
         Membership.objects.select_related("org", "org__plan", "user")
         .filter(org__slug=org_slug, user_id=user.pk)
         .first()
+    )
+
+
+def pending_deletion_message(org: Organization) -> str:
+    """Why nothing can change in an organisation scheduled for deletion, and how to undo it."""
+    day = dateformat.format(timezone.localtime(org.deletion_due_at), "j F Y") if org.deletion_due_at else "soon"
+    return (
+        f"{org.name} is scheduled for deletion on {day}, so nothing in it can change. "
+        "An owner can undo the deletion in Settings → Data & privacy."
     )
 
 

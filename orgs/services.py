@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from audit import actions as audit_actions
+from audit.services import record
 from core.emails import email_send
 from core.exceptions import DomainError, LimitReached
 from orgs.models import ROLE_RANK, SEAT_ROLES, Invitation, JoinRequest, Membership, Organization, Role
@@ -145,8 +147,17 @@ def org_adult_content_set(*, org: Organization, user: User, enabled: bool, confi
         raise DomainError("Only an owner of this organisation can switch adult content on or off.")
     org = Organization.objects.select_for_update().get(pk=org.pk)
     if not enabled:
-        org.adult_content = False
-        org.save(update_fields=["adult_content", "updated_at"])
+        if org.adult_content:
+            org.adult_content = False
+            org.save(update_fields=["adult_content", "updated_at"])
+            record(
+                action=audit_actions.ADULT_CONTENT_ORG_CHANGED,
+                summary=f"{user.display_name} switched adult content off for {org.name}",
+                org=org,
+                actor=user,
+                target=org,
+                data={"enabled": False},
+            )
         return
     if not confirmed_adult:
         raise DomainError("Confirm that you are 18 or older to switch adult content on.", field="confirmed_adult")
@@ -154,6 +165,38 @@ def org_adult_content_set(*, org: Organization, user: User, enabled: bool, confi
     org.adult_content_confirmed_by = user
     org.adult_content_confirmed_at = timezone.now()
     org.save(update_fields=["adult_content", "adult_content_confirmed_by", "adult_content_confirmed_at", "updated_at"])
+    record(
+        action=audit_actions.ADULT_CONTENT_ORG_CHANGED,
+        summary=f"{user.display_name} switched adult content on for {org.name}, confirming they are 18 or older",
+        org=org,
+        actor=user,
+        target=org,
+        data={"enabled": True, "confirmed_adult": True},
+    )
+
+
+@transaction.atomic
+def org_dataset_retention_set(*, org: Organization, actor: Membership, days: int) -> None:
+    """How many days after training a character's training photos are deleted (0 keeps them)."""
+    _require_manager(actor)
+    if days < 0 or days > 3650:
+        raise DomainError("Choose one of the listed periods.", field="days")
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if org.dataset_retention_days == days:
+        return
+    previous = org.dataset_retention_days
+    org.dataset_retention_days = days
+    org.save(update_fields=["dataset_retention_days", "updated_at"])
+    record(
+        action=audit_actions.DATASET_RETENTION_CHANGED,
+        summary=f"{actor.user.display_name} set training photos to be deleted "
+        + (f"{days} days after training" if days else "only with their character")
+        + f" (was {f'{previous} days' if previous else 'never'})",
+        org=org,
+        actor=actor.user,
+        target=org,
+        data={"from": previous, "to": days},
+    )
 
 
 # --- Members ----------------------------------------------------------------------------------
@@ -176,8 +219,18 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise DomainError("An organisation needs at least one owner. Make someone else owner first.")
     if ROLE_RANK[Role(role)] > ROLE_RANK[Role(membership.role)] and membership.role not in SEAT_ROLES:
         _check_seat_available(membership.org, role)
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    record(
+        action=audit_actions.MEMBER_ROLE_CHANGED,
+        summary=f"{actor.user.display_name} changed {membership.user.email} from {Role(previous).label.lower()} "
+        f"to {Role(role).label.lower()}",
+        org=membership.org,
+        actor=actor.user,
+        target=membership.user,
+        data={"email": membership.user.email, "from": previous, "to": role},
+    )
 
 
 @transaction.atomic
@@ -192,6 +245,14 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     if membership.role == Role.OWNER and _owner_count(membership.org) == 1:
         raise DomainError("An organisation needs at least one owner.")
     _clear_last_org(membership)
+    record(
+        action=audit_actions.MEMBER_REMOVED,
+        summary=f"{actor.user.display_name} removed {membership.user.email} ({Role(membership.role).label.lower()})",
+        org=membership.org,
+        actor=actor.user,
+        target=membership.user,
+        data={"email": membership.user.email, "role": membership.role},
+    )
     membership.delete()
 
 
@@ -202,6 +263,14 @@ def membership_leave(*, membership: Membership) -> None:
     if membership.role == Role.OWNER and _owner_count(membership.org) == 1:
         raise DomainError("You are the only owner. Transfer ownership to another member before leaving.")
     _clear_last_org(membership)
+    record(
+        action=audit_actions.MEMBER_LEFT,
+        summary=f"{membership.user.email} left the organisation ({Role(membership.role).label.lower()})",
+        org=membership.org,
+        actor=membership.user,
+        target=membership.user,
+        data={"email": membership.user.email, "role": membership.role},
+    )
     membership.delete()
 
 
@@ -219,6 +288,14 @@ def ownership_transfer(*, actor: Membership, membership: Membership) -> None:
         _check_seat_available(membership.org, Role.OWNER)
     Membership.objects.filter(pk=membership.pk).update(role=Role.OWNER, updated_at=timezone.now())
     Membership.objects.filter(pk=actor.pk).update(role=Role.ADMIN, updated_at=timezone.now())
+    record(
+        action=audit_actions.OWNERSHIP_TRANSFERRED,
+        summary=f"{actor.user.display_name} made {membership.user.email} an owner and became an admin",
+        org=actor.org,
+        actor=actor.user,
+        target=membership.user,
+        data={"email": membership.user.email, "from": membership.role, "previous_owner": actor.user.email},
+    )
 
 
 def _clear_last_org(membership: Membership) -> None:
@@ -259,6 +336,14 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         invited_by=actor.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
+    record(
+        action=audit_actions.INVITATION_SENT,
+        summary=f"{actor.user.display_name} invited {email} as {Role(role).label.lower()}",
+        org=org,
+        actor=actor.user,
+        target=invitation,
+        data={"email": email, "role": role, "resent": existing is not None},
+    )
     email_send(
         prefix="invitation",
         to=[email],
@@ -282,6 +367,14 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
     )
     if not updated:
         raise DomainError("This invitation is no longer pending.")
+    record(
+        action=audit_actions.INVITATION_REVOKED,
+        summary=f"{actor.user.display_name} withdrew the invitation for {invitation.email}",
+        org=actor.org,
+        actor=actor.user,
+        target=invitation,
+        data={"email": invitation.email, "role": invitation.role},
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -325,6 +418,14 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "accepted_at", "updated_at"])
+    record(
+        action=audit_actions.INVITATION_ACCEPTED,
+        summary=f"{user.email} accepted the invitation and joined as {Role(invitation.role).label.lower()}",
+        org=org,
+        actor=user,
+        target=invitation,
+        data={"email": user.email, "role": invitation.role},
+    )
     JoinRequest.objects.filter(org=org, user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.APPROVED, decided_at=timezone.now(), role=invitation.role
     )
@@ -407,6 +508,15 @@ def join_request_approve(*, actor: Membership, join_request: JoinRequest, role: 
     if not updated:
         raise DomainError(_decided_message(join_request))
     membership, _ = Membership.objects.get_or_create(org=actor.org, user=join_request.user, defaults={"role": role})
+    record(
+        action=audit_actions.JOIN_REQUEST_APPROVED,
+        summary=f"{actor.user.display_name} approved {join_request.user.email}'s request to join, as "
+        f"{Role(role).label.lower()}",
+        org=actor.org,
+        actor=actor.user,
+        target=join_request,
+        data={"email": join_request.user.email, "role": role},
+    )
     email_send(
         prefix="join_request_approved",
         to=[join_request.user.email],
@@ -427,6 +537,14 @@ def join_request_decline(*, actor: Membership, join_request: JoinRequest) -> Non
     )
     if not updated:
         raise DomainError(_decided_message(join_request))
+    record(
+        action=audit_actions.JOIN_REQUEST_DECLINED,
+        summary=f"{actor.user.display_name} declined {join_request.user.email}'s request to join",
+        org=actor.org,
+        actor=actor.user,
+        target=join_request,
+        data={"email": join_request.user.email},
+    )
 
 
 # --- Housekeeping -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgs import views
+from orgs import views, views_audit
 
 app_name = "orgs"
 
@@ -37,6 +37,8 @@ urlpatterns = [
         views.join_request_decline,
         name="join_request_decline",
     ),
+    path("o/<slug:org_slug>/settings/audit-log/", views_audit.audit_log, name="audit_log"),
+    path("o/<slug:org_slug>/settings/audit-log.csv", views_audit.audit_log_csv, name="audit_log_csv"),
     # Sections that have no app of their own yet (see orgs/sections.py).
     path("o/<slug:org_slug>/<slug:section>/", views.section, name="section"),
 ]

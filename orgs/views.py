@@ -10,7 +10,7 @@ from core.http import OrgHttpRequest
 from core.refusals import refusals_as_messages
 from orgs import selectors, services
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
-from orgs.forms import ApproveForm, InvitationForm, OrgSettingsForm, RoleForm
+from orgs.forms import ApproveForm, DatasetRetentionForm, InvitationForm, OrgSettingsForm, RoleForm
 from orgs.models import ROLE_DESCRIPTIONS, Role
 from orgs.sections import SECTIONS
 
@@ -51,6 +51,8 @@ def org_settings(request: OrgHttpRequest) -> HttpResponse:
     initial = {"name": org.name, "email": org.email, "allow_join_requests": org.allow_join_requests}
     if request.method == "POST" and request.POST.get("action") == "adult_content":
         return _adult_content_set(request)
+    if request.method == "POST" and request.POST.get("action") == "dataset_retention":
+        return _dataset_retention_set(request)
     form = OrgSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not request.membership.can_manage_members:
@@ -64,7 +66,33 @@ def org_settings(request: OrgHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("orgs:settings", org.slug)
-    return render(request, "orgs/settings.html", {"form": form}, status=400 if form.errors else 200)
+    retention_form = DatasetRetentionForm(initial={"days": org.dataset_retention_days})
+    return render(
+        request,
+        "orgs/settings.html",
+        {"form": form, "retention_form": retention_form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _dataset_retention_set(request: OrgHttpRequest) -> HttpResponse:
+    """How long training photos are kept after training (privacy/retention.py reads it)."""
+    if not request.membership.can_manage_members:
+        raise PermissionDenied(ROLE_DENIED_MESSAGES[Role.ADMIN])
+    form = DatasetRetentionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed periods.")
+        return redirect("orgs:settings", request.org.slug)
+    days = form.cleaned_data["days"]
+    with refusals_as_messages(request):
+        services.org_dataset_retention_set(org=request.org, actor=request.membership, days=days)
+        messages.success(
+            request,
+            f"Training photos will be deleted {days} days after training."
+            if days
+            else "Training photos will be kept until their character is deleted.",
+        )
+    return redirect("orgs:settings", request.org.slug)
 
 
 def _adult_content_set(request: OrgHttpRequest) -> HttpResponse:
@@ -209,7 +237,7 @@ def ownership_transfer(request: OrgHttpRequest, public_id) -> HttpResponse:
 
 
 @require_POST
-@org_view()
+@org_view(while_deleting=True)  # anyone may leave an organisation on its way out
 def leave(request: OrgHttpRequest) -> HttpResponse:
     try:
         services.membership_leave(membership=request.membership)

@@ -120,6 +120,7 @@ def lint() -> int:
             "--lint",
             "templates",
             "accounts",
+            "audit",
             "orgs",
             "core",
             "marketing",
@@ -131,6 +132,7 @@ def lint() -> int:
             "notifications",
             "onboarding",
             "usage",
+            "privacy",
             "stripe_local",
         ],
         # The app layers in pyproject.toml: imports point down only.

@@ -33,6 +33,7 @@ from generation.services import upscale_start
 from generation.tests.factories import GenerationImageFactory, GenerationJobFactory, PromptDraftFactory
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
+from privacy.models import DataExport
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
 
@@ -56,6 +57,14 @@ ORG_URLS = {
     "orgs:invitation_resend": ({POST}, ADMIN, ADMIN, "invitation"),
     "orgs:join_request_approve": ({POST}, ADMIN, ADMIN, "join_request"),
     "orgs:join_request_decline": ({POST}, ADMIN, ADMIN, "join_request"),
+    # The audit log: owners and admins. Data & privacy: everyone reads it; owners export and delete.
+    "orgs:audit_log": ({GET}, ADMIN, None, None),
+    "orgs:audit_log_csv": ({GET}, ADMIN, None, None),
+    "orgs:privacy": ({GET}, VIEWER, None, None),
+    "orgs:data_export_create": ({POST}, OWNER, OWNER, None),
+    "orgs:data_export_status": ({GET}, OWNER, None, "data_export"),
+    "orgs:org_delete": ({POST}, OWNER, OWNER, None),
+    "orgs:org_delete_undo": ({POST}, OWNER, OWNER, None),
     # The library: viewers browse and download (zips too); members change things.
     "assets:library": ({GET}, VIEWER, None, None),
     "assets:bulk": ({POST}, VIEWER, MEMBER, None),  # a viewer's "like" is refused with a message
@@ -204,7 +213,9 @@ def _library_objects(org):
     credits_grant(org=org, amount=100, key=f"isolation:{org.pk}", description="Test credits")
     source = AssetFactory(org=org, filename="source.jpg")
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
+    data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
     return {
+        "data_export": data_export,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -277,6 +288,8 @@ POST_DATA = {
     "orgs:invite": {"email": "new@example.com", "role": "viewer"},
     "orgs:member_role": {"role": "viewer"},
     "orgs:join_request_approve": {"role": "viewer"},
+    # Jobs are running in the targets, so both are refused with the way out (a redirect).
+    "orgs:org_delete": {"confirm_name": "Northstar Talent"},
     "assets:bulk": lambda t: {"action": "like", "ids": str(t["asset"].public_id)},
     "assets:collections": {"name": "New board"},
     "assets:collection_update": {"name": "Renamed board"},
@@ -374,6 +387,8 @@ def _state():
         sorted(GenerationImage.objects.values_list("pk", "status", "attempts")),
         PromptDraft.objects.count(),
         sorted(Notification.objects.values_list("pk", "read_at")),
+        sorted(Organization.objects.values_list("pk", "deletion_due_at")),
+        sorted(DataExport.objects.values_list("pk", "status")),
     )
 
 

@@ -22,6 +22,7 @@ from characters.wizard import hd_price
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
 from core.jobs import ACTIVE, JobStatus
+from core.network import client_ip
 from core.refusals import refusals_as_messages
 from orgs.decorators import org_view
 from orgs.models import Role
@@ -249,7 +250,7 @@ def character_attest(request: OrgHttpRequest, public_id):
         synthetic.attestation_record(
             character=character,
             user=request.user,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
         messages.success(request, "Attestation recorded.")

@@ -124,8 +124,26 @@ def test_legal_pages_say_when_they_last_changed(client, db):
     for document in LEGAL_DOCUMENTS.values():
         page = _soup(client.get(f"/{document.url_name.replace('_', '-')}/"))
         assert page.h1.get_text() == document.title
-        assert page.select_one(".legal-updated time")["datetime"] == "2026-11-22"
-        assert "Last updated 22 November 2026" in page.select_one(".legal-updated").get_text(" ", strip=True)
+        assert page.select_one(".legal-updated time")["datetime"] == document.updated.isoformat()
+        day = f"{document.updated.day} {document.updated:%B %Y}"
+        assert f"Last updated {day}" in page.select_one(".legal-updated").get_text(" ", strip=True)
+
+
+def test_the_privacy_policy_states_what_is_kept_after_a_deletion_and_for_how_long(client, db, settings):
+    text = text_of(client.get("/privacy/"))
+    assert LEGAL_DOCUMENTS["privacy"].updated.isoformat() == "2026-12-07"
+    for phrase in [
+        "30 days after the character's face model is trained",
+        "7-day grace period",
+        "for 2 years from each entry",
+        "credit history inside Personae is deleted with the organisation",
+        "Settings → Data & privacy",
+    ]:
+        assert phrase in text, phrase
+    # The numbers it promises are the ones the code runs with.
+    assert settings.AUDIT_LOG_RETENTION_DAYS == 730
+    assert settings.ORG_DELETION_GRACE_DAYS == settings.DATA_EXPORT_TTL_DAYS == 7
+    assert settings.FAILED_JOB_RETENTION_DAYS == 30
 
 
 def test_the_acceptable_use_policy_covers_consent_adults_adult_content_and_takedowns(client, db):

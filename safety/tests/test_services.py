@@ -111,3 +111,32 @@ def test_staff_list_flagged_accounts_and_clear_them(client, org, people, setting
     review.refresh_from_db()
     assert (review.status, review.cleared_by) == ("cleared", staff)
     assert client.get("/admin/safety/safetyevent/add/").status_code == 403
+
+
+def test_a_refusal_goes_in_the_organisations_audit_log_once_it_commits(org, people, django_capture_on_commit_callbacks):
+    from audit.models import AuditEntry
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refuse(org, people.member, "a girl aged fourteen on a pier")
+    event = SafetyEvent.objects.get()
+    entry = AuditEntry.objects.get(action="safety.refused")
+    assert (entry.org_id, entry.actor_id) == (org.pk, people.member.pk)
+    assert entry.data["channel"] == "studio"
+    assert entry.data["text"] == "a girl aged fourteen on a pier"
+    assert entry.data["event"] == str(event.public_id)
+    assert "aged fourteen" in entry.summary
+
+
+def test_a_refusal_that_rolls_back_leaves_no_audit_entry(org, people, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from audit.models import AuditEntry
+
+    def work_that_fails():
+        with transaction.atomic():
+            refuse(org, people.member)
+            raise RuntimeError("the caller's work failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        work_that_fails()
+    assert not AuditEntry.objects.filter(action="safety.refused").exists()

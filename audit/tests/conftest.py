@@ -1,0 +1,1 @@
+from orgs.tests.conftest import agency_plan, members  # noqa: F401  (shared org fixtures)
