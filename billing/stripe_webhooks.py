@@ -1,10 +1,12 @@
 """Stripe webhooks: answered at once, processed by the worker.
 
-dj-stripe's endpoint (``/stripe/webhook/<uuid>/``) still records every delivery and checks the
-signature. Processing an event, though, means dj-stripe re-reading its objects from Stripe's API and
-syncing them (tens of queries and one or more API calls), then our receivers moving credits. Stripe
-asks for a quick 2xx and the work done afterwards, so dj-stripe hands each valid delivery to
-``queue_trigger`` (``DJSTRIPE_WEBHOOK_EVENT_CALLBACK``), which marks it for the worker and returns.
+dj-stripe's endpoint URL (``/stripe/webhook/<uuid>/``) is served by ``StripeWebhookView``, which
+records every delivery and checks its signature exactly as dj-stripe does. Processing an event,
+though, means dj-stripe re-reading its objects from Stripe's API and syncing them (tens of queries
+and one or more API calls), then our receivers moving credits. Stripe asks for a quick 2xx and the
+work done afterwards, so the view stores each delivery as a ``QueuedWebhookDelivery``, whose
+processing only queues it for the worker. (dj-stripe's own hook for this,
+``DJSTRIPE_WEBHOOK_EVENT_CALLBACK``, is deprecated and warns at every start.)
 
 ``process_trigger`` (the ``billing.tasks.process_stripe_webhook`` task) then runs dj-stripe's own
 processing in one transaction: the ``Event`` row is the idempotency gate (a duplicate delivery finds
@@ -24,10 +26,14 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from djstripe.models import WebhookEventTrigger
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
+from djstripe.views import ProcessWebhookView
 
 from billing import stripe_setup
+from billing.models import QueuedWebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +43,25 @@ STALE_AFTER = timedelta(minutes=3)
 GIVE_UP_AFTER = timedelta(days=3)
 
 
-def queue_trigger(trigger: WebhookEventTrigger, api_key: str | None = None) -> None:
-    """dj-stripe's callback for a delivery whose signature checked out, inside its transaction.
+class StripeWebhookView(ProcessWebhookView):
+    """dj-stripe's webhook view (no signature: 400, unknown endpoint: 404, bad signature: 400) with
+    one change: the delivery is a ``QueuedWebhookDelivery``, so it is stored and queued, not processed."""
 
-    It only marks the delivery: dj-stripe saves it (``valid=True``) right after its transaction
-    commits, and the ``post_save`` receiver below queues the processing then, so the worker never
-    finds it half-saved and the webhook costs no query of its own.
-    """
-    trigger._personae_queue = True
+    def post(self, request, uuid):
+        if "stripe-signature" not in request.headers:
+            return HttpResponseBadRequest()
+        endpoint = get_object_or_404(WebhookEndpoint, djstripe_uuid=uuid)
+        delivery = QueuedWebhookDelivery.from_request(request, webhook_endpoint=endpoint)
+        if not delivery.valid:
+            logger.warning("Stripe webhook delivery %s did not validate", delivery.pk)
+            return HttpResponseBadRequest()
+        return HttpResponse(str(delivery.pk))
 
 
-@receiver(post_save, sender=WebhookEventTrigger, dispatch_uid="billing.stripe_webhooks.queue_saved_trigger")
-def queue_saved_trigger(sender, instance: WebhookEventTrigger, created: bool, **kwargs) -> None:
+@receiver(post_save, sender=QueuedWebhookDelivery, dispatch_uid="billing.stripe_webhooks.queue_saved_delivery")
+def queue_saved_delivery(sender, instance: QueuedWebhookDelivery, created: bool, **kwargs) -> None:
+    """Queue the processing once dj-stripe has saved the delivery as valid (its last write), so the
+    worker never finds it half-saved; the webhook costs no query of its own."""
     if not getattr(instance, "_personae_queue", False) or not instance.valid or instance.processed:
         return
     instance._personae_queue = False

@@ -459,9 +459,6 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_SUBSCRIBER_MODEL = "orgs.Organization"
 DJSTRIPE_SUBSCRIBER_MODEL_REQUEST_CALLBACK = "billing.stripe_setup.request_org"
 DJSTRIPE_SUBSCRIBER_CUSTOMER_KEY = "djstripe_subscriber"
-# The webhook answers Stripe once the signature checks out and the delivery is stored; the worker
-# then runs dj-stripe's sync and our receivers (billing/stripe_webhooks.py).
-DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.stripe_webhooks.queue_trigger"
 
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from assets import urls as assets_urls
 from billing import urls as billing_urls
+from billing.stripe_webhooks import StripeWebhookView
 from blog import views as blog_views
 from config.api import api
 from core import csp
@@ -20,6 +21,10 @@ admin.site.index_title = "Users, organisations and onboarding"
 
 handler403 = core_views.permission_denied
 
+djstripe_urlpatterns = [
+    path("webhook/<uuid:uuid>/", StripeWebhookView.as_view(), name="djstripe_webhook_by_uuid"),
+]
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("csp-report/", csp.report, name="csp_report"),
@@ -31,8 +36,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("providers.urls")),
     path("api/v1/", api.urls),
-    # Stripe's webhooks (dj-stripe: /stripe/webhook/<endpoint uuid>/).
-    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    # Stripe's webhooks at dj-stripe's URL and name (/stripe/webhook/<endpoint uuid>/), served by
+    # billing's view: the delivery is stored and its signature checked, then the worker processes it.
+    path("stripe/", include((djstripe_urlpatterns, "djstripe"), namespace="djstripe")),
     path("", include("assets.urls")),
     path("", include("generation.urls")),
     path("", include("billing.urls")),

@@ -95,6 +95,7 @@ ORG_URLS = {
     "billing:topup": ({POST}, ADMIN, ADMIN, None),
     "billing:portal": ({POST}, OWNER, OWNER, None),
     "billing:checkout_done": ({GET}, VIEWER, None, None),
+    "billing:portal_done": ({GET}, VIEWER, None, None),
     # Edit jobs: viewers watch them; members start, cancel and retry them.
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
     "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
@@ -128,6 +129,7 @@ ORG_URLS = {
     "characters:edit": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:delete": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:nsfw": ({POST}, MEMBER, MEMBER, "character"),
+    "characters:attest": ({POST}, OWNER, OWNER, "wizard_character"),
     "characters:wizard_candidates": ({GET}, VIEWER, None, "wizard_character"),
     "characters:wizard_status": ({GET}, VIEWER, None, "wizard_character"),
     "characters:wizard_regenerate": ({POST}, MEMBER, MEMBER, "wizard_character"),
@@ -342,6 +344,7 @@ POST_DATA = {
     "characters:dataset_move": {"bucket": "half"},
     "characters:caption_edit": {"caption": "close-up, smiling"},
     "characters:consent": {"confirm": "on"},
+    "characters:attest": {"confirm": "on"},
 }
 
 

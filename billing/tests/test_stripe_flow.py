@@ -462,3 +462,19 @@ def test_back_from_the_portal_the_page_waits_for_stripes_updates_then_shows_the_
     assert done.status_code == 286
     assert "Up to date: " in done.content.decode()
     assert "is on the Agency plan" in done.content.decode()
+
+
+def test_the_webhook_refuses_a_delivery_without_a_signature_or_for_an_unknown_endpoint(owner_client):
+    import uuid
+
+    from djstripe.models import WebhookEventTrigger
+
+    endpoint = delivery.webhook_endpoint()
+    url = reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint.djstripe_uuid})
+    assert url == f"/stripe/webhook/{endpoint.djstripe_uuid}/"
+    before = WebhookEventTrigger.objects.count()
+    assert owner_client.post(url, "{}", content_type="application/json").status_code == 400
+    assert WebhookEventTrigger.objects.count() == before  # nothing stored without a signature
+    unknown = reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": uuid.uuid4()})
+    headers = {"Stripe-Signature": delivery.sign("{}", endpoint.secret)}
+    assert owner_client.post(unknown, "{}", content_type="application/json", headers=headers).status_code == 404

@@ -32,7 +32,13 @@ document.addEventListener("securitypolicyviolation", function (e) {
 });
 """
 SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/personae-shots"))  # noqa: S108 -- a scratch folder
-NOT_PAGES = {"assets:download", "assets:export_download", "usage:daily_csv", "usage:operations_csv"}
+NOT_PAGES = {
+    "assets:download",
+    "assets:export_download",
+    "usage:daily_csv",
+    "usage:operations_csv",
+    "orgs:audit_log_csv",
+}
 
 
 class Walk:
