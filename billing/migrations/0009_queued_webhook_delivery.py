@@ -4,23 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0008_drop_dunning_state_lives_on_subscription'),
-        ('djstripe', '0003_2_11'),
+        ("billing", "0008_drop_dunning_state_lives_on_subscription"),
+        ("djstripe", "0003_2_11"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QueuedWebhookDelivery',
-            fields=[
-            ],
+            name="QueuedWebhookDelivery",
+            fields=[],
             options={
-                'verbose_name': 'queued Stripe webhook delivery',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "queued Stripe webhook delivery",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('djstripe.webhookeventtrigger',),
+            bases=("djstripe.webhookeventtrigger",),
         ),
     ]
