@@ -25,9 +25,9 @@ from traceback import format_exc
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import timezone
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 from djstripe.views import ProcessWebhookView
