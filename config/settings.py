@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "providers",
     "jobs",
     "generation",
+    "video",
     "characters",
     "usage",
     "notifications",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("assets.urls")),
     path("", include("generation.urls")),
+    path("", include("video.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),
     path("", include("usage.urls")),

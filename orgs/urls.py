@@ -37,6 +37,4 @@ urlpatterns = [
         views.join_request_decline,
         name="join_request_decline",
     ),
-    # Sections that have no app of their own yet (see orgs/sections.py).
-    path("o/<slug:org_slug>/<slug:section>/", views.section, name="section"),
 ]

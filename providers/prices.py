@@ -201,7 +201,7 @@ def _units(price: Price, input: dict, output: dict, measured: dict) -> Decimal |
         seconds = _number(video.get("duration")) or _number(input.get("duration"))
         if not seconds and price.frames_per_billed_second:
             frames = _number(input.get("num_frames")) or 81  # Wan's default
-            seconds = round(frames / price.frames_per_billed_second, 3)
+            seconds = round(frames / price.frames_per_billed_second, 4)
         seconds = seconds or _number(measured.get("duration"))
         return D(str(seconds)) if seconds else None
     if price.unit == VIDEO_MEGAPIXEL:

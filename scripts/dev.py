@@ -127,6 +127,7 @@ def lint() -> int:
             "assets",
             "blog",
             "generation",
+            "video",
             "characters",
             "notifications",
             "onboarding",

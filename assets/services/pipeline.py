@@ -105,6 +105,8 @@ def asset_create_from_file(
     else:
         video = result = media.process_video(path, sniffed)
         renditions = {"poster": video.poster, "thumb": video.thumb}
+        if video.scrub is not None:
+            renditions["scrub"] = video.scrub
         duration = video.duration
     sha256 = media.sha256_file(path)
 

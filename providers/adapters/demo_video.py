@@ -97,12 +97,14 @@ def image_to_video(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         drift = random.choice((-1, 1))
         zoom = f"1+{ZOOM}*on/{frames}"
         x = f"(iw-iw/zoom)*(0.5+{0.35 * drift}*on/{frames})"
-        inputs = ["-loop", "1", "-framerate", str(fps), "-i", str(still), "-loop", "1", "-i", str(label)]
+        # One still, decoded once, that zoompan turns into every frame; the label is one frame too,
+        # repeated by the overlay.
+        inputs = ["-i", str(still), "-i", str(label)]
         if audio:
             inputs += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo"]
         graph = (
-            f"[0:v]zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d=1:s={width}x{height}:fps={fps}[moving];"
-            "[moving][1:v]overlay=0:0:format=auto,format=yuv420p[out]"
+            f"[0:v]zoompan=z='{zoom}':x='{x}':y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={fps}[moving];"
+            "[moving][1:v]overlay=0:0,format=yuv420p[out]"
         )
         out = work_dir / "out.mp4"
         _ffmpeg(
@@ -162,16 +164,16 @@ def animate(endpoint_id: str, request_id: str, arguments: dict) -> dict:
         graph = (
             f"[0:v]fps={ANIMATE_FPS},scale={width}:{height}:force_original_aspect_ratio=increase,"
             f"crop={width}:{height},setsar=1[video];"
-            f"[1:v]fps={ANIMATE_FPS},scale={width}:{height}:force_original_aspect_ratio=increase,"
-            f"crop={width}:{height},setsar=1[image];"
+            f"[1:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},setsar=1,"
+            f"loop=loop=-1:size=1,fps={ANIMATE_FPS}[image];"
             f"[{front}]scale=-2:{inset_h},pad=iw+8:ih+8:4:4:white[inset];"
             f"[{back}][inset]overlay=W-w-{margin}:{margin}[both];"
-            "[both][2:v]overlay=0:0:format=auto,format=yuv420p[out]"
+            "[both][2:v]overlay=0:0,format=yuv420p[out]"
         )
         out = work_dir / "out.mp4"
         _ffmpeg(
             [
-                *("-i", str(reference), "-loop", "1", "-i", str(still), "-loop", "1", "-i", str(label)),
+                *("-i", str(reference), "-i", str(still), "-i", str(label)),
                 *("-filter_complex", graph, "-map", "[out]", "-an", "-t", f"{seconds:.3f}"),
                 *_H264,
                 str(out),
@@ -198,11 +200,11 @@ def upscale(request_id: str, arguments: dict) -> dict:
         width, height = _even(facts["width"] * capped), _even(facts["height"] * capped)
         note = f"Lanczos {factor:g}× resize" + ("" if capped == factor else f", capped at {UPSCALE_MAX_SIDE} px")
         label = _label_png(work_dir / "label.png", width, height, note)
-        graph = f"[0:v]scale={width}:{height}:flags=lanczos,setsar=1[big];[big][1:v]overlay=0:0:format=auto,format=yuv420p[out]"
+        graph = f"[0:v]scale={width}:{height}:flags=lanczos,setsar=1[big];[big][1:v]overlay=0:0,format=yuv420p[out]"
         out = work_dir / "out.mp4"
         _ffmpeg(
             [
-                *("-i", str(source), "-loop", "1", "-i", str(label)),
+                *("-i", str(source), "-i", str(label)),
                 *("-filter_complex", graph, "-map", "[out]", "-map", "0:a?", "-c:a", "aac", "-b:a", "96k"),
                 *("-t", f"{facts['duration']:.3f}"),
                 *_H264,
@@ -373,7 +375,7 @@ def _label_png(path: Path, width: int, height: int, detail: str) -> Path:
         draw.textbbox((0, 0), line, font=detail_font) for line in lines
     ]
     box_w = max(b[2] - b[0] for b in boxes) + pad * 2
-    heights = [b[3] - b[1] for b in boxes]
+    heights = [round(b[3] - b[1]) for b in boxes]
     box_h = sum(heights) + pad * (len(boxes) + 1)
     draw.rectangle((pad, pad, pad + box_w, pad + box_h), fill=(17, 17, 27, 215))
     y = pad * 2

@@ -11,13 +11,14 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from assets import storage
+from characters.tests.photos import FACES_DIR
 from providers.adapters import demo, demo_video
 from providers.adapters.base import ProviderError
 from providers.contracts.shapes import sample_mp4
 
 pytestmark = pytest.mark.django_db
 
-FACES = Path("/work/shared/fixtures/faces")
+FACES = FACES_DIR
 
 
 @pytest.fixture(autouse=True)

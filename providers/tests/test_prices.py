@@ -147,7 +147,7 @@ def test_wan_counts_its_frames_at_16_a_second():
         input={"num_frames": 161, "frames_per_second": 16, "resolution": "580p"},
         output={"video": {"url": "https://v3.fal.media/files/v.mp4"}},
     )
-    assert (charged.units, charged.usd) == (Decimal("10.062"), Decimal("0.603720"))
+    assert (charged.units, charged.usd) == (Decimal("10.0625"), Decimal("0.603750"))
 
 
 def test_animate_and_the_video_upscale_are_unknown_until_the_video_is_measured():
