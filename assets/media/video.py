@@ -210,13 +210,16 @@ def _scrub_strip(path: StrPath, mime: str, index: int, duration: float, width: i
     stacked = "".join(f"[f{n}]" for n in range(SCRUB_FRAMES)) + f"hstack=inputs={SCRUB_FRAMES}[strip]"
     with tempfile.TemporaryDirectory(prefix="personae-scrub-") as tmp:
         strip = Path(tmp) / "scrub.jpg"
-        _run_ffmpeg(
-            [
-                *("-loglevel", "error", *inputs),
-                *("-filter_complex", ";".join([*graph, stacked]), "-map", "[strip]", "-frames:v", "1", "-q:v", "4"),
-                *("-f", "image2", "-update", "1", "-y", "file:" + str(strip)),
-            ]
-        )
+        try:
+            _run_ffmpeg(
+                [
+                    *("-loglevel", "error", *inputs),
+                    *("-filter_complex", ";".join([*graph, stacked]), "-map", "[strip]", "-frames:v", "1"),
+                    *("-q:v", "4", "-f", "image2", "-update", "1", "-y", "file:" + str(strip)),
+                ]
+            )
+        except MediaError:  # out of time: the tile keeps its poster
+            return None
         if not strip.exists() or strip.stat().st_size == 0:
             return None
         data = strip.read_bytes()

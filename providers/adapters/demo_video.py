@@ -367,7 +367,8 @@ def _label_png(path: Path, width: int, height: int, detail: str) -> Path:
 
     overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    big, small = max(16, min(width, height) // 16), max(11, min(width, height) // 30)
+    # Sized to the short side: a tenth of it for "DEMO · not AI", readable in a small player too.
+    big, small = max(16, min(width, height) // 10), max(11, min(width, height) // 26)
     pad = max(6, small // 2)
     title_font, detail_font = _font(big), _font(small)
     lines = _lines(draw, detail, detail_font, width * 3 // 5, 2)  # clear of an inset in the other corner
