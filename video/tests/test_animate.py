@@ -92,7 +92,8 @@ def test_it_prepares_swaps_and_refines_by_itself_then_waits_to_animate(begin, st
     assert video.kind == Asset.Kind.VIDEO
     assert set(video.parents.all()) == {refine.result, clip}
     assert video.duration == pytest.approx(3.0, abs=0.15)
-    assert video.recipe["operation"] == "animate_animate" and video.recipe["mode"] == "replace"
+    assert video.recipe["operation"] == "animate_animate"
+    assert video.recipe["mode"] == "replace"
     assert _state(pipeline).status == "done"
     assert credits_available(org) == 500 - 15 - 60
     assert ledger_problems(org) == []
@@ -232,7 +233,8 @@ def test_a_failed_face_swap_returns_its_credits_keeps_the_frame_and_resumes_ther
 
     prepare, swap = _steps(pipeline)
     assert prepare.status == JobStatus.SUCCEEDED
-    assert swap.status == JobStatus.FAILED and swap.error == "The face swap model is overloaded."
+    assert swap.status == JobStatus.FAILED
+    assert swap.error == "The face swap model is overloaded."
     assert credits_available(org) == 500  # the swap's 9 came back
     state = _state(pipeline)
     assert (state.status, state.next_kind) == ("failed", Kind.SWAP)
@@ -278,7 +280,8 @@ def test_redoing_the_swap_redoes_the_refinement_too_and_charges_them_again(begin
 
     swaps = AnimateStep.objects.filter(pipeline=pipeline, kind=Kind.SWAP).order_by("created_at")
     refines = AnimateStep.objects.filter(pipeline=pipeline, kind=Kind.REFINE).order_by("created_at")
-    assert swaps.count() == 2 and refines.count() == 2
+    assert swaps.count() == 2
+    assert refines.count() == 2
     assert swaps[1].params["seed"] != first_swap.params["seed"] or swaps[1].pk != first_swap.pk
     assert refines[1].source == swaps[1].result  # the new refinement is of the new swap
     assert credits_available(org) == 500 - 2 * 15
@@ -357,7 +360,7 @@ def test_a_deleted_step_output_is_made_again_by_redoing_its_step(begin, step, re
     refined = AnimateStep.objects.get(pipeline=pipeline, kind=Kind.REFINE).result
     asset_delete(asset=refined)
 
-    with pytest.raises(DomainError, match="The refined frame was deleted from the library. Redo the refinement"):
+    with pytest.raises(DomainError, match=r"The refined frame was deleted from the library\. Redo the refinement"):
         step(pipeline, Kind.ANIMATE)
     step(pipeline, Kind.REFINE)
     assert _state(pipeline).status == "ready"
@@ -375,4 +378,5 @@ def test_deleting_the_character_stops_its_running_step_and_returns_the_credits(o
     (prepare,) = _steps(pipeline)
     assert prepare.status == JobStatus.CANCELLED
     pipeline.refresh_from_db()
-    assert pipeline.character is None and pipeline.character_name == "Ava Stone"
+    assert pipeline.character is None
+    assert pipeline.character_name == "Ava Stone"
