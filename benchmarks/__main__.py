@@ -120,6 +120,10 @@ def main() -> int:
     from benchmarks import stripe_webhooks as stripe_benchmark
 
     stripe_benchmark.print_table(stripe_benchmark.run())
+
+    from benchmarks import video as video_benchmark
+
+    video_benchmark.print_table(video_benchmark.run())
     return 0
 
 

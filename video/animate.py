@@ -70,6 +70,7 @@ class AnimateRequest:
     outfit: str = ""
     outfit_words: str = ""
     nsfw: bool = False
+    auto_animate: bool = False  # go on to the animation after the refinement, without stopping for review
 
 
 # --- Prices -------------------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ def settled(video: Asset, request: AnimateRequest) -> AnimateRequest:
         outfit="" if words else request.outfit,
         outfit_words=words,
         nsfw=request.nsfw,
+        auto_animate=request.auto_animate,
     )
 
 
@@ -206,6 +208,7 @@ def pipeline_start(
             outfit=request.outfit,
             outfit_words=request.outfit_words,
             nsfw=request.nsfw or video.nsfw,
+            auto_animate=request.auto_animate,
             created_by=user,
         )
         steps.step_create(pipeline, Kind.PREPARE, user, key=key)

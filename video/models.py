@@ -45,6 +45,14 @@ class VideoJob(CallJob):
     )
     result = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    pack = models.ForeignKey(
+        "generation.GenerationJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="videos",
+        help_text="The batch pack whose image this animates.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -96,6 +104,7 @@ class AnimatePipeline(OrgOwnedModel):
     outfit = models.CharField(max_length=30, blank=True, help_text="An outfit key for the refinement, or blank.")
     outfit_words = models.CharField(max_length=300, blank=True, help_text="The outfit described in words.")
     nsfw = models.BooleanField(default=False)
+    auto_animate = models.BooleanField(default=False, help_text="Goes on to the animation without a review.")
     note = models.CharField(max_length=500, blank=True, help_text="Why the next step didn't start by itself.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -157,3 +166,18 @@ class AnimateStep(CallJob):
 
     def get_absolute_url(self) -> str:
         return self.pipeline.get_absolute_url()
+
+
+class PackVideo(OrgOwnedModel):
+    """A batch pack asked for a clip of each of its images: each is started as its image arrives."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    pack = models.OneToOneField("generation.GenerationJob", on_delete=models.CASCADE, related_name="video_follow")
+    seconds = models.PositiveSmallIntegerField()
+    refusals = models.JSONField(default=list, blank=True, help_text="Images whose clip couldn't start, and why.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.seconds} s clips of pack {self.pack_id}"

@@ -34,6 +34,7 @@ from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import safety
+from generation.models import GenerationJob
 from jobs import engine
 from orgs.models import Organization
 from providers import gateway, registry
@@ -150,6 +151,7 @@ def video_start(
     key: str = "",
     origin: str = VideoJob.Origin.SINGLE,
     retry_of: VideoJob | None = None,
+    pack: GenerationJob | None = None,
 ) -> VideoJob:
     """Queue a clip of ``asset``. Raises ``VideoRefused`` (per field), ``MinorsRefused`` or
     ``InsufficientCredits`` (as ``VideoRefused`` on ``credits``). ``key`` makes a double click start
@@ -198,6 +200,7 @@ def video_start(
             source_title=asset.title,
             character=asset.character,
             retry_of=retry_of,
+            pack=pack,
         )
     except InsufficientCredits as exc:
         raise VideoRefused({"credits": exc.refusal(f"A {request.seconds}-second clip")}) from None

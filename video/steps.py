@@ -152,10 +152,10 @@ def step_create(pipeline: AnimatePipeline, kind: str, user: User | None, *, key:
 def continue_after(pipeline: AnimatePipeline, kind: str) -> None:
     """With the pipeline locked, after ``kind`` succeeded: start the next preparation step by itself,
     or note why it couldn't start (credits ran short), for the page to say."""
-    following = NEXT_BY_ITSELF.get(kind)
+    pipeline.refresh_from_db()
+    following = NEXT_BY_ITSELF.get(kind) or (Kind.ANIMATE if kind == Kind.REFINE and pipeline.auto_animate else None)
     if following is None:
         return
-    pipeline.refresh_from_db()
     problem = step_problem(pipeline, following)
     if not problem:
         try:

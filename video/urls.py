@@ -1,6 +1,6 @@
 from django.urls import path
 
-from video.views import animate, jobs, make
+from video.views import animate, batch, jobs, make
 
 app_name = "video"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path(LIB + "video/", make.make, name="make"),
     path(LIB + "video-upscale/", make.video_upscale, name="upscale"),
     path(LIB + "animate/", animate.start, name="animate"),
+    # The library's batch sidebar: one job per selected item.
+    path("o/<slug:org_slug>/library/batches/<slug:action>/", batch.batch_start, name="batch"),
+    path("o/<slug:org_slug>/library/batches/<slug:action>/panel/", batch.batch_panel, name="batch_panel"),
     # Video jobs.
     path(V + "jobs/<uuid:public_id>/", jobs.job, name="job"),
     path(V + "jobs/<uuid:public_id>/card/", jobs.job_card, name="job_card"),

@@ -50,7 +50,8 @@ def test_the_page_plays_it_with_its_poster_size_length_and_frame_rate(login, cli
     page = BeautifulSoup(response.content, "html.parser")
 
     video = page.select_one("video[data-asset-video]")
-    assert video["poster"].startswith("/media/") and video["src"].startswith("/media/")
+    assert video["poster"].startswith("/media/")
+    assert video["src"].startswith("/media/")
     text = text_of(response)
     assert "320 × 180 px" in text
     assert "0:04 (4.00 s)" in text

@@ -68,3 +68,37 @@ def step_words(step) -> str:
 def media_fact(asset, name: str):
     """A technical fact about a file (``fps``, ``has_audio``, ``codec``) from its metadata."""
     return ((asset.metadata or {}).get("media") or {}).get(name)
+
+
+@register.inclusion_tag("video/_batch_video_toggle.html")
+def batch_video_toggle(data):
+    """The batch pack's "Also make a video of each image" switch, with the price of each length;
+    ``data`` is the submitted form's, so a refused panel keeps the choice."""
+    from video import batch
+
+    seconds = str(data.get("video_seconds") or routing.DURATIONS[0]) if data else str(routing.DURATIONS[0])
+    return {
+        "on": bool(data) and data.get("also_video") == "on",
+        "seconds": seconds,
+        "durations": [str(s) for s in routing.DURATIONS],
+        "prices": {str(s): batch.pack_video_price(s) for s in routing.DURATIONS},
+    }
+
+
+@register.inclusion_tag("video/_pack_videos.html", takes_context=True)
+def pack_videos(context, pack):
+    """Under a batch pack that asked for a clip of each image: how many are made, and any that
+    couldn't start."""
+    from video.models import PackVideo
+
+    follow = PackVideo.objects.filter(pack=pack).first()
+    if follow is None:
+        return {"follow": None}
+    jobs = list(selectors.video_jobs(pack.org).filter(pack=pack).order_by("created_at"))
+    return {
+        "request": context["request"],
+        "follow": follow,
+        "jobs": jobs,
+        "done": sum(1 for job in jobs if job.status == "succeeded"),
+        "running": sum(1 for job in jobs if job.is_active),
+    }

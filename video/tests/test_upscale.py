@@ -105,7 +105,7 @@ def test_the_asset_page_starts_it(login, clip, fund, django_capture_on_commit_ca
     job = VideoJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
     assert job.kind == VideoJob.Kind.UPSCALE
-    assert upscale.OPERATION == job.operation
+    assert job.operation == upscale.OPERATION
 
 
 def _jpeg() -> bytes:
