@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    "sweep-animation-prepares": {
+        "task": "video.tasks.prepare_sweep",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "library-housekeeping": {
         "task": "assets.tasks.library_housekeeping",
         "schedule": crontab(minute="*/30"),

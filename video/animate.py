@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -336,3 +337,30 @@ def _store_prepared(step: AnimateStep, video: Asset, prepared: frames.Prepared) 
         nsfw=video.nsfw,
     )
     return [clip, frame]
+
+
+PREPARE_RESEND_AFTER = timedelta(minutes=3)
+PREPARE_GIVE_UP_AFTER = timedelta(minutes=15)
+PREPARE_TOOK_TOO_LONG = (
+    "Preparing the first frame took too long, so it was stopped. Nothing was charged: resume it to try again."
+)
+
+
+def prepare_sweep(*, now=None) -> int:
+    """First steps that stalled (they run here, with no provider call for the gateway's sweeper to
+    look after): queued for a few minutes means the task message was lost after commit, so it is
+    sent again; still not settled long after means it hangs, so it fails and can be resumed."""
+    from video import tasks
+
+    now = now or timezone.now()
+    stalled = AnimateStep.objects.filter(kind=Kind.PREPARE, status__in=ACTIVE)
+    moved = 0
+    for step_id in stalled.filter(created_at__lt=now - PREPARE_GIVE_UP_AFTER).values_list("pk", flat=True):
+        if engine.job_finish_if_active(AnimateStep, step_id, JobStatus.FAILED, PREPARE_TOOK_TOO_LONG):
+            moved += 1
+    waiting = stalled.filter(status=JobStatus.QUEUED, updated_at__lt=now - PREPARE_RESEND_AFTER)
+    for step_id in waiting.values_list("pk", flat=True):
+        AnimateStep.objects.filter(pk=step_id, status=JobStatus.QUEUED).update(updated_at=now)
+        tasks.animate_prepare.delay(step_id)
+        moved += 1
+    return moved

@@ -18,3 +18,11 @@ def step_score(step_id: int) -> None:
     from video import scoring
 
     scoring.step_score(step_id)
+
+
+@shared_task
+def prepare_sweep() -> int:
+    """Beat: first steps whose task was lost are sent again, or failed if they hang."""
+    from video import animate
+
+    return animate.prepare_sweep()

@@ -380,3 +380,43 @@ def test_deleting_the_character_stops_its_running_step_and_returns_the_credits(o
     pipeline.refresh_from_db()
     assert pipeline.character is None
     assert pipeline.character_name == "Ava Stone"
+
+
+def test_the_usage_page_counts_each_step_under_the_character(begin, step, reference, org):
+    from usage import selectors as usage
+
+    pipeline = begin(reference)
+    step(pipeline, Kind.ANIMATE)
+
+    spent = usage.org_usage(org, days=30)
+    by_character = {row.label: row.credits for row in spent.by_character}
+    by_operation = {row.label: row.credits for row in spent.by_operation}
+    assert by_character["Ava Stone"] == 9 + 6 + 60
+    assert by_operation["Animation: face swap"] == 9
+    assert by_operation["Animate from a reference video"] == 60
+
+
+def test_a_first_step_whose_task_was_lost_is_sent_again_and_one_that_hangs_is_stopped(
+    org, people, fund, ava, reference, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fund(500)
+    lost = animate.pipeline_start(org=org, user=people.member, video=reference, request=AnimateRequest(character=ava))
+    hung = animate.pipeline_start(org=org, user=people.member, video=reference, request=AnimateRequest(character=ava))
+    now = timezone.now()
+    AnimateStep.objects.filter(pipeline=lost).update(updated_at=now - timedelta(minutes=4))
+    AnimateStep.objects.filter(pipeline=hung).update(
+        status=JobStatus.RUNNING, created_at=now - timedelta(minutes=16), updated_at=now - timedelta(minutes=16)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert animate.prepare_sweep(now=now) == 2
+
+    assert [s.kind for s in _steps(lost)] == [Kind.PREPARE, Kind.SWAP, Kind.REFINE]  # it ran, and went on
+    (stopped,) = _steps(hung)
+    assert stopped.status == JobStatus.FAILED
+    assert stopped.error.startswith("Preparing the first frame took too long")
+    assert animate.prepare_sweep(now=now) == 0
