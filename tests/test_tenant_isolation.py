@@ -153,6 +153,9 @@ ORG_URLS = {
     "video:pipeline": ({GET}, VIEWER, None, "pipeline"),
     "video:pipeline_step": ({POST}, MEMBER, MEMBER, "pipeline"),
     "video:pipeline_cancel": ({POST}, MEMBER, MEMBER, "pipeline"),
+    # The library's batch sidebar for one job per item (upscale here): members only.
+    "video:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
+    "video:batch": ({POST}, MEMBER, MEMBER, None),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -165,7 +168,7 @@ ORG_URLS = {
 # Second ids in a URL, and the object of the same org that each names.
 SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
 # Image positions in a pack: the first image.
-SUB_VALUES = {"<int:position>": "0"}
+SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale"}
 
 
 def _org_url_patterns():
@@ -275,7 +278,7 @@ def _url(name, slug, targets, object_slug=None, user=None):
     """``user``: whose notification a notification URL names (anyone's in that org if None)."""
     route = ROUTES[name]
     kind = ORG_URLS[name][3]
-    url = "/" + route.replace("<slug:org_slug>", slug).replace("<slug:section>", "studio")
+    url = "/" + route.replace("<slug:org_slug>", slug)
     objects = targets[object_slug or slug]
     if kind:
         target = objects[kind]
@@ -309,6 +312,8 @@ POST_DATA = {
     "generation:upscale": {"factor": "2"},
     "video:make": {"prompt": "a slow pan", "seconds": "6"},
     "video:upscale": {"factor": "2"},
+    "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},
+    "video:batch": lambda t: {"ids": str(t["asset"].public_id), "factor": "2"},
     "video:pipeline_step": {"step": "animate"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
