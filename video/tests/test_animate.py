@@ -420,3 +420,22 @@ def test_a_first_step_whose_task_was_lost_is_sent_again_and_one_that_hangs_is_st
     assert stopped.status == JobStatus.FAILED
     assert stopped.error.startswith("Preparing the first frame took too long")
     assert animate.prepare_sweep(now=now) == 0
+
+
+def test_a_video_whose_file_cant_be_decoded_stops_at_the_free_first_step(begin, org):
+    from django.core.files.base import ContentFile
+
+    from assets import storage
+    from assets.tests.factories import AssetRowFactory
+
+    video = AssetRowFactory(org=org, kind=Asset.Kind.VIDEO, mime="video/mp4", duration=4.0, width=640, height=360)
+    # An MP4 box header and noise: a codec nothing reads.
+    storage.storage().save(video.original_key, ContentFile(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40))
+
+    pipeline = begin(video)
+
+    (prepare,) = _steps(pipeline)
+    assert prepare.status == JobStatus.FAILED
+    assert prepare.error == "We couldn't cut this video; it may be damaged or use an unusual format."
+    assert credits_available(org) == 500
+    assert not Hold.objects.exists()
