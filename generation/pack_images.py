@@ -24,7 +24,7 @@ from assets.models import Asset
 from characters.models import Character
 from core.analytics import track
 from core.jobs import ACTIVE, JobStatus, transition
-from generation import presets, prompt_writer, routing, tasks
+from generation import followups, presets, prompt_writer, routing, tasks
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway, handlers, registry
@@ -171,6 +171,7 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     image_finish(job, image, JobStatus.SUCCEEDED)
     image_id = image.pk
     transaction.on_commit(lambda: tasks.image_score.delay(image_id))
+    transaction.on_commit(lambda: followups.image_delivered(image_id), robust=True)
     track(
         "generation_image_completed",
         org=job.org,

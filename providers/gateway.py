@@ -65,8 +65,11 @@ QUEUES = {
     "train_lora": "training",
     "train_lora_zimage": "training",
     "image_to_video": "video",
+    "image_to_video_fast": "video",
+    "image_to_video_wan": "video",
     "animate_replace": "video",
     "animate_move": "video",
+    "video_upscale": "video",
 }
 
 
@@ -460,6 +463,34 @@ def output_image_url(output: dict | None) -> str:
             "The provider's safety checker held this image back, so it wasn't saved. Try other wording or another seed."
         )
     return image["url"]
+
+
+def output_video_url(output: dict | None) -> str:
+    """The URL of the video in a provider's output (fal's ``video``, a ``File`` or ``VideoFile``).
+    Raises ``ProviderError`` when there is none."""
+    video = (output or {}).get("video")
+    if not isinstance(video, dict) or not video.get("url"):
+        raise ProviderError("The provider finished but sent no video back.")
+    return video["url"]
+
+
+def call_cost_measured(call: ProviderCall, measured: dict) -> None:
+    """Record a finished call's cost from the video it delivered (``width``, ``height``,
+    ``duration``, ``fps``), when neither its request nor its answer said how much video was made
+    (Wan Animate, SeedVR). A cost already known is kept."""
+    if call.cost_usd is not None or call.status != ProviderCall.Status.SUCCEEDED:
+        return
+    cost = prices.call_cost(
+        provider=call.provider,
+        endpoint_id=call.endpoint_id,
+        input=call.input,
+        state="succeeded",
+        output=call.output,
+        measured=measured,
+    )
+    if cost.usd is not None:
+        ProviderCall.objects.filter(pk=call.pk, cost_usd__isnull=True).update(**cost.fields())
+        call.cost_usd = cost.usd
 
 
 @contextlib.contextmanager
