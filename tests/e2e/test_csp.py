@@ -8,6 +8,7 @@ our ``report-uri`` endpoint are all checked."""
 import importlib
 import io
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -152,6 +153,9 @@ def test_every_page_runs_under_the_policy_without_a_violation(
 def test_injected_markup_is_blocked_and_reported(page: Page, site, org, people, caplog):
     """The other direction: a script that got into a page without the nonce doesn't run, and the
     browser reports it to our endpoint."""
+    # An earlier test's logging setup may have disabled existing loggers; the report is read from this one.
+    csp_logger = logging.getLogger("personae.csp")
+    csp_logger.disabled, csp_logger.propagate = False, True
     walk = Walk(page, site.url)
     _log_in(page, site.url, people.owner.email)
     walk.visit(f"/o/{org.slug}/")
