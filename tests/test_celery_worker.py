@@ -5,7 +5,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from core.mail import stored_mail_list
 from orgs.models import Invitation, JoinRequest
 from orgs.tasks import expire_stale_invitations_and_requests
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.in_process_worker import in_process_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def live_worker(django_db_blocker, settings):
     app.conf.task_always_eager = False
     app.control.purge()
     try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        with django_db_blocker.unblock(), in_process_worker(app):
             yield
     finally:
         app.conf.task_always_eager = True

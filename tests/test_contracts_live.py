@@ -12,7 +12,6 @@ import json
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.worker import state as worker_state
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -42,6 +41,7 @@ from providers.adapters.xai import XaiAdapter
 from providers.contracts.replicate_robust_video_matting import VERSION as MATTING_VERSION
 from providers.contracts.shapes import safetensors_sample
 from providers.models import ProviderCall
+from tests.in_process_worker import in_process_worker
 from tests.tls_emulator import JWKS_URL, ORIGIN, XAI_BASE_URL
 
 pytestmark = pytest.mark.worker
@@ -73,7 +73,7 @@ def worker(django_db_blocker):
     app.conf.task_always_eager = False
     app.control.purge()
     try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        with django_db_blocker.unblock(), in_process_worker(app):
             yield
     finally:
         app.conf.task_always_eager = True

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 
@@ -23,6 +22,7 @@ from config.celery import app
 from generation import services
 from generation.models import EditJob
 from tests.factories import MembershipFactory, OrganizationFactory
+from tests.in_process_worker import in_process_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def live_worker(django_db_blocker, settings):
     app.conf.task_always_eager = False
     app.control.purge()
     try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        with django_db_blocker.unblock(), in_process_worker(app):
             yield
     finally:
         app.conf.task_always_eager = True

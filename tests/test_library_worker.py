@@ -8,7 +8,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 
 from assets.models import Asset, Upload
@@ -16,6 +15,7 @@ from assets.tasks import process_upload
 from assets.tests import media_samples as samples
 from assets.tests.factories import asset_files, jpeg_bytes, stored_files
 from config.celery import app
+from tests.in_process_worker import in_process_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def live_worker(django_db_blocker, media_root):
         with (
             mock.patch("assets.tasks.process_upload") as routed,
             django_db_blocker.unblock(),
-            start_worker(app, queues=[QUEUE], pool="solo", perform_ping_check=False, shutdown_timeout=30),
+            in_process_worker(app, queues=[QUEUE], shutdown_timeout=30),
         ):
             routed.delay.side_effect = _enqueue
             yield

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
@@ -31,6 +30,7 @@ from generation import services
 from generation.models import EditJob
 from providers import gateway, webhooks
 from providers.models import ProviderCall
+from tests.in_process_worker import in_process_worker
 from tests.tls_emulator import JWKS_URL
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -122,7 +122,7 @@ def test_a_worker_killed_after_sending_loses_no_result_and_sends_nothing_twice(
     call.refresh_from_db()
     assert call.request_id == configured.fal.requests[0].request_id  # matched by the token in the URL
 
-    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+    with django_db_blocker.unblock(), in_process_worker(app):
         assert wait_for(lambda: EditJob.objects.get(pk=job.pk).status not in ("queued", "running"))
         # A submit task delivered again (the killed worker never acknowledged it) sends nothing.
         gateway.call_submit(call.pk)

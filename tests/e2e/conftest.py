@@ -52,9 +52,8 @@ def worker(django_db_blocker, settings, tmp_path, demo_latency):
     """A real Celery worker (solo pool, in this process) on the real Redis; the offline demo
     provider (no keys) at ``demo_latency`` and never failing unless a test says so; media under the
     test's own folder."""
-    from celery.contrib.testing.worker import start_worker
-
     from config.celery import app
+    from tests.in_process_worker import in_process_worker
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.FAL_KEY = ""
@@ -64,7 +63,7 @@ def worker(django_db_blocker, settings, tmp_path, demo_latency):
     app.conf.task_always_eager = False
     app.control.purge()
     try:
-        with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        with django_db_blocker.unblock(), in_process_worker(app):
             yield
     finally:
         app.conf.task_always_eager = True

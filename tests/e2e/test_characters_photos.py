@@ -90,7 +90,7 @@ def test_a_member_trains_a_character_from_20_photos(page: Page, site, worker, dr
 
     # Close-ups first: that bucket is done, the others still say what they need.
     _bucket(page, "closeup").locator("input[data-upload-input]").set_input_files(drop["closeup"])
-    expect(_bucket(page, "closeup").locator(".ds-tile")).to_have_count(8, timeout=60_000)
+    expect(_bucket(page, "closeup").locator(".ds-tile")).to_have_count(8, timeout=150_000)  # 8 face checks
     expect(_bucket(page, "closeup").locator("[data-counter]")).to_have_text("8 ✓")
     expect(_bucket(page, "half").locator("[data-counter]")).to_have_text("0 of at least 6 — add 6 more")
     expect(page.locator("[data-total-counter]")).to_have_text("8 of 20–30 — add 12 more")
