@@ -45,7 +45,7 @@ from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import CallJob, Job
 from orgs.models import Organization
 from orgs.selectors import pending_deletion_message
-from providers import gateway, handlers
+from providers import gateway, handlers, outputs
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
@@ -251,7 +251,7 @@ class OutputGuard:
     def __exit__(self, kind, exc, traceback) -> bool:
         if exc is None:
             return False
-        if isinstance(exc, gateway.HeldBack):
+        if isinstance(exc, outputs.HeldBack):
             message, error_type = exc.message, "safety_checker"
         elif isinstance(exc, ProviderError):
             if exc.transient and not self.last_attempt:
@@ -297,15 +297,15 @@ def output_to_library(
     """Copy a finished call's image (or, with ``video``, its video) into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
     that looks like the image it was made from is of course not flagged "Similar" to it
-    (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``.
+    (``unflag_parents``). Raises ``ProviderError``, ``outputs.HeldBack`` or ``media.MediaError``.
     Parents that are None (an optional reference or clothing image not given) are left out.
 
     Its true cost is recorded with it: ``credits`` (its share of the job's charge) and what the
     provider billed for ``call`` and every other call made for ``cost_of`` (the image or job it
     was made for, and the failed jobs it retried; see ``delivery_cost``)."""
     lineage = [p for p in parents if p is not None]
-    url = gateway.output_video_url(call.output) if video else gateway.output_image_url(call.output)
-    with gateway.output_download(call, url) as path:
+    url = outputs.output_video_url(call.output) if video else outputs.output_image_url(call.output)
+    with outputs.output_download(call, url) as path:
         if video and media.sniff(path).kind != "video":
             raise Unusable("The provider's result wasn't a video, so nothing was saved.")
         asset = asset_create_from_file(

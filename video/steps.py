@@ -31,7 +31,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import edits, masks, prompts
 from jobs import engine
-from providers import gateway, registry
+from providers import gateway, outputs, registry
 from providers.models import ProviderCall
 from video.models import AnimatePipeline, AnimateStep
 
@@ -314,7 +314,7 @@ def _segmented(step: AnimateStep, pipeline: AnimatePipeline, call: ProviderCall)
     assert source is not None
     assert source.width
     assert source.height
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
+    with outputs.output_download(call, outputs.output_image_url(call.output)) as path:
         sniffed = media.sniff(path)
         if sniffed.mime not in masks.MASK_FORMATS:
             raise engine.Unusable("The clothes' mask wasn't an image we can read.", "bad_output")
