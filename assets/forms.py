@@ -1,12 +1,15 @@
 from django import forms
 
 from assets.models import Asset
-from assets.selectors import LibraryFilters
+from assets.selectors import LENGTHS, LibraryFilters
 
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     kind = forms.ChoiceField(required=False, choices=[("", "All types"), *Asset.Kind.choices])
+    length = forms.ChoiceField(
+        required=False, choices=[("", "Any length"), *((key, row[0]) for key, row in LENGTHS.items())]
+    )
     source = forms.ChoiceField(required=False, choices=[("", "All sources"), *Asset.Source.choices])
     tag = forms.UUIDField(required=False)
     collection = forms.UUIDField(required=False)
@@ -25,6 +28,7 @@ class LibraryFilterForm(forms.Form):
         data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
         return LibraryFilters(
             kind=data.get("kind") or "",
+            length=data.get("length") or "",
             source=data.get("source") or "",
             tag=str(data["tag"]) if data.get("tag") else "",
             collection=str(data["collection"]) if data.get("collection") else "",

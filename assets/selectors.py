@@ -28,6 +28,14 @@ def storage_usage(org: Organization) -> dict:
     return {"used": used, "quota": quota, "percent": min(100, round(used * 100 / quota)) if quota else 100}
 
 
+# Videos by duration: (label, at least, under) seconds.
+LENGTHS = {
+    "short": ("Videos under 10 s", None, 10),
+    "medium": ("Videos of 10 s to 1 min", 10, 60),
+    "long": ("Videos over 1 min", 60, None),
+}
+
+
 @dataclass
 class LibraryFilters:
     kind: str = ""
@@ -39,12 +47,14 @@ class LibraryFilters:
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
+    length: str = ""  # a key of LENGTHS: videos by duration
 
     @property
     def active(self) -> bool:
         return any(
             [
                 self.kind,
+                self.length,
                 self.source,
                 self.tag,
                 self.collection,
@@ -61,6 +71,13 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
     qs = Asset.objects.for_org(org)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
+    if filters.length in LENGTHS:
+        _label, least, under = LENGTHS[filters.length]
+        qs = qs.filter(kind=Asset.Kind.VIDEO)
+        if least is not None:
+            qs = qs.filter(duration__gte=least)
+        if under is not None:
+            qs = qs.filter(duration__lt=under)
     if filters.source:
         qs = qs.filter(source=filters.source)
     if filters.tag:

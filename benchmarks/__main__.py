@@ -121,6 +121,10 @@ def main() -> int:
 
     stripe_benchmark.print_table(stripe_benchmark.run())
 
+    from benchmarks import video as video_benchmark
+
+    video_benchmark.print_table(video_benchmark.run())
+
     from benchmarks import safety as safety_benchmark
 
     return 0 if safety_benchmark.run() else 1

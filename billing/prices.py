@@ -81,18 +81,49 @@ _PRICES = [
     ),
     OperationPrice("wizard_candidates", "Wizard base images", 16, "per set of four", CHARACTERS),
     OperationPrice("character_sheet", "Character sheet", 60, "per sheet", CHARACTERS, "7–10 angles and expressions"),
+    # Video. The 2× margin rule (credits at the cheapest rate, Agency's $0.01245, at least twice what
+    # the provider bills) sets the tiers: 10 credits a second ($0.1245) covers LTX-2 at 1080p ($0.06 a
+    # second Pro, $0.04 Fast) and Wan 2.2 up to 580p ($0.06); 1440p on LTX-2 ($0.12 Pro) and 720p on
+    # Wan ($0.08) need 20; 2160p ($0.24 Pro) needs 40. Writing the motion with the prompt generator
+    # adds the prompt's 1 credit.
     OperationPrice(
-        "image_to_video", "Image to video", 10, "per second", VIDEO, "clips of 6, 8 or 10 seconds", on_sale=False
-    ),
-    OperationPrice("animate", "Animate from a reference video", 20, "per output second", VIDEO, on_sale=False),
-    OperationPrice(
-        "animate_prep",
-        "Animation preparation",
-        15,
-        "per animation",
+        "image_to_video",
+        "Image to video",
+        10,
+        "per second",
         VIDEO,
-        "first frame, face swap and refinement",
-        on_sale=False,
+        "clips of 6, 8 or 10 seconds at 1080p (landscape) or up to 580p (portrait, square)",
+    ),
+    OperationPrice(
+        "image_to_video_hd", "Image to video, 1440p", 20, "per second", VIDEO, "720p for portrait and square"
+    ),
+    OperationPrice("image_to_video_4k", "Image to video, 4K", 40, "per second", VIDEO, "2160p, landscape"),
+    # Wan 2.2 Animate bills $0.04–0.08 a second (480p–720p): 20 credits ($0.249) covers 720p twice
+    # over. The preparation is 15: the face swap 9 ($0.112 against easel's $0.05 a swap) and the
+    # refinement 6 ($0.0747 against FLUX image-to-image's $0.035 a megapixel; the frame is kept under
+    # one). A refinement that changes the clothes is a clothing change (12: segmentation + inpainting).
+    OperationPrice("animate", "Animate from a reference video", 20, "per output second", VIDEO),
+    OperationPrice(
+        "animate_swap", "Animation: face swap", 9, "per swap", VIDEO, "the character's face on the video's first frame"
+    ),
+    OperationPrice(
+        "animate_refine",
+        "Animation: refinement",
+        6,
+        "per refinement",
+        VIDEO,
+        "the swapped frame made whole; 12 with a clothing change",
+    ),
+    # SeedVR2 bills $0.001 per megapixel of output video (width × height × frames): one credit per
+    # 6 MP is $0.01245 against $0.006. A 10-second 720p clip upscaled 2× (2560 × 1440 × 250 frames,
+    # 922 MP) is 154 credits.
+    OperationPrice(
+        "video_upscale",
+        "Video upscale",
+        1,
+        "per 6 megapixels of output video",
+        VIDEO,
+        "width × height × frames: a 10 s 720p clip at 2× is 154 credits",
     ),
     OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
     OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, on_sale=False),

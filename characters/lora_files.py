@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.files import File
 
 from assets import storage
-from providers import gateway
+from providers import outputs
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
@@ -26,7 +26,7 @@ def lora_url(output: dict | None) -> str:
 
 def lora_store(call: ProviderCall, key: str) -> str:
     """Download the LoRA ``call`` made, check it, and store it at ``key`` (replacing what was there)."""
-    with gateway.output_download(call, lora_url(call.output)) as path:
+    with outputs.output_download(call, lora_url(call.output)) as path:
         safetensors_check(path)
         storage.delete(key)
         with path.open("rb") as fh:

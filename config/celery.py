@@ -28,5 +28,7 @@ app.conf.task_routes = {
     "providers.tasks.demo_run": {"queue": "generation"},
     "characters.tasks.training_prepare": {"queue": "training"},
     "characters.tasks.sheet_check": {"queue": "training"},
+    "video.tasks.animate_prepare": {"queue": "video"},
+    "video.tasks.step_score": {"queue": "video"},
 }
 app.autodiscover_tasks()

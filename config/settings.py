@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "providers",
     "jobs",
     "generation",
+    "video",
     "characters",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
@@ -283,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-provider-calls": {
         "task": "providers.tasks.sweep_calls",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
+    "sweep-animation-prepares": {
+        "task": "video.tasks.prepare_sweep",
         "schedule": 120.0,
         "options": {"expires": 110},
     },

@@ -44,7 +44,7 @@ from generation.masks import mask_read
 from generation.models import EditJob
 from jobs import engine
 from orgs.models import Organization
-from providers import gateway, registry
+from providers import gateway, outputs, registry
 from providers.models import ProviderCall
 from safety.services import text_screen
 
@@ -448,7 +448,7 @@ def _segmented(job: EditJob, source: Asset, call: ProviderCall) -> None:
     # edit_problem refused an image of unknown size when the job started.
     assert source.width is not None
     assert source.height is not None
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
+    with outputs.output_download(call, outputs.output_image_url(call.output)) as path:
         try:
             sniffed = media.sniff(path)
         except media.MediaError as exc:

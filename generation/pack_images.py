@@ -24,10 +24,10 @@ from assets.models import Asset
 from characters.models import Character
 from core.analytics import track
 from core.jobs import ACTIVE, JobStatus, transition
-from generation import presets, prompt_writer, routing, tasks
+from generation import followups, presets, prompt_writer, routing, tasks
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
-from providers import gateway, handlers, registry
+from providers import gateway, handlers, outputs, registry
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 from safety.screen import MinorsRefused
@@ -131,7 +131,7 @@ def _generated_for_tryon(job: GenerationJob, image: GenerationImage, call: Provi
     """Keep the generated image in our storage (the try-on reads it from there), then try the
     clothing on it."""
     key = storage.generation_scratch_key(job.org, job, image)
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path, path.open("rb") as fh:
+    with outputs.output_download(call, outputs.output_image_url(call.output)) as path, path.open("rb") as fh:
         storage.delete(key)
         key = storage.storage().save(key, File(fh))
     image.intermediate_key = key
@@ -171,6 +171,7 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     image_finish(job, image, JobStatus.SUCCEEDED)
     image_id = image.pk
     transaction.on_commit(lambda: tasks.image_score.delay(image_id))
+    transaction.on_commit(lambda: followups.image_delivered(image_id), robust=True)
     track(
         "generation_image_completed",
         org=job.org,

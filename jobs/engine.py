@@ -45,7 +45,7 @@ from core.jobs import ACTIVE, JobStatus, transition
 from jobs.models import CallJob, Job
 from orgs.models import Organization
 from orgs.selectors import pending_deletion_message
-from providers import gateway, handlers
+from providers import gateway, handlers, outputs
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
@@ -251,7 +251,7 @@ class OutputGuard:
     def __exit__(self, kind, exc, traceback) -> bool:
         if exc is None:
             return False
-        if isinstance(exc, gateway.HeldBack):
+        if isinstance(exc, outputs.HeldBack):
             message, error_type = exc.message, "safety_checker"
         elif isinstance(exc, ProviderError):
             if exc.transient and not self.last_attempt:
@@ -292,18 +292,22 @@ def output_to_library(
     unflag_parents: bool = True,
     credits: int | None = None,
     cost_of: Iterable[Model] = (),
+    video: bool = False,
 ) -> Asset:
-    """Copy a finished call's image into the library: a new
+    """Copy a finished call's image (or, with ``video``, its video) into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
     that looks like the image it was made from is of course not flagged "Similar" to it
-    (``unflag_parents``). Raises ``ProviderError``, ``gateway.HeldBack`` or ``media.MediaError``.
+    (``unflag_parents``). Raises ``ProviderError``, ``outputs.HeldBack`` or ``media.MediaError``.
     Parents that are None (an optional reference or clothing image not given) are left out.
 
     Its true cost is recorded with it: ``credits`` (its share of the job's charge) and what the
     provider billed for ``call`` and every other call made for ``cost_of`` (the image or job it
     was made for, and the failed jobs it retried; see ``delivery_cost``)."""
     lineage = [p for p in parents if p is not None]
-    with gateway.output_download(call, gateway.output_image_url(call.output)) as path:
+    url = outputs.output_video_url(call.output) if video else outputs.output_image_url(call.output)
+    with outputs.output_download(call, url) as path:
+        if video and media.sniff(path).kind != "video":
+            raise Unusable("The provider's result wasn't a video, so nothing was saved.")
         asset = asset_create_from_file(
             org=org,
             path=path,
@@ -315,6 +319,15 @@ def output_to_library(
             metadata={"recipe": recipe},
             nsfw=nsfw,
         )
+    if asset.kind == Asset.Kind.VIDEO:  # some endpoints bill by the video they made, which only the file says
+        media_facts = asset.metadata.get("media") or {}
+        measured = {
+            "width": asset.width,
+            "height": asset.height,
+            "duration": asset.duration,
+            "fps": media_facts.get("fps"),
+        }
+        gateway.call_cost_measured(call, measured)
     cost = delivery_cost(call, cost_of)
     fixes: dict[str, Any] = {
         "credits_cost": credits,

@@ -39,6 +39,4 @@ urlpatterns = [
     ),
     path("o/<slug:org_slug>/settings/audit-log/", views_audit.audit_log, name="audit_log"),
     path("o/<slug:org_slug>/settings/audit-log.csv", views_audit.audit_log_csv, name="audit_log_csv"),
-    # Sections that have no app of their own yet (see orgs/sections.py).
-    path("o/<slug:org_slug>/<slug:section>/", views.section, name="section"),
 ]

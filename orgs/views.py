@@ -12,7 +12,6 @@ from orgs import selectors, services
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
 from orgs.forms import ApproveForm, DatasetRetentionForm, InvitationForm, OrgSettingsForm, RoleForm
 from orgs.models import ROLE_DESCRIPTIONS, Role
-from orgs.sections import SECTIONS
 
 # --- Org pages --------------------------------------------------------------------------------
 
@@ -34,14 +33,6 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
             else [],
         },
     )
-
-
-@require_GET
-@org_view()
-def section(request: OrgHttpRequest, section: str) -> HttpResponse:
-    if section not in SECTIONS:
-        raise Http404
-    return render(request, "orgs/section.html", {"section": SECTIONS[section], "section_key": section})
 
 
 @require_http_methods(["GET", "POST"])

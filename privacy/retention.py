@@ -2,8 +2,8 @@
 
 - Failed and cancelled jobs, ``FAILED_JOB_RETENTION_DAYS`` (30) after they ended: their
   in-between files (edit masks, images waiting for a try-on, training zips), and the job rows
-  that delivered nothing. Jobs that delivered something keep their rows; the credit ledger is
-  never touched.
+  that delivered nothing (video clips and animations whose every step ended so included). Jobs
+  that delivered something keep their rows; the credit ledger is never touched.
 - Abandoned, refused and cancelled uploads, the same 30 days after they stopped.
 - Training photos, ``Organization.dataset_retention_days`` (30 by default; 0 keeps them) after the
   character's face model was ready.
@@ -34,6 +34,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from privacy.models import DataExport
+from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,18 @@ def failed_jobs_purge(*, now=None) -> dict[str, int]:
     empty_character_jobs = CharacterJob.objects.filter(ended).exclude(items__asset__isnull=False)
     counts["character_jobs"] = empty_character_jobs.delete()[1].get(CharacterJob._meta.label, 0)
     counts["prompt_drafts"] = PromptDraft.objects.filter(ended).delete()[1].get(PromptDraft._meta.label, 0)
+
+    # Video: a clip that made nothing; an animation whose steps all ended long ago, none with a file.
+    counts["video_jobs"] = VideoJob.objects.filter(ended, result__isnull=True).delete()[1].get(VideoJob._meta.label, 0)
+    going_on = AnimateStep.objects.exclude(ended).values("pipeline")
+    delivered = AnimateStep.objects.filter(Q(result__isnull=False) | Q(frame__isnull=False)).values("pipeline")
+    empty_animations = AnimatePipeline.objects.filter(steps__isnull=False).exclude(pk__in=going_on)
+    empty_animations = empty_animations.exclude(pk__in=delivered).distinct()
+    counts["animations"] = (
+        AnimatePipeline.objects.filter(pk__in=empty_animations.values("pk"))
+        .delete()[1]
+        .get(AnimatePipeline._meta.label, 0)
+    )
     counts["files"] = len(keys)
     _delete_files(keys)
     return counts

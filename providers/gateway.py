@@ -23,20 +23,15 @@ event. The domain handler then settles the job as for any failed call (credits r
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import random
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Model
 from django.urls import reverse
@@ -53,7 +48,6 @@ log = logging.getLogger(__name__)
 
 MAX_SUBMIT_ATTEMPTS = 3
 MAX_FINISH_ATTEMPTS = 4
-OUTPUT_MAX_BYTES = 500 * 1024 * 1024
 # How often the poller asks about a call: soon and often without webhooks, rarely with them.
 POLL_WITHOUT_WEBHOOK = (3, 5, 10, 20, 30)
 POLL_WITH_WEBHOOK = 120
@@ -65,8 +59,11 @@ QUEUES = {
     "train_lora": "training",
     "train_lora_zimage": "training",
     "image_to_video": "video",
+    "image_to_video_fast": "video",
+    "image_to_video_wan": "video",
     "animate_replace": "video",
     "animate_move": "video",
+    "video_upscale": "video",
 }
 
 
@@ -431,100 +428,26 @@ def call_cancel_at_provider(call_id: int) -> None:
         log.info("provider call %s: cancel at the provider failed: %s", call_id, exc.message)
 
 
-# --- Outputs ---------------------------------------------------------------------------------
+# --- Costs measured on the output ----------------------------------------------------------
 
 
-def _allowed_output_url(url: str) -> bool:
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        return False
-    host = parsed.host or ""
-    return parsed.scheme == "https" and any(host == h or host.endswith("." + h) for h in settings.PROVIDER_OUTPUT_HOSTS)
-
-
-class HeldBack(ProviderError):
-    """The provider's safety checker withheld the result it made."""
-
-
-def output_image_url(output: dict | None) -> str:
-    """The URL of the image in a provider's output (``image`` or the first of ``images``, in fal's
-    shapes). Raises ``ProviderError`` when there is none, ``HeldBack`` when the provider's safety
-    checker flagged it (``has_nsfw_concepts``)."""
-    output = output or {}
-    image = output.get("image") or (output.get("images") or [None])[0]
-    if not isinstance(image, dict) or not image.get("url"):
-        raise ProviderError("The provider finished but sent no image back.")
-    if any((output.get("has_nsfw_concepts") or [])[:1]):
-        raise HeldBack(
-            "The provider's safety checker held this image back, so it wasn't saved. Try other wording or another seed."
-        )
-    return image["url"]
-
-
-@contextlib.contextmanager
-def output_download(call: ProviderCall, url: str, *, client: httpx.Client | None = None) -> Iterator[Path]:
-    """A provider's output as a local temporary file. Raises ``ProviderError``.
-
-    Only https URLs on the providers' own hosts are fetched (or, for the demo provider, files it
-    wrote to our storage), capped at ``OUTPUT_MAX_BYTES``. An expired link (403/404/410) is a
-    permanent error: asking again won't bring it back.
-    """
-    fd, name = tempfile.mkstemp(prefix="personae-output-")
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if url.startswith("storage:") and call.provider == "demo":
-                key = url.removeprefix("storage:")
-                if not key.startswith("demo/"):
-                    raise ProviderError("The demo provider returned a file outside its folder.")
-                try:
-                    with default_storage.open(key, "rb") as src:
-                        while chunk := src.read(1024 * 1024):
-                            out.write(chunk)
-                except FileNotFoundError:
-                    raise ProviderError("The demo provider's result is gone.") from None
-            else:
-                _http_download(url, out, client=client)
-        yield path
-        if url.startswith("storage:demo/"):  # once the copy is committed, the demo's scratch file can go
-            transaction.on_commit(lambda: _scratch_delete(url.removeprefix("storage:")))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
-def _scratch_delete(key: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        default_storage.delete(key)
-
-
-def _http_download(url: str, out, *, client: httpx.Client | None) -> None:
-    if not _allowed_output_url(url):
-        raise ProviderError("The provider returned a result at an address we don't download from.")
-    try:
-        with (
-            client or httpx.Client(timeout=httpx.Timeout(60, connect=10), follow_redirects=False) as http,
-            http.stream("GET", url) as response,
-        ):
-            if response.status_code in (401, 403, 404, 410):
-                raise ProviderError(
-                    "The provider's result link had expired before we could copy it.", status_code=response.status_code
-                )
-            if response.status_code >= 400:
-                raise ProviderError(
-                    f"The provider's file server answered {response.status_code}.",
-                    transient=True,
-                    status_code=response.status_code,
-                )
-            received = 0
-            for chunk in response.iter_bytes(1024 * 1024):
-                received += len(chunk)
-                if received > OUTPUT_MAX_BYTES:
-                    raise ProviderError("The provider's result is larger than we accept.")
-                out.write(chunk)
-    except httpx.HTTPError as exc:
-        raise ProviderError(f"Copying the result failed ({exc.__class__.__name__}).", transient=True) from exc
+def call_cost_measured(call: ProviderCall, measured: dict) -> None:
+    """Record a finished call's cost from the video it delivered (``width``, ``height``,
+    ``duration``, ``fps``), when neither its request nor its answer said how much video was made
+    (Wan Animate, SeedVR). A cost already known is kept."""
+    if call.cost_usd is not None or call.status != ProviderCall.Status.SUCCEEDED:
+        return
+    cost = prices.call_cost(
+        provider=call.provider,
+        endpoint_id=call.endpoint_id,
+        input=call.input,
+        state="succeeded",
+        output=call.output,
+        measured=measured,
+    )
+    if cost.usd is not None:
+        ProviderCall.objects.filter(pk=call.pk, cost_usd__isnull=True).update(**cost.fields())
+        call.cost_usd = cost.usd
 
 
 # --- The sweeper -------------------------------------------------------------------------------

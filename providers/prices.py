@@ -8,7 +8,7 @@ How each provider bills:
 - fal bills only successful outputs (never errors or queue time): a failed or cancelled fal call
   costs 0. Image endpoints charge per megapixel, rounded up per image (1 MP = 1024×1024 pixels, so
   a 1024×1024 image is one MP and a 512×512 one is rounded up to one); trainers per step; video
-  per second of video; some per request.
+  per second of video (upscaled video per megapixel of it: width × height × frames); some per request.
 - Replicate bills the time the model ran (``metrics.predict_time``) at the hardware's price per
   second, failed and cancelled runs included.
 - xAI bills tokens in and out per million.
@@ -28,6 +28,7 @@ PRICE_TABLE = "price table"
 PROVIDER = "provider"
 
 MEGAPIXEL = "megapixel"
+VIDEO_MEGAPIXEL = "megapixel of video"  # width × height × frames of the output, in millions
 REQUEST = "request"
 STEP = "training step"
 VIDEO_SECOND = "video second"
@@ -55,6 +56,8 @@ class Price:
     usd: Decimal | None
     by_resolution: dict[str, Decimal] | None = None
     default_steps: int = 1000
+    # Wan bills video seconds counted at 16 fps: the request's ``num_frames`` ÷ 16.
+    frames_per_billed_second: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ PRICES: dict[str, Price] = {
     "fal-ai/z-image/turbo/lora": Price(MEGAPIXEL, D("0.0085")),
     "fal-ai/seedvr/upscale/image": Price(MEGAPIXEL, None),  # UNCONFIRMED: no published price found
     # Per request.
+    "easel-ai/advanced-face-swap": Price(REQUEST, D("0.05")),
     "fal-ai/evf-sam": Price(REQUEST, D("0.005")),
     "fal-ai/fashn/tryon/v1.6": Price(REQUEST, D("0.075")),
     # Training, per step of the input's ``steps``.
@@ -88,12 +92,25 @@ PRICES: dict[str, Price] = {
     "fal-ai/ltx-2/image-to-video": Price(
         VIDEO_SECOND, D("0.06"), by_resolution={"1080p": D("0.06"), "1440p": D("0.12"), "2160p": D("0.24")}
     ),
+    "fal-ai/ltx-2/image-to-video/fast": Price(  # fal's LTX-2 developer guide
+        VIDEO_SECOND, D("0.04"), by_resolution={"1080p": D("0.04"), "1440p": D("0.08"), "2160p": D("0.16")}
+    ),
+    "fal-ai/wan/v2.2-a14b/image-to-video": Price(
+        VIDEO_SECOND,
+        D("0.08"),  # the default resolution is 720p
+        by_resolution={"480p": D("0.04"), "580p": D("0.06"), "720p": D("0.08")},
+        frames_per_billed_second=16,
+    ),
+    # Wan Animate and SeedVR name no length in the request and (in fal's schema) none in the answer:
+    # their units are measured on the delivered file (``measured``).
     "fal-ai/wan/v2.2-14b/animate/replace": Price(
         VIDEO_SECOND, D("0.04"), by_resolution={"480p": D("0.04"), "580p": D("0.06"), "720p": D("0.08")}
     ),
     "fal-ai/wan/v2.2-14b/animate/move": Price(  # UNCONFIRMED: assumed as replace
         VIDEO_SECOND, D("0.04"), by_resolution={"480p": D("0.04"), "580p": D("0.06"), "720p": D("0.08")}
     ),
+    # Per megapixel of output video (width × height × frames): $0.25 for 1920×1080 × 121 frames.
+    "fal-ai/seedvr/upscale/video": Price(VIDEO_MEGAPIXEL, D("0.001")),
     # Replicate, per second the model ran on its hardware (Replicate's public hardware prices).
     "arielreplicate/robust_video_matting": Price(GPU_SECOND, D("0.000225")),  # Nvidia T4
     "firtoz/trellis": Price(GPU_SECOND, D("0.0014")),  # UNCONFIRMED hardware: assumed A100 (80GB)
@@ -143,8 +160,11 @@ def call_cost(
     state: str,
     output: dict | None = None,
     metrics: dict | None = None,
+    measured: dict | None = None,
 ) -> Cost:
-    """What the provider charges for a call that ended in ``state`` (succeeded, failed, cancelled)."""
+    """What the provider charges for a call that ended in ``state`` (succeeded, failed, cancelled).
+    ``measured``: the delivered video's ``width``, ``height``, ``duration`` and ``fps``, for
+    endpoints whose request and answer don't say how long or large the video was."""
     input = input or {}
     if provider == "demo":
         return Cost(D(0), note="The demo provider runs here and costs nothing.")
@@ -157,7 +177,7 @@ def call_cost(
     price = price_for(endpoint_id)
     if price is None:
         return Cost(None, note="No price on file for this endpoint.")
-    units = _units(price, input, output or {})
+    units = _units(price, input, output or {}, measured or {})
     if units is None:
         return Cost(None, unit=price.unit, note=f"We couldn't tell how many {price.unit}s were billed.")
     rate = price.usd
@@ -168,7 +188,7 @@ def call_cost(
     return Cost(_money(units * rate), units, price.unit)
 
 
-def _units(price: Price, input: dict, output: dict) -> Decimal | None:
+def _units(price: Price, input: dict, output: dict, measured: dict) -> Decimal | None:
     if price.unit == MEGAPIXEL:
         sizes = _output_sizes(output) or _requested_sizes(input)
         return D(sum(math.ceil(width * height / PIXELS_PER_MP) for width, height in sizes)) if sizes else None
@@ -179,7 +199,16 @@ def _units(price: Price, input: dict, output: dict) -> Decimal | None:
     if price.unit == VIDEO_SECOND:
         video = _object(output.get("video"))
         seconds = _number(video.get("duration")) or _number(input.get("duration"))
+        if not seconds and price.frames_per_billed_second:
+            frames = _number(input.get("num_frames")) or 81  # Wan's default
+            seconds = round(frames / price.frames_per_billed_second, 4)
+        seconds = seconds or _number(measured.get("duration"))
         return D(str(seconds)) if seconds else None
+    if price.unit == VIDEO_MEGAPIXEL:
+        width, height, seconds, fps = (_number(measured.get(k)) for k in ("width", "height", "duration", "fps"))
+        if not (width and height and seconds and fps):
+            return None
+        return D(str(round(width * height * round(seconds * fps) / 1_000_000, 3)))
     return None
 
 

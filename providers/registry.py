@@ -44,9 +44,25 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint(
             "train_lora_zimage", "fal", "fal-ai/z-image-trainer", timedelta(hours=2), "Z-Image LoRA training (drafts)"
         ),
-        Endpoint("image_to_video", "fal", "fal-ai/ltx-2/image-to-video", timedelta(minutes=30), "LTX-2"),
-        Endpoint("animate_replace", "fal", "fal-ai/wan/v2.2-14b/animate/replace", timedelta(minutes=45), "Wan 2.2"),
-        Endpoint("animate_move", "fal", "fal-ai/wan/v2.2-14b/animate/move", timedelta(minutes=45), "Wan 2.2"),
+        # Video (video/): landscape clips on LTX-2, portrait and square ones on Wan 2.2, which keeps their shape.
+        Endpoint("image_to_video", "fal", "fal-ai/ltx-2/image-to-video", timedelta(minutes=30), "LTX-2 Pro"),
+        Endpoint("image_to_video_fast", "fal", "fal-ai/ltx-2/image-to-video/fast", timedelta(minutes=20), "LTX-2 Fast"),
+        Endpoint("image_to_video_wan", "fal", "fal-ai/wan/v2.2-a14b/image-to-video", timedelta(minutes=30), "Wan 2.2"),
+        Endpoint(
+            "animate_replace",
+            "fal",
+            "fal-ai/wan/v2.2-14b/animate/replace",
+            timedelta(minutes=45),
+            "Wan 2.2 Animate (replace)",
+        ),
+        Endpoint(
+            "animate_move", "fal", "fal-ai/wan/v2.2-14b/animate/move", timedelta(minutes=45), "Wan 2.2 Animate (move)"
+        ),
+        # The animation's face swap keeps the first frame's pose, framing and light (see docs/video.md).
+        Endpoint("face_swap", "fal", "easel-ai/advanced-face-swap", timedelta(minutes=10), "Advanced face swap"),
+        Endpoint(
+            "video_upscale", "fal", "fal-ai/seedvr/upscale/video", timedelta(minutes=45), "SeedVR2 video upscaler"
+        ),
         Endpoint(
             "matting",
             "replicate",

@@ -20,6 +20,7 @@ from PIL import Image
 
 from assets import storage
 from assets.models import Asset
+from assets.services import asset_create_from_bytes
 from assets.tests.factories import AssetFactory
 from billing.services import credits_available, ledger_problems
 from characters import captions, training, wizard
@@ -413,6 +414,67 @@ def test_a_replicate_prediction_fetches_its_video_and_finishes_by_signed_webhook
 
 
 # --- Refusals, as the providers answer them (no database needed) -----------------------------------
+
+
+# --- Video -----------------------------------------------------------------------------------------
+
+
+@committed
+def test_a_clip_with_its_motion_written_goes_through_grok_then_ltx_2(providers, live_server, org, people, fund, photo):
+    from video import services as video_services
+    from video.models import VideoJob
+
+    fund(100)
+    job = video_services.video_start(
+        org=org, user=people.member, asset=photo, request=video_services.VideoRequest(write=True, shape="16:9")
+    )
+
+    job = settled(VideoJob, job.pk)
+    assert job.status == "succeeded", job.error
+    assert endpoints(providers) == ["fal-ai/ltx-2/image-to-video"]
+    assert providers.fal.last.arguments["prompt"] == job.params["written_prompt"]
+    assert job.result.kind == Asset.Kind.VIDEO
+    assert job.result.duration == pytest.approx(6.0, abs=0.1)
+    # Grok sees the preview inline; fal fetches the image from us.
+    assert providers.fetched[0] == "data:image/jpeg"
+    assert providers.fetched[1].startswith(f"{live_server.url}/media/p/")
+    assert credits_available(org) == 100 - 61
+    assert ledger_problems(org) == []
+
+
+@committed
+def test_an_animation_runs_every_step_against_fal_and_upscales_after(
+    providers, live_server, org, people, fund, swap_character, eager
+):
+    from video import animate, upscale
+    from video.animate import AnimateRequest
+    from video.models import AnimateStep, VideoJob
+    from video.tests import clips
+
+    fund(500)
+    with eager:
+        reference = asset_create_from_bytes(org=org, data=clips.still_clip("person-b-1"), filename="dance.mp4")
+    pipeline = animate.pipeline_start(
+        org=org, user=people.member, video=reference, request=AnimateRequest(character=swap_character)
+    )
+    assert wait_for(lambda: AnimateStep.objects.filter(pipeline=pipeline, kind="refine", status="succeeded").exists())
+    animation = animate.step_start(pipeline=pipeline, kind="animate", user=people.member)
+    animation = settled(AnimateStep, animation.pk)
+
+    assert animation.status == "succeeded", animation.error
+    assert endpoints(providers) == [
+        "easel-ai/advanced-face-swap",
+        "fal-ai/flux-lora/image-to-image",
+        "fal-ai/wan/v2.2-14b/animate/replace",
+    ]
+    assert_fetched_from_live_server(providers, live_server)
+    assert credits_available(org) == 500 - 9 - 6 - 60
+
+    job = upscale.video_upscale_start(org=org, user=people.member, asset=animation.result, factor=2)
+    job = settled(VideoJob, job.pk)
+    assert job.status == "succeeded", job.error
+    assert providers.fal.last.endpoint_id == "fal-ai/seedvr/upscale/video"
+    assert ledger_problems(org) == []
 
 
 def test_a_field_the_endpoint_does_not_have_is_refused_by_name(providers):

@@ -36,6 +36,8 @@ from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organiza
 from privacy.models import DataExport
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
+from video.models import AnimatePipeline, AnimateStep, VideoJob
+from video.services import VideoRequest, video_start
 
 GET, POST, PUT = "GET", "POST", "PUT"
 VIEWER, MEMBER, ADMIN, OWNER = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
@@ -44,7 +46,6 @@ VIEWER, MEMBER, ADMIN, OWNER = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
 #        the object the URL's public_id names)
 ORG_URLS = {
     "orgs:dashboard": ({GET}, VIEWER, None, None),
-    "orgs:section": ({GET}, VIEWER, None, None),
     "orgs:billing": ({GET, POST}, VIEWER, OWNER, None),
     "orgs:settings": ({GET, POST}, VIEWER, ADMIN, None),
     "orgs:members": ({GET}, VIEWER, None, None),
@@ -151,6 +152,21 @@ ORG_URLS = {
     "characters:training_start": ({POST}, MEMBER, MEMBER, "character"),
     "characters:training_status": ({GET}, VIEWER, None, "character"),
     "characters:training_cancel": ({POST}, MEMBER, MEMBER, "character"),
+    # Video: viewers watch clips and animations; members make, upscale, animate, cancel and retry.
+    "video:home": ({GET}, VIEWER, None, None),
+    "video:make": ({GET, POST}, MEMBER, MEMBER, "asset"),
+    "video:upscale": ({POST}, MEMBER, MEMBER, "video"),
+    "video:animate": ({GET, POST}, MEMBER, MEMBER, "video"),
+    "video:job": ({GET}, VIEWER, None, "video_job"),
+    "video:job_card": ({GET}, VIEWER, None, "video_job"),
+    "video:job_cancel": ({POST}, MEMBER, MEMBER, "video_job"),
+    "video:job_retry": ({POST}, MEMBER, MEMBER, "video_job"),
+    "video:pipeline": ({GET}, VIEWER, None, "pipeline"),
+    "video:pipeline_step": ({POST}, MEMBER, MEMBER, "pipeline"),
+    "video:pipeline_cancel": ({POST}, MEMBER, MEMBER, "pipeline"),
+    # The library's batch sidebar for one job per item (upscale here): members only.
+    "video:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
+    "video:batch": ({POST}, MEMBER, MEMBER, None),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -163,7 +179,7 @@ ORG_URLS = {
 # Second ids in a URL, and the object of the same org that each names.
 SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
 # Image positions in a pack: the first image.
-SUB_VALUES = {"<int:position>": "0"}
+SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale"}
 
 
 def _org_url_patterns():
@@ -212,12 +228,14 @@ def _library_objects(org):
     Export.objects.filter(pk=export.pk).update(
         key=storage.storage().save(storage.export_key(org, export), ContentFile(b"PK"))
     )
-    credits_grant(org=org, amount=100, key=f"isolation:{org.pk}", description="Test credits")
+    credits_grant(org=org, amount=200, key=f"isolation:{org.pk}", description="Test credits")
     source = AssetFactory(org=org, filename="source.jpg")
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
     data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
+    video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
     return {
         "data_export": data_export,
+        "video_job": video_job,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -237,6 +255,10 @@ def _character_objects(org):
     candidate = AssetRowFactory(org=org)
     CharacterJobItemFactory(job__character=wizard, job__status="succeeded", status="succeeded", asset=candidate)
     pack, draft = _studio_objects(org, wizard, candidate)
+    video = AssetRowFactory(org=org, kind=Asset.Kind.VIDEO, mime="video/mp4", duration=4.0, width=640, height=360)
+    pipeline = AnimatePipeline.objects.create(
+        org=org, source=video, source_title=video.title, character=wizard, character_name=wizard.name, seconds=2
+    )
     notifications = {
         user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
         for user_id in Membership.objects.filter(org=org).values_list("user_id", flat=True)
@@ -250,6 +272,8 @@ def _character_objects(org):
         "notification": notifications,
         "pack": pack,
         "prompt_draft": draft,
+        "video": video,
+        "pipeline": pipeline,
     }
 
 
@@ -267,7 +291,7 @@ def _url(name, slug, targets, object_slug=None, user=None):
     """``user``: whose notification a notification URL names (anyone's in that org if None)."""
     route = ROUTES[name]
     kind = ORG_URLS[name][3]
-    url = "/" + route.replace("<slug:org_slug>", slug).replace("<slug:section>", "studio")
+    url = "/" + route.replace("<slug:org_slug>", slug)
     objects = targets[object_slug or slug]
     if kind:
         target = objects[kind]
@@ -301,6 +325,19 @@ POST_DATA = {
     "assets:like": {"liked": "1"},
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
+    "video:make": {"prompt": "a slow pan", "seconds": "6"},
+    "video:upscale": {"factor": "2"},
+    "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},
+    "video:batch": lambda t: {"ids": str(t["asset"].public_id), "factor": "2"},
+    "video:pipeline_step": {"step": "animate"},
+    # The wizard character has a face; credits cover the whole animation: a pipeline starts.
+    "video:animate": lambda t: {
+        "character": str(t["wizard_character"].public_id),
+        "mode": "replace",
+        "resolution": "480p",
+        "start": "0",
+        "seconds": "2",
+    },
     "generation:inpaint": lambda t: {"prompt": "a red scarf", "mask": _mask_for(t["asset"])},
     "generation:clothes": {"via": "outfit", "outfit": "casual_jeans"},
     # The org's photo character has no face yet: refused (nothing charged), back to the library.
@@ -392,6 +429,9 @@ def _state():
         sorted(Notification.objects.values_list("pk", "read_at")),
         sorted(Organization.objects.values_list("pk", "deletion_due_at")),
         sorted(DataExport.objects.values_list("pk", "status")),
+        sorted(VideoJob.objects.values_list("pk", "status")),
+        sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
+        sorted(AnimateStep.objects.values_list("pk", "status")),
     )
 
 

@@ -27,6 +27,7 @@ from characters.models import Character, CharacterJob, CharacterJobItem, Trainin
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from orgs.models import Organization
 from providers.models import ProviderCall
+from video.models import AnimateStep, VideoJob
 
 WINDOWS = (30, 90)
 MARGIN_WINDOWS = (7, 30, 90)
@@ -50,6 +51,8 @@ _KINDS = (
     _Kind(TrainingRun, "", "character_id"),
     _Kind(CharacterJob, "", "character_id"),
     _Kind(CharacterJobItem, "job__", "character_id"),
+    _Kind(VideoJob, "", "character_id"),
+    _Kind(AnimateStep, "", "pipeline__character_id"),
 )
 
 

@@ -16,9 +16,12 @@ from assets.media.images import Rendition, _decode, _renditions
 from assets.media.limits import LIMITS, MediaError, StrPath
 from assets.media.sniffing import Sniffed
 
-FFMPEG_TIMEOUT = 30  # seconds, for each ffmpeg run (probe, duration fallback, poster)
+FFMPEG_TIMEOUT = 30  # seconds, for each ffmpeg run (probe, duration fallback, poster, scrub strip)
 REMUX_TIMEOUT = 240  # seconds to rewrite a video without its metadata (stream copy: disk speed)
 MAX_VIDEO_STREAMS = 16  # iPhone MOVs carry 5-6 (video, audio, metadata tracks)
+# The library's hover preview: frames spread evenly over the video, side by side in one JPEG strip.
+SCRUB_FRAMES = 10
+SCRUB_FRAME_WIDTH = 240
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class VideoResult:
     thumb: Rendition
     phash: int  # of the poster
     metadata: dict
+    scrub: Rendition | None = None  # SCRUB_FRAMES frames in a row, for the hover preview; None if unreadable
 
 
 _DEMUXERS = {"video/mp4": "mov", "video/quicktime": "mov", "video/webm": "matroska"}
@@ -165,6 +169,7 @@ def process_video(path: StrPath, sniffed: Sniffed) -> VideoResult:
     width, height = video.width, video.height
     if video.rotation in (90, 270):
         width, height = height, width
+    scrub = _scrub_strip(path, sniffed.mime, video.index, duration, width, height)
     audio = next((s for s in streams if s.kind == "audio"), None)
     return VideoResult(
         mime=sniffed.mime,
@@ -182,7 +187,13 @@ def process_video(path: StrPath, sniffed: Sniffed) -> VideoResult:
             "audio_codec": audio.codec if audio else None,
             "rotation": video.rotation,
             "streams": len(streams),
+            **(
+                {"scrub": {"frames": SCRUB_FRAMES, "width": scrub.width // SCRUB_FRAMES, "height": scrub.height}}
+                if scrub
+                else {}
+            ),
         },
+        scrub=scrub,
     )
 
 
@@ -218,6 +229,36 @@ def remux_without_metadata(path: StrPath, sniffed: Sniffed, out: StrPath) -> tup
     if data_tracks:
         removed.append(f"{data_tracks} data track{'s' if data_tracks > 1 else ''} (such as GPS or motion data)")
     return tuple(removed)
+
+
+def _scrub_strip(path: StrPath, mime: str, index: int, duration: float, width: int, height: int) -> Rendition | None:
+    """SCRUB_FRAMES frames from the middle of each tenth of the video, SCRUB_FRAME_WIDTH wide, side
+    by side: what a library tile shows under the pointer. One ffmpeg run, one fast seek per frame.
+    A video whose frames can't all be read gets no strip (its poster still shows)."""
+    frame_h = max(2, round(SCRUB_FRAME_WIDTH * height / max(1, width) / 2) * 2)
+    inputs: list[str] = []
+    graph = []
+    for n in range(SCRUB_FRAMES):
+        at = duration * (n + 0.5) / SCRUB_FRAMES
+        inputs += ["-ss", f"{at:.3f}", *_input_args(path, mime)]
+        graph.append(f"[{n}:{index}]scale={SCRUB_FRAME_WIDTH}:{frame_h},setsar=1[f{n}]")
+    stacked = "".join(f"[f{n}]" for n in range(SCRUB_FRAMES)) + f"hstack=inputs={SCRUB_FRAMES}[strip]"
+    with tempfile.TemporaryDirectory(prefix="personae-scrub-") as tmp:
+        strip = Path(tmp) / "scrub.jpg"
+        try:
+            _run_ffmpeg(
+                [
+                    *("-loglevel", "error", *inputs),
+                    *("-filter_complex", ";".join([*graph, stacked]), "-map", "[strip]", "-frames:v", "1"),
+                    *("-q:v", "4", "-f", "image2", "-update", "1", "-y", "file:" + str(strip)),
+                ]
+            )
+        except MediaError:  # out of time: the tile keeps its poster
+            return None
+        if not strip.exists() or strip.stat().st_size == 0:
+            return None
+        data = strip.read_bytes()
+    return Rendition(data=data, width=SCRUB_FRAME_WIDTH * SCRUB_FRAMES, height=frame_h, mime="image/jpeg")
 
 
 def _probe(path: StrPath, mime: str) -> tuple[float | None, list[_Stream]]:

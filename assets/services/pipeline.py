@@ -143,6 +143,8 @@ def asset_create_from_original(
     renditions: dict[str, media.Rendition]
     if isinstance(result, media.VideoResult):
         renditions = {"poster": result.poster, "thumb": result.thumb}
+        if result.scrub is not None:
+            renditions["scrub"] = result.scrub
         duration: float | None = result.duration
     else:
         renditions = {"preview": result.preview, "thumb": result.thumb}

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from assets import media
@@ -30,6 +31,7 @@ def test_mp4_is_probed_and_gets_a_poster(clip_mp4):
         "audio_codec": "aac",
         "rotation": 0,
         "streams": 2,
+        "scrub": {"frames": 10, "width": 240, "height": 180},
     }
     assert (result.poster.width, result.poster.height) == (320, 240)  # preview size at most, never upscaled
     assert (result.thumb.width, result.thumb.height) == (300, 225)
@@ -71,6 +73,36 @@ def test_rotated_phone_video_is_portrait(sample_dir):
     assert result.metadata["rotation"] == 90
     assert (result.poster.width, result.poster.height) == (240, 320)
     assert _rendition_image(result.poster).size == (240, 320)
+
+
+def test_a_scrub_strip_shows_ten_moments_side_by_side(clip_mp4):
+    strip = _rendition_image(clip_mp4.scrub)
+    assert strip.size == (2400, 180) == (clip_mp4.scrub.width, clip_mp4.scrub.height)
+    first, last = strip.crop((0, 0, 240, 180)), strip.crop((2160, 0, 2400, 180))
+    # The test pattern moves: the first and the last tenth of the clip look different.
+    difference = np.abs(np.asarray(first.convert("L"), dtype=float) - np.asarray(last.convert("L"), dtype=float))
+    assert difference.mean() > 5
+    assert dict(strip.getexif()) == {}
+
+
+def test_a_portrait_video_gets_portrait_scrub_frames(sample_dir):
+    result = _process(samples.rotated_mp4(sample_dir / "portrait-strip.mp4"))
+    assert result.metadata["scrub"] == {"frames": 10, "width": 240, "height": 320}
+
+
+def test_a_video_whose_strip_cant_be_made_keeps_its_poster(monkeypatch, sample_dir):
+    real = media.video._run_ffmpeg
+
+    def no_strip(args):
+        if "[strip]" in args:
+            raise media.MediaError("We couldn't read this video in time", "corrupt")
+        return real(args)
+
+    monkeypatch.setattr(media.video, "_run_ffmpeg", no_strip)
+    result = _process(samples.mp4(sample_dir / "no-strip.mp4", audio=False))
+    assert result.scrub is None
+    assert "scrub" not in result.metadata
+    assert result.poster.width == 320
 
 
 def test_three_hour_video_is_refused(sample_dir):

@@ -54,7 +54,7 @@ def test_a_video_becomes_an_asset_with_a_poster_and_duration(org, media_root, tm
 
     assert (asset.kind, asset.mime, asset.width, asset.height) == ("video", "video/mp4", 320, 240)
     assert asset.duration == pytest.approx(2.0, abs=0.2)
-    assert set(asset.variants) == {"poster", "thumb"}
+    assert set(asset.variants) == {"poster", "thumb", "scrub"}
     assert stored_files(media_root) == asset_files(asset)
 
 

@@ -20,7 +20,7 @@ from billing.models import Hold, LedgerEntry
 from billing.services import credits_available, ledger_problems
 from generation import services
 from generation.models import EditJob
-from providers import gateway, registry
+from providers import gateway, outputs, registry
 from providers.adapters.base import ProviderError
 from providers.contracts import Contract, contracts
 from providers.contracts import fal_seedvr_upscale_image as seedvr_contract
@@ -352,7 +352,7 @@ def test_a_result_file_that_is_gone_or_not_an_image_fails_plainly_stores_nothing
 def test_an_oversize_result_is_not_copied_and_refunds(
     fal_emulator, start, org, media_root, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(gateway, "OUTPUT_MAX_BYTES", 64)
+    monkeypatch.setattr(outputs, "OUTPUT_MAX_BYTES", 64)
     job, call = start()
     stored_before = files_under(media_root)
     fal_emulator.complete(call.request_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
-from generation import clothing, packs, presets, selectors
+from generation import clothing, followups, packs, presets, selectors
 from generation.forms import BatchForm, selected_ids
 from orgs.decorators import org_view
 from orgs.models import Role
@@ -154,14 +155,18 @@ def batch(request: OrgHttpRequest):
                 garment = clothing.clothing_store(
                     org=request.org, user=request.user, upload=upload, for_name=character.name
                 )
-            job = packs.batch_start(
-                character=character,
-                user=request.user,
-                references=images,
-                recipe=form.recipe(clothing=garment),
-                use_prompt_writer=data["use_prompt_writer"],
-                key=str(data.get("key") or ""),
-            )
+            # What other apps add to the pack (a clip of each image) is refused before it starts.
+            followups.batch_check(request.org, request.POST, len(images))
+            with transaction.atomic():
+                job = packs.batch_start(
+                    character=character,
+                    user=request.user,
+                    references=images,
+                    recipe=form.recipe(clothing=garment),
+                    use_prompt_writer=data["use_prompt_writer"],
+                    key=str(data.get("key") or ""),
+                )
+                followups.batch_started(job, request.POST, request.user)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -11,7 +11,7 @@ from core.exceptions import DomainError
 from core.jobs import JobStatus
 from generation.models import EditJob
 from jobs import engine
-from providers import gateway, handlers
+from providers import handlers, outputs
 from providers.adapters.base import ProviderError
 from providers.models import ProviderCall
 
@@ -174,7 +174,7 @@ def test_a_finished_call_reads_as_a_job_outcome(call_status, error, expected):
 @pytest.mark.parametrize(
     ("raised", "last_attempt", "failed_with"),
     [
-        (gateway.HeldBack("Held back."), False, ("Held back.", "safety_checker")),
+        (outputs.HeldBack("Held back."), False, ("Held back.", "safety_checker")),
         (ProviderError("Expired link."), False, ("Expired link.", "provider_output")),
         (ProviderError("Busy.", transient=True), True, ("Busy.", "provider_output")),
         (

@@ -26,6 +26,7 @@ from generation.models import EditJob, GenerationJob
 from generation.tests.factories import EditJobFactory, GenerationImageFactory, GenerationJobFactory
 from privacy import exports, retention
 from privacy.models import DataExport
+from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,16 @@ def _stored(key: str) -> str:
 
 def _exists(key: str) -> bool:
     return storage.storage().exists(key)
+
+
+def _animation(org, *steps):
+    pipeline = AnimatePipeline.objects.create(org=org, character_name="Ava", seconds=3)
+    for kind, status, result in steps:
+        finished = T0 if status in ("failed", "cancelled", "succeeded") else None
+        AnimateStep.objects.create(
+            org=org, pipeline=pipeline, kind=kind, status=status, result=result, finished_at=finished
+        )
+    return pipeline
 
 
 def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones_go(
@@ -68,8 +79,15 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         run.save(update_fields=["zip_key"])
         candidates = CharacterJobFactory(character__org=org, status="failed", finished_at=T0)
         CharacterJobItemFactory(job=candidates, status="failed")
+        failed_clip = VideoJob.objects.create(org=org, kind="image_to_video", status="failed", finished_at=T0)
+        delivered_clip = VideoJob.objects.create(
+            org=org, kind="upscale", status="cancelled", finished_at=T0, result=AssetFactory(org=org)
+        )
+        refused = _animation(org, ("prepare", "failed", None))
+        stopped = _animation(org, ("prepare", "succeeded", AssetFactory(org=org)), ("swap", "cancelled", None))
     with _at(0):
         running = EditJobFactory(org=org, status="running")
+        waiting = _animation(org, ("prepare", "failed", None), ("prepare", "queued", None))
     ledger = LedgerEntry.objects.filter(org=org).count()
 
     with _at(29), django_capture_on_commit_callbacks(execute=True):
@@ -86,6 +104,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "training_runs": 1,
         "character_jobs": 1,
         "prompt_drafts": 0,
+        "video_jobs": 1,
+        "animations": 1,
         "files": 4,
     }
     assert again == {
@@ -94,6 +114,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "training_runs": 0,
         "character_jobs": 0,
         "prompt_drafts": 0,
+        "video_jobs": 0,
+        "animations": 0,
         "files": 0,
     }
     assert not EditJob.objects.filter(pk=failed_edit.pk).exists()
@@ -107,6 +129,11 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
     assert not TrainingRun.objects.filter(pk=run.pk).exists()
     assert not CharacterJob.objects.filter(pk=candidates.pk).exists()
     assert EditJob.objects.filter(pk=running.pk).exists()
+    assert not VideoJob.objects.filter(pk=failed_clip.pk).exists()
+    assert VideoJob.objects.filter(pk=delivered_clip.pk).exists()
+    assert not AnimatePipeline.objects.filter(pk=refused.pk).exists()
+    assert AnimatePipeline.objects.filter(pk=stopped.pk).exists()  # its clip is in the library
+    assert AnimatePipeline.objects.filter(pk=waiting.pk).exists()  # resumed: a step is queued
     assert LedgerEntry.objects.filter(org=org).count() == ledger  # the credit history stays whole
 
 

@@ -11,6 +11,8 @@ placeholder, not a trained model. An image from a text-to-image model is a label
 naming the model, its steps and the LoRAs it was sent. The
 face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
 character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
+Video (image → video, animate, video upscale) and the face swap are in ``demo_video``: real MP4s
+made with ffmpeg, and a real paste of the face, all labelled.
 
 ``DEMO_PROVIDER_LATENCY`` sets how long a call takes and ``DEMO_PROVIDER_FAILURE_RATE`` what
 share of calls fail, to try out progress and failure handling.
@@ -37,6 +39,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from providers import registry
+from providers.adapters import demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
@@ -93,8 +96,10 @@ class DemoAdapter:
         if endpoint_id == registry.ENDPOINTS["chat"].endpoint_id:
             return Submitted(request_id=f"demo-{uuid.uuid4()}", immediate=Status("succeeded", output=_chat(arguments)))
         known = (
-            UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS
-        ) | EDIT_ENDPOINTS
+            (UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS)
+            | EDIT_ENDPOINTS
+            | demo_video.ENDPOINTS
+        )
         if endpoint_id not in known:
             raise ProviderError(
                 "The demo provider can't do this. Set a provider key (see docs/configuration.md) to use the real model."
@@ -144,6 +149,8 @@ def run(endpoint_id: str, request_id: str, arguments: dict) -> None:
 
 
 def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
+    if endpoint_id in demo_video.ENDPOINTS:
+        return demo_video.work(endpoint_id, request_id, arguments)
     if endpoint_id in UPSCALE_ENDPOINTS:
         image = _upscale(_open_input(arguments["image_url"]), float(arguments.get("upscale_factor", 2)))
         url, width, height = _save(request_id, image)

@@ -1,9 +1,13 @@
-"""Pieces the endpoint contracts share: fal's image sizes, LoRA weights and image outputs."""
+"""Pieces the endpoint contracts share: fal's image sizes, LoRA weights, image and video outputs."""
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,3 +110,48 @@ def trained_lora_output(arguments: dict, files: OutputFiles) -> dict:
         ),
         "config_file": files.file("config.json", config, "application/json"),
     }
+
+
+# --- Video ------------------------------------------------------------------------------------------
+
+# The size a sample video is drawn at, by aspect: small, so tests stay fast, in the shape asked for.
+SAMPLE_VIDEO_SIZES = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (240, 240)}
+
+
+@functools.cache
+def sample_mp4(width: int, height: int, seconds: float, fps: int, audio: bool) -> bytes:
+    """A real, playable H.264 MP4 (ffmpeg's test pattern, with a tone when ``audio``), made by the
+    ``imageio-ffmpeg`` binary: what a video endpoint's sample output serves."""
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory(prefix="contract-video-") as folder:
+        out = Path(folder) / "sample.mp4"
+        sources = ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}"]
+        if audio:
+            sources += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"]
+        subprocess.run(  # noqa: S603 - the bundled ffmpeg, our own arguments
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                *("-hide_banner", "-loglevel", "error", "-nostdin", "-y"),
+                *sources,
+                *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+                *(["-c:a", "aac", "-b:a", "32k"] if audio else []),
+                *("-movflags", "+faststart", "-t", str(seconds), str(out)),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return out.read_bytes()
+
+
+def video_output(
+    files: OutputFiles, *, aspect: str, seconds: float, fps: int, audio: bool = False, described: bool = True
+) -> dict:
+    """fal's video file: a ``VideoFile`` (``described``: with width, height, fps, duration and frames,
+    as LTX-2 answers) or a plain ``File`` (Wan and SeedVR answer only where it is)."""
+    width, height = SAMPLE_VIDEO_SIZES.get(aspect, SAMPLE_VIDEO_SIZES["16:9"])
+    video = files.file("output.mp4", sample_mp4(width, height, seconds, fps, audio), "video/mp4")
+    if described:
+        video.update(width=width, height=height, fps=fps, duration=seconds, num_frames=round(seconds * fps))
+    return video

@@ -5,10 +5,6 @@ import pytest
 from providers import registry
 from providers.contracts import contract_for, contracts, replicate_contract
 
-# Registry entries for operations that aren't built yet (no service calls them): video and
-# animation. Each gets a contract in providers/contracts/ when its feature is built.
-NOT_CALLED_YET = {"image_to_video", "animate_replace", "animate_move"}
-
 
 def _contract(endpoint: registry.Endpoint):
     if endpoint.provider == "xai":
@@ -16,13 +12,9 @@ def _contract(endpoint: registry.Endpoint):
     return contract_for(endpoint.provider, endpoint.endpoint_id)
 
 
-@pytest.mark.parametrize("operation", sorted(set(registry.ENDPOINTS) - NOT_CALLED_YET))
+@pytest.mark.parametrize("operation", sorted(registry.ENDPOINTS))
 def test_every_endpoint_the_product_calls_has_a_contract(operation):
     assert _contract(registry.ENDPOINTS[operation]) is not None, f"add providers/contracts/ for {operation}"
-
-
-def test_the_exempt_operations_are_still_in_the_registry():
-    assert set(registry.ENDPOINTS) >= NOT_CALLED_YET
 
 
 @pytest.mark.parametrize("key", sorted(contracts()), ids="/".join)
@@ -51,3 +43,46 @@ def test_replicate_contracts_are_found_by_version_or_model_name():
     assert matting.errors({"input_video": "https://x.test/v.mp4", "output_type": "alpha-mask"}) == []
     assert matting.errors({"input_video": "https://x.test/v.mp4", "output_type": "foreground-mask"}) != []
     assert replicate_contract(version="0" * 64) is None
+
+
+def test_ltx_2_takes_string_durations_and_only_16_9():
+    pro = contract_for("fal", "fal-ai/ltx-2/image-to-video")
+    base = {"image_url": "https://x.test/a.jpg", "prompt": "she turns and smiles"}
+    assert pro.errors({**base, "duration": "8", "fps": "25", "aspect_ratio": "16:9", "generate_audio": False}) == []
+    assert [e["type"] for e in pro.errors({**base, "duration": 8})] == ["literal_error"]
+    assert [e["loc"] for e in pro.errors({**base, "aspect_ratio": "9:16"})] == [["aspect_ratio"]]
+    assert [e["loc"] for e in pro.errors({**base, "enable_safety_checker": False})] == [["enable_safety_checker"]]
+
+
+def test_ltx_2_fast_takes_long_clips_only_at_1080p_and_25_fps():
+    fast = contract_for("fal", "fal-ai/ltx-2/image-to-video/fast")
+    base = {"image_url": "https://x.test/a.jpg", "prompt": "a slow pan"}
+    assert fast.errors({**base, "duration": "20"}) == []
+    assert fast.errors({**base, "duration": "12", "fps": "50"}) != []
+    assert fast.errors({**base, "duration": "12", "resolution": "1440p"}) != []
+    assert fast.errors({**base, "duration": "10", "resolution": "1440p", "fps": "50"}) == []
+
+
+def test_wan_takes_frames_not_seconds_and_has_safety_checkers():
+    wan = contract_for("fal", "fal-ai/wan/v2.2-a14b/image-to-video")
+    base = {"image_url": "https://x.test/a.jpg", "prompt": "hair moves in the wind"}
+    assert wan.errors({**base, "num_frames": 161, "frames_per_second": 16, "enable_safety_checker": False}) == []
+    assert [e["loc"] for e in wan.errors({**base, "num_frames": 162})] == [["num_frames"]]
+    assert [e["loc"] for e in wan.errors({**base, "duration": "6"})] == [["duration"]]
+
+
+def test_animate_takes_no_prompt_and_the_face_swap_takes_image_objects():
+    for endpoint in ("fal-ai/wan/v2.2-14b/animate/move", "fal-ai/wan/v2.2-14b/animate/replace"):
+        animate = contract_for("fal", endpoint)
+        base = {"video_url": "https://x.test/v.mp4", "image_url": "https://x.test/a.jpg", "resolution": "720p"}
+        assert animate.errors(base) == []
+        assert [e["loc"] for e in animate.errors({**base, "prompt": "dance"})] == [["prompt"]]
+    swap = contract_for("fal", "easel-ai/advanced-face-swap")
+    body = {
+        "face_image_0": {"url": "https://x.test/face.jpg"},
+        "gender_0": "female",
+        "target_image": {"url": "https://x.test/frame.jpg"},
+        "workflow_type": "target_hair",
+    }
+    assert swap.errors(body) == []
+    assert swap.errors({**body, "face_image_0": "https://x.test/face.jpg"}) != []

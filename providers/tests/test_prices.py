@@ -134,3 +134,56 @@ def test_a_rejected_submit_costs_nothing(fal_emulator, org):
     call.refresh_from_db()
     assert (call.status, call.cost_usd) == ("failed", 0)
     assert "never took the request on" in call.cost_note
+
+
+def test_ltx_fast_costs_per_second_by_resolution():
+    charged = cost(endpoint_id="fal-ai/ltx-2/image-to-video/fast", input={"duration": "8", "resolution": "1440p"})
+    assert (charged.usd, charged.units, charged.unit) == (Decimal("0.640000"), Decimal(8), "video second")
+
+
+def test_wan_counts_its_frames_at_16_a_second():
+    charged = cost(
+        endpoint_id="fal-ai/wan/v2.2-a14b/image-to-video",
+        input={"num_frames": 161, "frames_per_second": 16, "resolution": "580p"},
+        output={"video": {"url": "https://v3.fal.media/files/v.mp4"}},
+    )
+    assert (charged.units, charged.usd) == (Decimal("10.0625"), Decimal("0.603750"))
+
+
+def test_animate_and_the_video_upscale_are_unknown_until_the_video_is_measured():
+    animate = {"provider": "fal", "endpoint_id": "fal-ai/wan/v2.2-14b/animate/replace", "input": {"resolution": "720p"}}
+    assert cost(**animate).usd is None
+    measured = prices.call_cost(**animate, state="succeeded", measured={"duration": 4.5})
+    assert (measured.units, measured.usd) == (Decimal("4.5"), Decimal("0.360000"))
+
+    upscale = {"provider": "fal", "endpoint_id": "fal-ai/seedvr/upscale/video", "input": {"upscale_factor": 2}}
+    assert cost(**upscale).usd is None
+    # fal's own example: 1920×1080 with 121 frames costs $0.25.
+    big = prices.call_cost(
+        **upscale, state="succeeded", measured={"width": 1920, "height": 1080, "duration": 4.84, "fps": 25}
+    )
+    assert (big.units, big.usd, big.unit) == (Decimal("250.906"), Decimal("0.250906"), "megapixel of video")
+
+
+@pytest.mark.django_db
+def test_the_gateway_records_a_measured_cost_once():
+    call = ProviderCallFactory(
+        provider="fal",
+        endpoint_id="fal-ai/wan/v2.2-14b/animate/move",
+        operation="animate_move",
+        input={"resolution": "480p"},
+        status="succeeded",
+        cost_usd=None,
+    )
+    gateway.call_cost_measured(call, {"duration": 5})
+    call.refresh_from_db()
+    assert (call.cost_usd, call.billed_units) == (Decimal("0.200000"), Decimal(5))
+
+    gateway.call_cost_measured(call, {"duration": 50})  # a cost already known is kept
+    call.refresh_from_db()
+    assert call.cost_usd == Decimal("0.200000")
+
+
+def test_the_face_swap_costs_one_request():
+    charged = cost(endpoint_id="easel-ai/advanced-face-swap")
+    assert (charged.usd, charged.unit) == (Decimal("0.050000"), "request")

@@ -26,6 +26,7 @@
   function open(button) {
     var ids = document.querySelector("#bulk-bar input[name=ids]").value;
     drawer.innerHTML = loading;
+    if (button.dataset.batchTitle) drawer.querySelector("#batch-title").textContent = button.dataset.batchTitle;
     drawer.showModal();
     window.htmx.ajax("POST", button.dataset.batchOpen, { target: "#batch-panel", swap: "outerHTML", values: { ids: ids } });
   }
@@ -112,10 +113,21 @@
     form.querySelector("[data-clothing-clear]").hidden = !picked;
     var clothing = Boolean(picked || kept);
 
+    // A video of each image (the video app's switch), when it's on: its length's price on top.
+    var video = form.querySelector("[data-also-video]");
+    var videoPrice = 0;
+    if (video) {
+      form.querySelector("[data-video-seconds]").hidden = !video.checked;
+      if (video.checked) {
+        var videoPrices = JSON.parse(document.getElementById("batch-video-prices").textContent);
+        videoPrice = videoPrices[checked(form, "video_seconds") || "6"];
+      }
+    }
+
     // The live cost.
     var prices = JSON.parse(document.getElementById("batch-prices").textContent);
     var quality = checked(form, "quality") || "draft";
-    var perImage = prices[quality + "|" + (clothing ? 1 : 0) + "|" + (describe ? 1 : 0)];
+    var perImage = prices[quality + "|" + (clothing ? 1 : 0) + "|" + (describe ? 1 : 0)] + videoPrice;
     var count = parseInt(form.dataset.count, 10);
     var total = perImage * count;
     var available = parseInt(form.dataset.available, 10);
@@ -129,6 +141,7 @@
       if (quality === "hq") ways.push("choose draft quality");
       if (clothing) ways.push("leave the clothes as they are");
       if (describe && !faceSwap) ways.push("switch the prompt generator off");
+      if (videoPrice) ways.push("leave the videos out");
       if (count > 1) ways.push("select fewer images");
       ways = ways.slice(0, 2);
       ways.push("add credits on the Billing page");

@@ -254,3 +254,51 @@
     bar.querySelector("input[name=next]").value = window.location.pathname + window.location.search;
   });
 })();
+
+// Video tiles: moving the pointer across one shows the frame at that point of the video (its scrub
+// strip, loaded on first hover), with a thin bar for where that is.
+(function () {
+  "use strict";
+
+  function frameAt(strip, x, width) {
+    var frames = parseInt(strip.dataset.frames, 10);
+    return Math.min(frames - 1, Math.max(0, Math.floor((x / width) * frames)));
+  }
+
+  function show(strip, index) {
+    var tile = strip.parentElement.getBoundingClientRect();
+    var frames = parseInt(strip.dataset.frames, 10);
+    var fw = parseInt(strip.dataset.frameWidth, 10), fh = parseInt(strip.dataset.frameHeight, 10);
+    // Cover the tile like the thumb does: scale a frame to fill it, centred.
+    var scale = Math.max(tile.width / fw, tile.height / fh);
+    var w = fw * scale, h = fh * scale;
+    strip.style.backgroundSize = (w * frames) + "px " + h + "px";
+    strip.style.backgroundPosition = (-index * w - (w - tile.width) / 2) + "px " + (-(h - tile.height) / 2) + "px";
+    var bar = strip.nextElementSibling && strip.nextElementSibling.classList.contains("tile-scrub-bar") ? strip.nextElementSibling : null;
+    if (!bar) {
+      bar = document.createElement("span");
+      bar.className = "tile-scrub-bar";
+      strip.after(bar);
+    }
+    bar.style.width = ((index + 1) / frames * 100) + "%";
+  }
+
+  document.addEventListener("pointermove", function (event) {
+    var link = event.target.closest && event.target.closest(".tile-link");
+    var strip = link && link.querySelector(".tile-scrub");
+    if (!strip) return;
+    if (!strip.style.backgroundImage) strip.style.backgroundImage = "url(" + JSON.stringify(strip.dataset.scrub) + ")";
+    var box = link.getBoundingClientRect();
+    strip.classList.add("is-on");
+    show(strip, frameAt(strip, event.clientX - box.left, box.width));
+  });
+  document.addEventListener("pointerout", function (event) {
+    var link = event.target.closest && event.target.closest(".tile-link");
+    if (!link || link.contains(event.relatedTarget)) return;
+    var strip = link.querySelector(".tile-scrub");
+    if (!strip) return;
+    strip.classList.remove("is-on");
+    var bar = link.querySelector(".tile-scrub-bar");
+    if (bar) bar.remove();
+  });
+})();

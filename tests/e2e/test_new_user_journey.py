@@ -69,14 +69,14 @@ def test_a_new_user_signs_up_verifies_and_reaches_the_dashboard(page: Page, site
     assert len(welcome) == 1
     assert "/o/maya-creative/" in welcome[0].text
 
-    # Characters start with the two ways to make one; a section that isn't open yet says what it
-    # will hold, not a broken page.
+    # Characters start with the two ways to make one; empty sections say what to do first.
     page.get_by_role("link", name="Characters").first.click()
     expect(page.get_by_role("heading", name="Create your first character")).to_be_visible()
     page.get_by_role("link", name="Studio").first.click()
     expect(page.get_by_role("heading", name="Create a character first")).to_be_visible()
     page.get_by_role("link", name="Video").first.click()
-    expect(page.get_by_role("heading", name="What you'll do here")).to_be_visible()
+    expect(page.get_by_role("heading", name="No videos yet")).to_be_visible()
+    expect(page.get_by_role("link", name="Make a video from an image")).to_be_visible()
 
     # The org ID is on the settings page, ready to share.
     page.get_by_role("link", name="Settings").click()
