@@ -102,6 +102,12 @@ def video_problem(video: Asset) -> str:
 def character_problem(character: Character) -> str:
     if character.base_image_id is None:
         return f"{character.name} has no face yet to swap in. Finish the character first."
+    if not character.identity_embedding:
+        # The face swap would fail at the provider, after the frame was prepared and credits held.
+        return (
+            f"No face can be found in {character.name}'s reference images (its page shows them), so there is "
+            "none to swap in."
+        )
     return ""
 
 

@@ -15,6 +15,7 @@ from assets.models import Asset
 from assets.services import asset_create_from_bytes
 from billing.models import Hold
 from billing.services import credits_available, credits_grant
+from characters import identity
 from characters.models import Character
 from characters.tests import photos
 from providers.adapters import demo_video
@@ -108,7 +109,8 @@ def test_an_animation_resumes_at_the_failed_face_swap_and_charges_each_step_once
     member = MembershipFactory(org=org, role="member").user
     credits_grant(org=org, amount=300, key="e2e-grant", description="Starter credits")
     face = asset_create_from_bytes(org=org, data=photos.photo("person-a-1"), filename="ava.jpg")
-    Character.objects.create(org=org, name="Ava Stone", origin="wizard", age=29, base_image=face, avatar=face)
+    ava = Character.objects.create(org=org, name="Ava Stone", origin="wizard", age=29, base_image=face, avatar=face)
+    identity.reference_set(ava, [identity.analyse(io.BytesIO(photos.photo("person-a-1")))[0].embedding], source="base")
     reference = asset_create_from_bytes(org=org, data=clips.still_clip("person-b-1", seconds=2), filename="dance.mp4")
     real_swap = demo_video.face_swap
     failures = []

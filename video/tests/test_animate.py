@@ -243,6 +243,18 @@ def test_a_character_without_a_face_is_refused(begin, reference, ava):
     assert refused.value.errors["character"] == "Ava Stone has no face yet to swap in. Finish the character first."
 
 
+def test_a_character_whose_face_cant_be_found_is_refused_before_anything_is_held(begin, reference, ava, org):
+    ava.identity_embedding = None  # a base image in which no face was detected
+    ava.save()
+
+    with pytest.raises(AnimateRefused) as refused:
+        begin(reference)
+
+    assert "No face can be found in Ava Stone's reference images" in refused.value.errors["character"]
+    assert not AnimatePipeline.objects.exists()
+    assert credits_available(org) == 500
+
+
 # --- Failures, resume, redo, cancel ----------------------------------------------------------------------
 
 
