@@ -9,7 +9,7 @@ WORDS = {
     "pose": "leaning on a railing, looking over the shoulder",
     "outfit": "camel trench coat over a white shirt",
     "lighting": "golden hour backlight, warm rim light",
-    "camera": "85 mm lens, f/1.8, shallow depth of field",
+    "camera": "85 mm lens, f1.8, shallow depth of field",
     "composition": "vertical, subject on the left third",
     "background": "a bridge over a river at sunset",
     "mood": "wistful, cinematic",
