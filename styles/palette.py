@@ -4,7 +4,7 @@ each with the nearest plain colour name, which is what a prompt can use."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from PIL import Image, ImageOps
 
@@ -68,9 +68,10 @@ def palette_from(image: Image.Image, swatches: int = SWATCHES) -> list[dict]:
     quantised = small.quantize(colors=swatches, method=Image.Quantize.MEDIANCUT)
     colours = quantised.getpalette() or []
     counts = sorted(quantised.getcolors(maxcolors=256) or [], reverse=True)
-    total = sum(count for count, _index in counts) or 1
+    total = sum(count for count, _entry in counts) or 1
     found = []
-    for count, index in counts:
+    for count, entry in counts:
+        index = cast(int, entry)  # a palette index: the image is in mode "P"
         share = count / total
         if share < MIN_SHARE:
             continue

@@ -13,6 +13,7 @@ image's pixels, whichever provider described it.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -120,6 +121,7 @@ def _answered(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
                 raise engine.Unusable(f"The style recipe was refused. {exc.message}", "prompt_refused") from None
             swatches = _palette(job)
             demo = call.provider == "demo"
+            fields: dict[str, Any] = dict(words)
             engine.job_finish(
                 job,
                 JobStatus.SUCCEEDED,
@@ -128,7 +130,7 @@ def _answered(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
                 model_label=DEMO_MODEL_LABEL
                 if demo
                 else f"{registry.ENDPOINTS[PROVIDER_OPERATION].label} ({call.endpoint_id})",
-                **words,
+                **fields,
             )
             track("style_extracted", org=job.org, user=job.created_by, style_id=str(job.public_id), demo=demo)
 
