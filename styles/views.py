@@ -80,11 +80,13 @@ def detail(request: OrgHttpRequest, public_id):
 @require_GET
 @org_view()
 def status(request: OrgHttpRequest, public_id):
-    """The recipe region, polled while the style is being extracted; 286 stops the polling."""
+    """The recipe region, polled while the style is being extracted; once it has ended, 286 stops
+    the polling and the page reloads once (its palette, badges and actions depend on the result)."""
     style = selectors.style_or_404(request.org, public_id)
     response = render(request, f"{DETAIL}#style-recipe", _detail_context(request, style))
     if not style.is_active:
         response.status_code = HttpResponseStopPolling.status_code
+        response["HX-Refresh"] = "true"
     return response
 
 
