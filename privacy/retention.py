@@ -34,6 +34,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from privacy.models import DataExport
+from styles.models import StyleRecipe
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ def failed_jobs_purge(*, now=None) -> dict[str, int]:
     empty_character_jobs = CharacterJob.objects.filter(ended).exclude(items__asset__isnull=False)
     counts["character_jobs"] = empty_character_jobs.delete()[1].get(CharacterJob._meta.label, 0)
     counts["prompt_drafts"] = PromptDraft.objects.filter(ended).delete()[1].get(PromptDraft._meta.label, 0)
+    # A style extraction that failed or was cancelled made no recipe: nothing of it is worth keeping.
+    counts["style_recipes"] = StyleRecipe.objects.filter(ended).delete()[1].get(StyleRecipe._meta.label, 0)
     counts["files"] = len(keys)
     _delete_files(keys)
     return counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 
 from assets.models import Asset
@@ -41,3 +43,15 @@ def studio_style(org: Organization, public_id) -> StyleRecipe | None:
 def styles_for_asset(asset: Asset, limit: int = 5) -> list[StyleRecipe]:
     """The styles extracted from ``asset``, newest first."""
     return list(StyleRecipe.objects.filter(org_id=asset.org_id, source=asset).select_related("org")[:limit])
+
+
+def selected_assets(org: Organization, raw_ids: str) -> list[Asset]:
+    """The org's library items among a selection (comma-separated ``public_id``s); ids that are
+    malformed or not the org's are left out, as if they weren't there."""
+    ids = []
+    for part in (raw_ids or "").split(","):
+        try:
+            ids.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return list(Asset.objects.for_org(org).filter(public_id__in=ids).order_by("-created_at", "-id"))

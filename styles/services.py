@@ -22,6 +22,7 @@ from accounts.models import User
 from assets import storage
 from assets.models import Asset
 from billing.prices import operation_credits
+from billing.services import credits_available
 from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
@@ -71,6 +72,33 @@ def style_extract(*, org: Organization, user: User | None, asset: Asset, key: st
     )
     track("style_extraction_started", org=org, user=user, style_id=str(job.public_id), asset_id=str(asset.public_id))
     return job
+
+
+MAX_AT_ONCE = 20
+
+
+def styles_extract_many(
+    *, org: Organization, user: User | None, assets: list[Asset], key: str = ""
+) -> tuple[list[StyleRecipe], int]:
+    """The library's selection: one extraction per image (videos and files are skipped). Refused
+    before anything starts when the selection is too large or the credits can't cover every image.
+    Returns the jobs and how many items were skipped. Raises ``DomainError``."""
+    images = [a for a in assets if a.org_id == org.pk and a.kind == Asset.Kind.IMAGE]
+    skipped = len(assets) - len(images)
+    if not images:
+        raise DomainError("Select at least one image: styles come from images.")
+    if len(images) > MAX_AT_ONCE:
+        raise DomainError(f"Extract at most {MAX_AT_ONCE} styles at once; you selected {len(images)} images.")
+    price = operation_credits(OPERATION)
+    if (needed := price * len(images)) > (available := credits_available(org)):
+        raise DomainError(
+            f"Extracting {len(images)} styles needs {needed:,} credits and you have {available:,} available."
+        )
+    started = [
+        style_extract(org=org, user=user, asset=asset, key=f"{key}:{asset.public_id}" if key else "")
+        for asset in images
+    ]
+    return started, skipped
 
 
 def _ask(job: StyleRecipe, request: dict) -> ProviderCall:

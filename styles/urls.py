@@ -9,6 +9,7 @@ STYLE = S + "<uuid:public_id>/"
 
 urlpatterns = [
     path("o/<slug:org_slug>/library/<uuid:public_id>/style/", views.extract, name="extract"),
+    path("o/<slug:org_slug>/library/styles/", views.extract_many, name="extract_many"),
     path(S, views.styles, name="list"),
     path(STYLE, views.detail, name="detail"),
     path(STYLE + "status/", views.status, name="status"),

@@ -38,6 +38,25 @@ def extract(request: OrgHttpRequest, public_id):
     return redirect("styles:detail", request.org.slug, style.public_id)
 
 
+@require_POST
+@org_view(Role.MEMBER)
+def extract_many(request: OrgHttpRequest):
+    """The library's selection bar: a style from each selected image."""
+    assets = selectors.selected_assets(request.org, request.POST.get("ids", ""))
+    try:
+        started, skipped = services.styles_extract_many(
+            org=request.org, user=request.user, assets=assets, key=one_time_key(request)
+        )
+    except DomainError as exc:
+        messages.error(request, f"{exc.message} Nothing was started.")
+        return redirect("assets:library", request.org.slug)
+    words = f"Extracting {len(started)} style{'s' if len(started) != 1 else ''}, 1 credit each."
+    if skipped:
+        words += f" {skipped} selected item{'s' if skipped != 1 else ''} that aren't images were skipped."
+    messages.success(request, words)
+    return redirect("styles:list", request.org.slug)
+
+
 @require_GET
 @org_view()
 def styles(request: OrgHttpRequest):

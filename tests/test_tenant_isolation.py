@@ -114,6 +114,7 @@ ORG_URLS = {
     # The Studio: viewers watch packs and read history; members generate, write prompts, retry, cancel.
     # Style recipes: viewers look; members extract (from a library image), edit, offer and delete.
     "styles:extract": ({POST}, MEMBER, MEMBER, "asset"),
+    "styles:extract_many": ({POST}, MEMBER, MEMBER, None),
     "styles:list": ({GET}, VIEWER, None, None),
     "styles:detail": ({GET, POST}, VIEWER, MEMBER, "style"),
     "styles:status": ({GET}, VIEWER, None, "style"),
@@ -337,6 +338,7 @@ POST_DATA = {
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
     "styles:detail": {"name": "Renamed style", **WORDS},
+    "styles:extract_many": lambda t: {"ids": str(t["asset"].public_id)},
     "video:make": {"prompt": "a slow pan", "seconds": "6"},
     "video:upscale": {"factor": "2"},
     "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},

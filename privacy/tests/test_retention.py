@@ -26,6 +26,8 @@ from generation.models import EditJob, GenerationJob
 from generation.tests.factories import EditJobFactory, GenerationImageFactory, GenerationJobFactory
 from privacy import exports, retention
 from privacy.models import DataExport
+from styles.models import StyleRecipe
+from styles.tests.factories import style_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +70,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         run.save(update_fields=["zip_key"])
         candidates = CharacterJobFactory(character__org=org, status="failed", finished_at=T0)
         CharacterJobItemFactory(job=candidates, status="failed")
+        failed_style = StyleRecipe.objects.create(org=org, name="Failed", status="failed", finished_at=T0)
+        kept_style = style_ready(org)  # a recipe: never purged
     with _at(0):
         running = EditJobFactory(org=org, status="running")
     ledger = LedgerEntry.objects.filter(org=org).count()
@@ -86,6 +90,7 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "training_runs": 1,
         "character_jobs": 1,
         "prompt_drafts": 0,
+        "style_recipes": 1,
         "files": 4,
     }
     assert again == {
@@ -94,6 +99,7 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "training_runs": 0,
         "character_jobs": 0,
         "prompt_drafts": 0,
+        "style_recipes": 0,
         "files": 0,
     }
     assert not EditJob.objects.filter(pk=failed_edit.pk).exists()
@@ -107,6 +113,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
     assert not TrainingRun.objects.filter(pk=run.pk).exists()
     assert not CharacterJob.objects.filter(pk=candidates.pk).exists()
     assert EditJob.objects.filter(pk=running.pk).exists()
+    assert not StyleRecipe.objects.filter(pk=failed_style.pk).exists()
+    assert StyleRecipe.objects.filter(pk=kept_style.pk).exists()
     assert LedgerEntry.objects.filter(org=org).count() == ledger  # the credit history stays whole
 
 

@@ -199,3 +199,50 @@ def test_the_list_says_what_to_do_when_there_are_no_styles(login, org):
 
     assert "No styles yet" in page
     assert "Extract style" in page
+
+
+def test_the_library_selection_extracts_a_style_from_each_image(
+    login, org, people, fund, django_capture_on_commit_callbacks
+):
+    fund(5)
+    first, second = AssetFactory(org=org, filename="one.jpg"), AssetFactory(org=org, filename="two.jpg")
+    theirs = AssetFactory(org=people.other_org, filename="theirs.jpg")
+    client = login("member")
+    library = client.get(f"/o/{org.slug}/library/").content.decode()
+    assert "Extract styles · 1 credit each" in library
+
+    ids = ",".join(str(a.public_id) for a in (first, second, theirs))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/o/{org.slug}/library/styles/", {"ids": ids, "key": "5d6c1f3e-0d5c-4a55-9d65-1ef5b5c7a001"}
+        )
+
+    assert response["Location"] == f"/o/{org.slug}/styles/"
+    assert sorted(StyleRecipe.objects.values_list("source__title", "status")) == [
+        ("one", "succeeded"),
+        ("two", "succeeded"),
+    ]
+    assert credits_available(org) == 3
+
+
+def test_the_selection_is_refused_whole_when_credits_are_short(login, org, fund):
+    fund(1)
+    ids = ",".join(str(AssetFactory(org=org).public_id) for _ in range(2))
+
+    response = login("member").post(f"/o/{org.slug}/library/styles/", {"ids": ids}, follow=True)
+
+    assert "Extracting 2 styles needs 2 credits and you have 1 available. Nothing was started." in html.unescape(
+        response.content.decode()
+    )
+    assert StyleRecipe.objects.count() == 0
+
+
+def test_a_selection_of_another_orgs_images_starts_nothing(login, org, people, fund):
+    fund(5)
+    theirs = AssetFactory(org=people.other_org)
+
+    response = login("member").post(f"/o/{org.slug}/library/styles/", {"ids": str(theirs.public_id)}, follow=True)
+
+    assert "Select at least one image" in response.content.decode()
+    assert StyleRecipe.objects.count() == 0
+    assert credits_available(org) == 5
