@@ -2,6 +2,8 @@
 character), records the recipe with every image and links the source image in its lineage; the
 Studio offers the org's styles under "Your styles" and refuses one it doesn't offer."""
 
+import html
+
 import pytest
 
 from assets.tests.factories import AssetFactory
@@ -102,7 +104,10 @@ def test_the_studio_offers_the_orgs_styles_and_generates_with_one(
     job = GenerationJob.objects.get()
     assert job.style_id == style.pk
     assert job.scene == ""  # the style replaced the scene and environment
-    assert WORDS["background"] in GenerationImage.objects.get(job=job).prompt
+    image = GenerationImage.objects.select_related("asset").get(job=job)
+    assert WORDS["background"] in image.prompt
+    asset_page = html.unescape(client.get(f"/o/{org.slug}/library/{image.asset.public_id}/").content.decode())
+    assert "Made in the style “Sunset bridge”." in asset_page
 
 
 def test_a_style_not_offered_in_the_studio_is_refused_and_nothing_is_charged(client, people, hd_character, org, fund):
