@@ -16,6 +16,7 @@ from core.exceptions import DomainError
 from providers.contracts import contract_for
 from styles import recipe, services
 from styles.models import FIELDS, StyleRecipe
+from usage.selectors import org_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +221,15 @@ def test_an_answer_is_tidied_and_extra_keys_ignored():
 )
 def test_apertures_are_written_so_the_minors_screen_reads_them_as_apertures(camera, plain):
     assert recipe.apertures_plain(camera) == plain
+
+
+def test_the_usage_page_counts_the_credit_under_style_extraction_and_its_member(
+    org, people, photo, fund, django_capture_on_commit_callbacks
+):
+    fund(2)
+    extract(django_capture_on_commit_callbacks, org, people.member, photo)
+
+    usage = org_usage(org)
+
+    assert [(row.label, row.credits) for row in usage.by_operation] == [("Style extraction", 1)]
+    assert [row.credits for row in usage.by_member] == [1]
