@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from assets import storage
 from assets.models import Asset
+from billing.dunning import effective_plan
 from billing.prices import operation_credits
 from billing.services import credits_available
 from core.analytics import track
@@ -81,7 +82,8 @@ def styles_extract_many(
     *, org: Organization, user: User | None, assets: list[Asset], key: str = ""
 ) -> tuple[list[StyleRecipe], int]:
     """The library's selection: one extraction per image (videos and files are skipped). Refused
-    before anything starts when the selection is too large or the credits can't cover every image.
+    before anything starts when the selection is too large, more than the plan's free job slots,
+    or more than the credits cover.
     Returns the jobs and how many items were skipped. Raises ``DomainError``."""
     images = [a for a in assets if a.org_id == org.pk and a.kind == Asset.Kind.IMAGE]
     skipped = len(assets) - len(images)
@@ -89,6 +91,12 @@ def styles_extract_many(
         raise DomainError("Select at least one image: styles come from images.")
     if len(images) > MAX_AT_ONCE:
         raise DomainError(f"Extract at most {MAX_AT_ONCE} styles at once; you selected {len(images)} images.")
+    limit = effective_plan(org).max_concurrent_jobs
+    if len(images) > (slots := max(0, limit - engine.jobs_running(org))):
+        raise DomainError(
+            f"Your plan runs {limit} jobs at a time and {limit - slots} {'is' if limit - slots == 1 else 'are'} "
+            f"running, so at most {slots} styles can start now. Select fewer, or wait for jobs to finish."
+        )
     price = operation_credits(OPERATION)
     if (needed := price * len(images)) > (available := credits_available(org)):
         raise DomainError(

@@ -246,3 +246,14 @@ def test_a_selection_of_another_orgs_images_starts_nothing(login, org, people, f
     assert "Select at least one image" in response.content.decode()
     assert StyleRecipe.objects.count() == 0
     assert credits_available(org) == 5
+
+
+def test_the_selection_is_refused_whole_beyond_the_plans_jobs_at_once(login, org, fund):
+    fund(20)
+    ids = ",".join(str(AssetFactory(org=org).public_id) for _ in range(7))  # the Studio plan runs 6 at once
+
+    response = login("member").post(f"/o/{org.slug}/library/styles/", {"ids": ids}, follow=True)
+
+    assert "so at most 6 styles can start now" in html.unescape(response.content.decode())
+    assert StyleRecipe.objects.count() == 0
+    assert credits_available(org) == 20
