@@ -7,7 +7,7 @@ import html
 import pytest
 
 from assets.tests.factories import AssetFactory
-from generation import packs
+from generation import drafts, packs
 from generation.models import GenerationImage, GenerationJob
 from generation.packs import PackRecipe
 from providers.models import ProviderCall
@@ -132,3 +132,20 @@ def test_the_studio_home_carries_a_style_to_each_character(client, people, hd_ch
 
     assert "Pick a character to photograph in the style" in page
     assert f"/studio/{hd_character.public_id}/?style={style.public_id}" in page
+
+
+def test_write_prompts_for_me_starts_from_the_styles_words(
+    swap_character, style, people, fund, django_capture_on_commit_callbacks
+):
+    fund(5)
+    recipe = PackRecipe(count=1)
+    recipe.style_use(style)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = drafts.draft_start(character=swap_character, user=people.member, recipe=recipe)
+    draft.refresh_from_db()
+
+    assert draft.status == "succeeded"
+    assert draft.params["style"] == "Sunset bridge"
+    assert WORDS["lighting"] in draft.params["base"]
+    assert WORDS["lighting"] in draft.prompts[0]  # the demo writer varies the base prompt it was given
