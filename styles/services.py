@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 OPERATION = "style_extraction"  # what it costs (billing.prices)
 PROVIDER_OPERATION = "style_extract"  # who answers (providers.registry)
 MAX_ASKS = 3
+MAX_AT_ONCE = 20  # styles from one library selection
 SCREEN_WHERE = "style_recipe"
 DEMO_MODEL_LABEL = "Demo provider (measured from the pixels, not AI)"
 
@@ -73,9 +74,6 @@ def style_extract(*, org: Organization, user: User | None, asset: Asset, key: st
     )
     track("style_extraction_started", org=org, user=user, style_id=str(job.public_id), asset_id=str(asset.public_id))
     return job
-
-
-MAX_AT_ONCE = 20
 
 
 def styles_extract_many(
