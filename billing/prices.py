@@ -61,8 +61,7 @@ _PRICES = [
         1,
         "per image",
         IMAGES,
-        "from an image saved by the extension",
-        on_sale=False,
+        "an editable style recipe from a library image, usable as a Studio preset",
     ),
     # Training makes two LoRAs from the same photos: FLUX (fal-ai/flux-lora-fast-training, 1,000
     # steps × $0.002 = $2.00) and Z-Image for drafts (fal-ai/z-image-trainer, 1,000 × $0.00226 =

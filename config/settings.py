@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "generation",
     "video",
     "characters",
+    # Style recipes: extracted from library images, offered in the Studio as presets.
+    "styles",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",

@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("video.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),
+    path("", include("styles.urls")),
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),

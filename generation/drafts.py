@@ -49,7 +49,12 @@ def draft_start(*, character: Character, user: User | None, recipe: PackRecipe, 
     )
     character_words_screen(character=character, user=user, where="prompt_writer", nsfw=recipe.nsfw)
     base = prompts.build_prompt(
-        character, scene=recipe.scene, environment=recipe.environment, outfit=recipe.outfit, extra=recipe.prompt_text
+        character,
+        scene=recipe.scene,
+        environment=recipe.environment,
+        outfit=recipe.outfit,
+        extra=recipe.prompt_text,
+        style=recipe.style or None,
     )
     request = prompt_writer.writer_request(base_prompt=base, count=recipe.count, nsfw=recipe.nsfw)
     return engine.job_start(
@@ -74,6 +79,7 @@ def draft_start(*, character: Character, user: User | None, recipe: PackRecipe, 
             "environment": recipe.environment,
             "outfit": recipe.outfit,
             "prompt_text": recipe.prompt_text,
+            "style": recipe.style.get("name", ""),
             "base": base,
         },
         count=recipe.count,

@@ -1,5 +1,6 @@
-"""The Studio's form: a pack's recipe (scene, environment, outfit, format, quality, count, seed,
-adult content, free text and per-image prompts), and the library batch's settings."""
+"""The Studio's form: a pack's recipe (scene and environment, or one of the org's style recipes;
+outfit, format, quality, count, seed, adult content, free text and per-image prompts), and the
+library batch's settings."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from characters import attributes
 from core.forms import choice_pairs
 from generation import presets, prompts
 from generation.packs import PackRecipe
+from styles.models import StyleRecipe
 
 MAX_WRITTEN_PROMPTS = max(presets.COUNTS)
 
@@ -71,10 +73,21 @@ class StudioForm(forms.Form):
         help_text="Added to every image's prompt, after the presets.",
     )
     key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # "Your styles": the org's style recipes offered in the Studio; choices are set per form.
+    style = forms.ChoiceField(
+        choices=[("", "No style")],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "That style is no longer offered in the Studio. Pick another, or none."},
+    )
 
-    def __init__(self, *args, nsfw_allowed: bool = False, **kwargs):
+    def __init__(self, *args, nsfw_allowed: bool = False, styles: list[StyleRecipe] | tuple = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.nsfw_allowed = nsfw_allowed
+        self.styles = {str(s.public_id): s for s in styles}
+        style_field = self.fields["style"]
+        assert isinstance(style_field, forms.ChoiceField)
+        style_field.choices = [("", "No style"), *((key, s.name) for key, s in self.styles.items())]
         if not nsfw_allowed:
             del self.fields["nsfw"]
         if not self.is_bound:
@@ -94,7 +107,7 @@ class StudioForm(forms.Form):
     def recipe(self, *, clothing=None) -> PackRecipe:
         data = self.cleaned_data
         count = data["count"]
-        return PackRecipe(
+        recipe = PackRecipe(
             scene=data["scene"],
             environment=data["environment"],
             outfit=data.get("outfit") or presets.KEEP_OUTFIT,
@@ -107,6 +120,9 @@ class StudioForm(forms.Form):
             prompt_text=data.get("prompt_text") or "",
             prompts=self.written_prompts()[:count],
         )
+        if style := self.styles.get(data.get("style") or ""):
+            recipe.style_use(style)
+        return recipe
 
     # For the template: each choice as plain values (rendering ~60 radio widgets through the
     # form renderer cost more than the rest of the page).
@@ -127,6 +143,12 @@ class StudioForm(forms.Form):
 
     def scene_cards(self):
         return self._options("scene", [(p.key, p.label, p.description, None) for p in presets.SCENES])
+
+    def style_cards(self) -> list[dict]:
+        """ "Your styles": no style first, then each offered style with its recipe."""
+        return self._options(
+            "style", [("", "No style", "", None), *((k, s.name, s.summary, s) for k, s in self.styles.items())]
+        )
 
     def environment_cards(self):
         return self._options("environment", [(p.key, p.label, p.description, None) for p in presets.ENVIRONMENTS])

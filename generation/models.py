@@ -113,6 +113,12 @@ class GenerationJob(Job):
     prompt_text = models.TextField(blank=True, max_length=2000, help_text="Free text added to every prompt.")
     prompts = models.JSONField(default=list, blank=True, help_text="Per-image prompts written or edited by the user.")
     use_prompt_writer = models.BooleanField(default=False, help_text="Batch: the vision model describes each image.")
+    # A style recipe used instead of a scene and an environment (styles/): the row, and its words as
+    # the pack used them (the style may be edited or deleted later).
+    style = models.ForeignKey(
+        "styles.StyleRecipe", null=True, blank=True, on_delete=models.SET_NULL, related_name="packs"
+    )
+    style_recipe = models.JSONField(default=dict, blank=True, help_text="StyleRecipe.snapshot() when it started.")
     # How it ran.
     operation = models.CharField(max_length=40, help_text="The registry operation, e.g. image_lora.")
     width = models.PositiveIntegerField()
@@ -145,6 +151,10 @@ class GenerationJob(Job):
     @property
     def scene_label(self) -> str:
         return presets.SCENES_BY_KEY[self.scene].label if self.scene in presets.SCENES_BY_KEY else ""
+
+    @property
+    def style_name(self) -> str:
+        return str((self.style_recipe or {}).get("name") or "")
 
     @property
     def environment_label(self) -> str:

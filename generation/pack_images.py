@@ -146,9 +146,11 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     """Copy the finished image into the library with its recipe, once."""
     character = job.character
     name = job.character_name
-    title = (
-        f"{name} · {presets.SCENES_BY_KEY[job.scene].label if job.scene else 'from a reference'} {image.position + 1}"
-    )
+    if job.style_recipe:
+        made_as = f"style “{job.style_name}”"
+    else:
+        made_as = presets.SCENES_BY_KEY[job.scene].label if job.scene else "from a reference"
+    title = f"{name} · {made_as} {image.position + 1}"
     asset = engine.output_to_library(
         call,
         org=job.org,
@@ -156,7 +158,7 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
         title=title,
         source=Asset.Source.GENERATED,
         created_by=job.created_by,
-        parents=[image.reference, job.clothing],
+        parents=[image.reference, job.clothing, _style_source(job)],
         recipe=image_recipe(job, image, call),
         nsfw=job.nsfw,
         character=character,
@@ -184,6 +186,14 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     )
 
 
+def _style_source(job: GenerationJob) -> Asset | None:
+    """The library image the pack's style was extracted from, if the pack used a style and the
+    image is still there: the new image's lineage shows where its look came from."""
+    if not job.style_id or job.style is None:
+        return None
+    return job.style.source
+
+
 def _ms(since) -> int | None:
     return round((timezone.now() - since).total_seconds() * 1000) if since else None
 
@@ -200,6 +210,7 @@ def image_recipe(job: GenerationJob, image: GenerationImage, call: ProviderCall 
         "prompt": image.prompt,
         "scene": job.scene,
         "environment": job.environment,
+        "style": job.style_recipe or None,
         "outfit": job.outfit or "default",
         "outfit_label": presets.outfit_label(job.outfit),
         "clothing": str(job.clothing.public_id) if job.clothing else None,

@@ -33,6 +33,7 @@ from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway
 from safety.services import text_screen
+from styles.models import StyleRecipe
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,15 @@ class PackRecipe:
     nsfw: bool = False
     prompt_text: str = ""
     prompts: list[str] = field(default_factory=list)  # per image; blank entries use the built prompt
+    # A style recipe (styles.StyleRecipe) instead of a scene and an environment: the row, and its
+    # words (``snapshot()``; a re-run passes the words the first pack used).
+    style_source: StyleRecipe | None = None
+    style: dict = field(default_factory=dict)
+
+    def style_use(self, style: StyleRecipe) -> None:
+        """Use ``style`` instead of a scene and an environment."""
+        self.style_source, self.style = style, style.snapshot()
+        self.scene = self.environment = ""
 
 
 def price_per_image(quality: str, *, clothing: bool = False, describe: bool = False) -> int:
@@ -76,9 +86,11 @@ def recipe_problems(
     problems = {}
     if not batch and recipe.count not in counts:
         problems["count"] = "Choose 1, 5 or 10 images."
-    if not batch and recipe.scene not in presets.SCENES_BY_KEY:
+    if recipe.style_source is not None and recipe.style_source.org_id != character.org_id:
+        problems["style"] = "That style isn't in this organisation."
+    elif not batch and not recipe.style and recipe.scene not in presets.SCENES_BY_KEY:
         problems["scene"] = "Choose one of the eight scenes."
-    if not batch and recipe.environment not in presets.ENVIRONMENTS_BY_KEY:
+    if not batch and not recipe.style and recipe.environment not in presets.ENVIRONMENTS_BY_KEY:
         problems["environment"] = "Choose one of the seven environments."
     if recipe.aspect_ratio not in presets.ASPECTS_BY_KEY:
         problems["aspect_ratio"] = "Choose 1:1, 9:16, 16:9, 2:3 or 4:3."
@@ -165,6 +177,7 @@ def pack_start(
         outfit=recipe.outfit,
         extra=recipe.prompt_text,
         trigger=route.mode == GenerationJob.Mode.HD,
+        style=recipe.style or None,
     )
     written = [p for p in recipe.prompts if p.strip()]
     specs = []
@@ -306,6 +319,8 @@ def _create(
         prompt_text=recipe.prompt_text,
         prompts=list(recipe.prompts),
         use_prompt_writer=use_prompt_writer,
+        style=recipe.style_source,
+        style_recipe=recipe.style,
         width=width,
         height=height,
         steps=route.steps,
@@ -333,6 +348,7 @@ def _create(
         mode=job.mode,
         origin=job.origin,
         nsfw=job.nsfw,
+        style=bool(job.style_recipe),
     )
     return job
 
@@ -465,6 +481,8 @@ def _recipe_of(job: GenerationJob) -> PackRecipe:
         nsfw=job.nsfw,
         prompt_text=job.prompt_text,
         prompts=list(job.prompts),
+        style_source=job.style,
+        style=dict(job.style_recipe or {}),
     )
 
 

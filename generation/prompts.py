@@ -13,6 +13,7 @@ from __future__ import annotations
 from characters import attributes
 from characters.models import Character
 from generation import presets
+from styles import recipe as style_recipe
 
 QUALITY_WORDS = "professional photography, high quality, detailed"
 ANIME_QUALITY_WORDS = "high quality anime illustration, detailed, clean line art"
@@ -23,11 +24,14 @@ NEGATIVE_PROMPT = (
 MAX_PROMPT = 2000
 
 
-def outfit_words(character: Character, outfit: str) -> str:
-    """What the character wears in the prompt: the chosen outfit, else their default. With a
-    clothing image the try-on step dresses them, so the prompt keeps the default as a base."""
+def outfit_words(character: Character, outfit: str, style: dict | None = None) -> str:
+    """What the character wears in the prompt: the chosen outfit, else the style's (when one is
+    used), else their default. With a clothing image the try-on step dresses them, so the prompt
+    keeps the default as a base."""
     if outfit and outfit != presets.CLOTHING:
         return attributes.words("default_outfit", outfit)
+    if style and style.get("outfit") and outfit != presets.CLOTHING:
+        return " ".join(str(style["outfit"]).split())
     return attributes.words("default_outfit", character.default_outfit)
 
 
@@ -39,11 +43,15 @@ def build_prompt(
     outfit: str = presets.KEEP_OUTFIT,
     extra: str = "",
     trigger: bool = False,
+    style: dict | None = None,
 ) -> str:
     """The prompt for one image from the Studio's choices (keys from ``generation.presets``).
 
     ``trigger``: lead with the character's trigger word (the LoRA is in use). ``extra`` (free
     text) goes after the presets and before the quality words, so the person's words win ties.
+    ``style``: a style recipe (``StyleRecipe.snapshot()``) used instead of a scene and an
+    environment: its pose, background, light, camera, composition, mood and palette, and its
+    outfit unless one is chosen.
     """
     parts = []
     if trigger:
@@ -51,8 +59,10 @@ def build_prompt(
     parts.append(attributes.describe(character))
     if character.notes:
         parts.append(" ".join(character.notes.split()))
-    if wearing := outfit_words(character, outfit):
+    if wearing := outfit_words(character, outfit, style):
         parts.append(f"wearing {wearing}")
+    if style:
+        parts.extend(style_recipe.prompt_phrases(style))
     if environment:
         parts.append(presets.ENVIRONMENTS_BY_KEY[environment].prompt)
     if scene:

@@ -34,6 +34,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from privacy.models import DataExport
+from styles.models import StyleRecipe
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def failed_jobs_purge(*, now=None) -> dict[str, int]:
         .delete()[1]
         .get(AnimatePipeline._meta.label, 0)
     )
+    # A style extraction that failed or was cancelled made no recipe: nothing of it is worth keeping.
+    counts["style_recipes"] = StyleRecipe.objects.filter(ended).delete()[1].get(StyleRecipe._meta.label, 0)
     counts["files"] = len(keys)
     _delete_files(keys)
     return counts

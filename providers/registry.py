@@ -78,6 +78,8 @@ ENDPOINTS: dict[str, Endpoint] = {
             "TRELLIS",
         ),
         Endpoint("chat", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=2), "Grok"),
+        # Style recipes (styles/): the vision model describes a saved image's style as a JSON object.
+        Endpoint("style_extract", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=2), "Grok vision"),
         Endpoint("moderation", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=1), "Grok (minors moderation)"),
     ]
 }

@@ -128,6 +128,7 @@ def lint() -> int:
             "assets",
             "blog",
             "generation",
+            "styles",
             "video",
             "characters",
             "notifications",

@@ -34,6 +34,8 @@ from generation.tests.factories import GenerationImageFactory, GenerationJobFact
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from privacy.models import DataExport
+from styles.models import StyleRecipe
+from styles.tests.factories import WORDS, style_ready
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
 from video.models import AnimatePipeline, AnimateStep, VideoJob
@@ -110,6 +112,14 @@ ORG_URLS = {
     "generation:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
     "generation:batch": ({POST}, MEMBER, MEMBER, None),
     # The Studio: viewers watch packs and read history; members generate, write prompts, retry, cancel.
+    # Style recipes: viewers look; members extract (from a library image), edit, offer and delete.
+    "styles:extract": ({POST}, MEMBER, MEMBER, "asset"),
+    "styles:extract_many": ({POST}, MEMBER, MEMBER, None),
+    "styles:list": ({GET}, VIEWER, None, None),
+    "styles:detail": ({GET, POST}, VIEWER, MEMBER, "style"),
+    "styles:status": ({GET}, VIEWER, None, "style"),
+    "styles:studio": ({POST}, MEMBER, MEMBER, "style"),
+    "styles:delete": ({POST}, MEMBER, MEMBER, "style"),
     "generation:studio_home": ({GET}, VIEWER, None, None),
     "generation:studio": ({GET, POST}, VIEWER, MEMBER, "wizard_character"),
     "generation:history": ({GET}, VIEWER, None, "wizard_character"),
@@ -233,7 +243,9 @@ def _library_objects(org):
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
     data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
     video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
+    style = style_ready(org, source=source)
     return {
+        "style": style,
         "data_export": data_export,
         "video_job": video_job,
         "asset": asset,
@@ -325,6 +337,8 @@ POST_DATA = {
     "assets:like": {"liked": "1"},
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
+    "styles:detail": {"name": "Renamed style", **WORDS},
+    "styles:extract_many": lambda t: {"ids": str(t["asset"].public_id)},
     "video:make": {"prompt": "a slow pan", "seconds": "6"},
     "video:upscale": {"factor": "2"},
     "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},
@@ -432,6 +446,7 @@ def _state():
         sorted(VideoJob.objects.values_list("pk", "status")),
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),
+        sorted(StyleRecipe.objects.values_list("pk", "name", "in_studio", "status")),
     )
 
 

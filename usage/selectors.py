@@ -27,6 +27,7 @@ from characters.models import Character, CharacterJob, CharacterJobItem, Trainin
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from orgs.models import Organization
 from providers.models import ProviderCall
+from styles.models import StyleRecipe
 from video.models import AnimateStep, VideoJob
 
 WINDOWS = (30, 90)
@@ -53,6 +54,7 @@ _KINDS = (
     _Kind(CharacterJobItem, "job__", "character_id"),
     _Kind(VideoJob, "", "character_id"),
     _Kind(AnimateStep, "", "pipeline__character_id"),
+    _Kind(StyleRecipe, "", "source__character_id"),  # the character the source image shows, if any
 )
 
 

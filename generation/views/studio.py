@@ -35,6 +35,7 @@ from generation.forms import StudioForm
 from generation.models import GenerationJob
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
 from orgs.models import Role
+from styles import selectors as style_selectors
 
 TEMPLATE = "generation/studio.html"
 
@@ -54,7 +55,9 @@ def studio_home(request: OrgHttpRequest):
         )
         .order_by("name")
     )
-    return render(request, "generation/studio_home.html", {"characters": characters})
+    # Arriving from a style's "Use in Studio": each character opens with that style chosen.
+    style = style_selectors.studio_style(request.org, request.GET.get("style", ""))
+    return render(request, "generation/studio_home.html", {"characters": characters, "style": style})
 
 
 # --- The Studio ---------------------------------------------------------------------------------------
@@ -141,7 +144,10 @@ def studio(request: OrgHttpRequest, public_id):
     pack = pack or selectors.pack_latest(character)
     # The form starts from the shown pack's settings (a new seed unless "Use these settings").
     initial = _initial_from(pack, seed=bool(request.GET.get("reuse"))) if pack and pack.origin != "batch" else {}
-    form = StudioForm(initial=initial, nsfw_allowed=allowed)
+    styles = style_selectors.styles_for_studio(request.org)
+    if wanted_style := style_selectors.studio_style(request.org, request.GET.get("style", "")):
+        initial["style"] = str(wanted_style.public_id)  # from "Use in Studio"
+    form = StudioForm(initial=initial, nsfw_allowed=allowed, styles=styles)
     track(
         "studio_opened",
         org=request.org,
@@ -172,11 +178,14 @@ def _initial_from(pack: GenerationJob, *, seed: bool) -> dict:
         "seed": pack.seed if seed else None,
         "nsfw": pack.nsfw,
         "prompt_text": pack.prompt_text,
+        "style": str(pack.style.public_id) if pack.style_id and pack.style else "",
     }
 
 
 def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> HttpResponse:
-    form = StudioForm(request.POST, request.FILES, nsfw_allowed=allowed)
+    form = StudioForm(
+        request.POST, request.FILES, nsfw_allowed=allowed, styles=style_selectors.styles_for_studio(request.org)
+    )
     if form.is_valid():
         try:
             garment = None
@@ -312,7 +321,7 @@ def image_rerun(request: OrgHttpRequest, public_id, position: int):
 def prompts_write(request: OrgHttpRequest, public_id):
     character = character_or_404(request.org, public_id)
     allowed = nsfw_permitted(character)
-    form = StudioForm(request.POST, nsfw_allowed=allowed)
+    form = StudioForm(request.POST, nsfw_allowed=allowed, styles=style_selectors.styles_for_studio(request.org))
     context: dict = {"character": character}
     if not form.is_valid():
         context["draft_error"] = next(iter(form.errors.values()))[0]

@@ -26,6 +26,8 @@ from generation.models import EditJob, GenerationJob
 from generation.tests.factories import EditJobFactory, GenerationImageFactory, GenerationJobFactory
 from privacy import exports, retention
 from privacy.models import DataExport
+from styles.models import StyleRecipe
+from styles.tests.factories import style_ready
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +87,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         )
         refused = _animation(org, ("prepare", "failed", None))
         stopped = _animation(org, ("prepare", "succeeded", AssetFactory(org=org)), ("swap", "cancelled", None))
+        failed_style = StyleRecipe.objects.create(org=org, name="Failed", status="failed", finished_at=T0)
+        kept_style = style_ready(org)  # a recipe: never purged
     with _at(0):
         running = EditJobFactory(org=org, status="running")
         waiting = _animation(org, ("prepare", "failed", None), ("prepare", "queued", None))
@@ -106,6 +110,7 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "prompt_drafts": 0,
         "video_jobs": 1,
         "animations": 1,
+        "style_recipes": 1,
         "files": 4,
     }
     assert again == {
@@ -116,6 +121,7 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "prompt_drafts": 0,
         "video_jobs": 0,
         "animations": 0,
+        "style_recipes": 0,
         "files": 0,
     }
     assert not EditJob.objects.filter(pk=failed_edit.pk).exists()
@@ -134,6 +140,8 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
     assert not AnimatePipeline.objects.filter(pk=refused.pk).exists()
     assert AnimatePipeline.objects.filter(pk=stopped.pk).exists()  # its clip is in the library
     assert AnimatePipeline.objects.filter(pk=waiting.pk).exists()  # resumed: a step is queued
+    assert not StyleRecipe.objects.filter(pk=failed_style.pk).exists()
+    assert StyleRecipe.objects.filter(pk=kept_style.pk).exists()
     assert LedgerEntry.objects.filter(org=org).count() == ledger  # the credit history stays whole
 
 

@@ -7,7 +7,8 @@ it renders a clearly labelled placeholder. Every output says it is a demo render
 
 LoRA training (the FLUX trainer and the Z-Image one) is honest about what it can't do: it reads the
 training zip for real, then returns a tiny valid ``.safetensors`` file whose metadata says it is a
-placeholder, not a trained model. An image from a text-to-image model is a labelled placeholder
+placeholder, not a trained model. A style recipe is measured from the image's pixels
+(``demo_style``). An image from a text-to-image model is a labelled placeholder
 naming the model, its steps and the LoRAs it was sent. The
 face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
 character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
@@ -191,8 +192,13 @@ def _recipe_label(endpoint_id: str, arguments: dict) -> str:
 
 
 def _chat(arguments: dict) -> dict:
-    """A labelled placeholder: prompts when asked for prompts, a caption when the request shows an
-    image, else a plain reply."""
+    """A labelled placeholder: prompts when asked for prompts, a style recipe measured from the
+    pixels when asked for one (``demo_style``), a caption when the request shows an image, else a
+    plain reply."""
+    from providers.adapters import demo_style
+
+    if demo_style.wants_recipe(arguments):
+        return demo_style.recipe(arguments)
     parts = [
         part
         for message in arguments.get("messages") or []

@@ -1,4 +1,5 @@
-// The Studio's form: the live credit cost, the outfit summary and the written prompts.
+// The Studio's form: the live credit cost, the outfit summary, the presets a style replaces and the
+// written prompts.
 // Everything here is a convenience on top of a form that works without it; the server checks all.
 (function () {
   "use strict";
@@ -43,6 +44,12 @@
       var words = picked.closest("label").querySelector(".outfit-words");
       summary.textContent = picked.value === "" ? (words ? words.textContent : "Default outfit") : (name ? name.textContent.trim() : picked.value);
     }
+
+    // A style replaces the scene and the environment: dim them while one is chosen.
+    var style = checked(form, "style");
+    form.querySelectorAll("[data-style-replaces]").forEach(function (group) {
+      group.classList.toggle("is-replaced", style !== "");
+    });
 
     // Written prompts beyond the pack size aren't used: dim them and say so.
     form.querySelectorAll(".written-list li").forEach(function (item, index) {
