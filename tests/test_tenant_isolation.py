@@ -292,7 +292,8 @@ def _character_objects(org):
 def _studio_objects(org, character, face):
     """A finished pack of one failed image (retry, re-run and cancel all have something to act on,
     and each refuses with a message where it must) and a finished prompt draft."""
-    Character.objects.filter(pk=character.pk).update(base_image=face, avatar=face)
+    # An identity reference, as a face found in the base image gives one (animations need it).
+    Character.objects.filter(pk=character.pk).update(base_image=face, avatar=face, identity_embedding=[0.1] * 128)
     pack = GenerationJobFactory(character=character, status="failed")  # draft face-swap, 9:16, one image
     GenerationImageFactory(job=pack, status="failed", seed=1, prompt="x", error="Test failure")
     draft = PromptDraftFactory(character=character, status="succeeded", count=1, prompts=["a prompt"])
