@@ -48,6 +48,13 @@ class Caller:
 
 
 class ApiKeyAuth(HttpBearer):
+    """The key in the Authorization header; with ``scope``, also that the key has it (else 403,
+    before the request's body is even read) and that its maker's role still allows it."""
+
+    def __init__(self, scope: str | None = None) -> None:
+        super().__init__()
+        self.scope = scope
+
     def __call__(self, request: HttpRequest):
         # Whatever the session middleware found in a cookie is not who this request is.
         request.user = _anonymous()
@@ -57,12 +64,22 @@ class ApiKeyAuth(HttpBearer):
         key = api_key_authenticate(token)
         if key is None:
             return None
-        membership = Membership.objects.select_related("org__plan", "user").filter(org=key.org, user=key.created_by).first()
+        membership = (
+            Membership.objects.select_related("org__plan", "user").filter(org=key.org, user=key.created_by).first()
+        )
         if membership is None:  # the maker left: their keys stop working
             return None
         api_key_touch(key, client_ip(request))
         request.user = key.created_by
-        return Caller(key=key, membership=membership)
+        who = Caller(key=key, membership=membership)
+        if self.scope:
+            _check(request, who, self.scope)
+        return who
+
+
+def scoped(scope: str) -> ApiKeyAuth:
+    """The ``auth=`` of an endpoint that needs ``scope``."""
+    return ApiKeyAuth(Scope(scope))
 
 
 def _anonymous():
@@ -77,19 +94,15 @@ def caller(request: HttpRequest) -> Caller:
     return auth
 
 
-def require(request: HttpRequest, scope: str) -> Caller:
-    """The caller, if its key has ``scope`` and its maker's role still allows it; else 403.
-    Writes to an organisation scheduled for deletion are refused too (it is read-only)."""
-    who = caller(request)
+def _check(request: HttpRequest, who: Caller, scope: str) -> None:
+    """403 unless the key has ``scope`` and its maker's role still allows it. Writes to an
+    organisation scheduled for deletion are refused too (it is read-only)."""
     if scope not in who.key.scopes:
         raise HttpError(403, f"This key doesn't have the “{Scope(scope).label}” scope ({scope}). Make a key that does.")
     if not who.membership.has_role(SCOPE_ROLES[Scope(scope)]):
-        raise HttpError(
-            403, "The person who made this key is now a viewer of the organisation, so it can only read."
-        )
+        raise HttpError(403, "The person who made this key is now a viewer of the organisation, so it can only read.")
     if request.method not in ("GET", "HEAD", "OPTIONS") and who.org.deletion_due_at:
         raise HttpError(403, pending_deletion_message(who.org))
-    return who
 
 
 class KeyRateThrottle(BaseThrottle):

@@ -57,7 +57,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
-        return error(api, request, 429, "Too many requests with this key. Wait for the time in Retry-After, then retry.")
+        return error(
+            api, request, 429, "Too many requests with this key. Wait for the time in Retry-After, then retry."
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

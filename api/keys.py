@@ -100,7 +100,11 @@ def api_key_create(
             org=org,
             actor=user,
             target=key,
-            data={"prefix": key.prefix, "scopes": ordered, "expires_at": expires_at.isoformat() if expires_at else None},
+            data={
+                "prefix": key.prefix,
+                "scopes": ordered,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
             request=request,
         )
     return key, whole

@@ -51,6 +51,4 @@ def job_finished(sender, instance, created, update_fields=None, **kwargs) -> Non
         return
     data = event_data(instance)
     org_id = instance.org_id
-    transaction.on_commit(
-        lambda: webhooks.event_emit(org_id=org_id, event_type=f"job.{data['status']}", data=data)
-    )
+    transaction.on_commit(lambda: webhooks.event_emit(org_id=org_id, event_type=f"job.{data['status']}", data=data))

@@ -89,7 +89,10 @@ def webhook_create(request: OrgHttpRequest) -> HttpResponse:
         return _page(request, webhook_form=form, status=400)
     try:
         endpoint = webhooks.endpoint_create(
-            org=request.org, user=request.user, url=form.cleaned_data["url"], description=form.cleaned_data["description"]
+            org=request.org,
+            user=request.user,
+            url=form.cleaned_data["url"],
+            description=form.cleaned_data["description"],
         )
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -182,7 +182,9 @@ def delivery_attempt(delivery_id: int) -> int | None:
         )
         return None
     wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=wait), **fields)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=wait), **fields
+    )
     return wait
 
 

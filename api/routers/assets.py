@@ -12,7 +12,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from api.auth import require
+from api.auth import caller, scoped
 from api.errors import ErrorOut
 from api.models import Scope
 from api.routers.serialize import asset_json, collection_json, upload_json
@@ -89,10 +89,10 @@ class AssetUpdateIn(Schema):
     remove_from_collections: list[UUID] = Field(default_factory=list)
 
 
-@router.get("", response={200: AssetPage, **ERRORS}, summary="List and search the library")
+@router.get("", auth=scoped(Scope.READ), response={200: AssetPage, **ERRORS}, summary="List and search the library")
 def asset_list(request: HttpRequest, filters: Query[AssetFilters]):
     """Newest first, a page at a time (keyset cursor). Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     tag_id = ""
     if filters.tag:
         tag = selectors.tags_for_org(who.org).filter(name__iexact=filters.tag).first()
@@ -115,13 +115,16 @@ def asset_list(request: HttpRequest, filters: Query[AssetFilters]):
 
 
 @router.post(
-    "", response={202: UploadOut, 413: ErrorOut, **ERRORS}, summary="Upload a file (multipart)"
+    "",
+    auth=scoped(Scope.ASSETS_WRITE),
+    response={202: UploadOut, 413: ErrorOut, **ERRORS},
+    summary="Upload a file (multipart)",
 )
 def asset_upload(request: HttpRequest, file: File[UploadedFile]):
     """Send one image or video as ``multipart/form-data`` (field ``file``). The answer is the upload:
     it becomes an asset once processed; poll ``GET /uploads/{id}`` for its ``asset``. A file that is
     already in the library ends as ``duplicate`` with that asset. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     upload, _target = services.upload_start(
         org=who.org,
         user=who.key.created_by,
@@ -138,18 +141,23 @@ def asset_upload(request: HttpRequest, file: File[UploadedFile]):
     return Status(202, upload_json(upload))
 
 
-@router.get("{asset_id}", response={200: AssetDetailOut, **ERRORS}, summary="One asset")
+@router.get("{asset_id}", auth=scoped(Scope.READ), response={200: AssetDetailOut, **ERRORS}, summary="One asset")
 def asset_get(request: HttpRequest, asset_id: UUID):
     """With its tags, collections and signed URLs (valid for a few minutes). Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return asset_json(selectors.asset_or_404(who.org, asset_id), full=True)
 
 
-@router.patch("{asset_id}", response={200: AssetDetailOut, **ERRORS}, summary="Rename, tag, file in collections")
+@router.patch(
+    "{asset_id}",
+    auth=scoped(Scope.ASSETS_WRITE),
+    response={200: AssetDetailOut, **ERRORS},
+    summary="Rename, tag, file in collections",
+)
 def asset_update(request: HttpRequest, asset_id: UUID, payload: AssetUpdateIn):
     """Only the fields sent change. Collections are checked before anything changes: another
     organisation's collection is a 404 and nothing is applied. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     asset = selectors.asset_or_404(who.org, asset_id)
     adding = [selectors.collection_or_404(who.org, c) for c in payload.add_to_collections]
     removing = [selectors.collection_or_404(who.org, c) for c in payload.remove_from_collections]
@@ -167,10 +175,10 @@ def asset_update(request: HttpRequest, asset_id: UUID, payload: AssetUpdateIn):
     return asset_json(selectors.asset_or_404(who.org, asset_id), full=True)
 
 
-@router.delete("{asset_id}", response={204: None, **ERRORS}, summary="Delete an asset")
+@router.delete("{asset_id}", auth=scoped(Scope.ASSETS_WRITE), response={204: None, **ERRORS}, summary="Delete an asset")
 def asset_delete(request: HttpRequest, asset_id: UUID):
     """Deletes the asset and its files. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     services.asset_delete(asset=selectors.asset_or_404(who.org, asset_id))
     return Status(204, None)
 
@@ -195,12 +203,14 @@ class UploadStartOut(Schema):
     target: UploadTarget = Field(description="Send the file's bytes with this request, then call complete.")
 
 
-@uploads_router.post("", response={201: UploadStartOut, **ERRORS}, summary="Start a direct upload")
+@uploads_router.post(
+    "", auth=scoped(Scope.ASSETS_WRITE), response={201: UploadStartOut, **ERRORS}, summary="Start a direct upload"
+)
 def upload_start(request: HttpRequest, payload: UploadIn):
     """Declare a file (type and size are checked against the plan's storage). Then send its bytes
     as ``target`` says — straight to object storage where it is configured, else to
     ``PUT /uploads/{id}/data`` — and call ``POST /uploads/{id}/complete``. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     upload, target = services.upload_start(
         org=who.org,
         user=who.key.created_by,
@@ -217,27 +227,36 @@ def upload_start(request: HttpRequest, payload: UploadIn):
     return Status(201, {"upload": upload_json(upload), "target": target})
 
 
-@uploads_router.put("{upload_id}/data", response={200: UploadOut, **ERRORS}, url_name="upload_data")
+@uploads_router.put(
+    "{upload_id}/data", auth=scoped(Scope.ASSETS_WRITE), response={200: UploadOut, **ERRORS}, url_name="upload_data"
+)
 def upload_data(request: HttpRequest, upload_id: UUID):
     """Without object storage: the file's bytes, as the body (streamed to storage). Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     upload = selectors.upload_or_404(who.org, upload_id)
     length = request.META.get("CONTENT_LENGTH")
     services.upload_receive(upload=upload, stream=request, content_length=int(length) if length else None)
     return upload_json(upload)
 
 
-@uploads_router.post("{upload_id}/complete", response={200: UploadOut, **ERRORS}, summary="The bytes are sent")
+@uploads_router.post(
+    "{upload_id}/complete",
+    auth=scoped(Scope.ASSETS_WRITE),
+    response={200: UploadOut, **ERRORS},
+    summary="The bytes are sent",
+)
 def upload_complete(request: HttpRequest, upload_id: UUID):
     """Checks the file arrived whole and queues processing. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     return upload_json(services.upload_complete(upload=selectors.upload_or_404(who.org, upload_id)))
 
 
-@uploads_router.get("{upload_id}", response={200: UploadOut, **ERRORS}, summary="An upload's status")
+@uploads_router.get(
+    "{upload_id}", auth=scoped(Scope.READ), response={200: UploadOut, **ERRORS}, summary="An upload's status"
+)
 def upload_status(request: HttpRequest, upload_id: UUID):
     """``done`` or ``duplicate`` carry the asset. Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return upload_json(Upload.objects.select_related("asset").get(pk=selectors.upload_or_404(who.org, upload_id).pk))
 
 
@@ -257,35 +276,42 @@ class CollectionIn(Schema):
     description: str = Field("", max_length=300)
 
 
-@collections_router.get("", response={200: list[CollectionOut], **ERRORS}, summary="All collections")
+@collections_router.get(
+    "", auth=scoped(Scope.READ), response={200: list[CollectionOut], **ERRORS}, summary="All collections"
+)
 def collection_list(request: HttpRequest):
     """Scope: read. An asset list of one collection: ``GET /assets?collection=<id>``."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return [collection_json(c) for c in selectors.collections_for_org(who.org)]
 
 
-@collections_router.post("", response={201: CollectionOut, **ERRORS}, summary="Make a collection")
+@collections_router.post(
+    "", auth=scoped(Scope.ASSETS_WRITE), response={201: CollectionOut, **ERRORS}, summary="Make a collection"
+)
 def collection_create(request: HttpRequest, payload: CollectionIn):
     """Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     collection = services.collection_create(
         org=who.org, user=who.key.created_by, name=payload.name, description=payload.description
     )
     return Status(201, collection_json(selectors.collections_for_org(who.org).get(pk=collection.pk)))
 
 
-@collections_router.get("{collection_id}", response={200: CollectionOut, **ERRORS}, summary="One collection")
+@collections_router.get(
+    "{collection_id}", auth=scoped(Scope.READ), response={200: CollectionOut, **ERRORS}, summary="One collection"
+)
 def collection_get(request: HttpRequest, collection_id: UUID):
     """Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     collection = selectors.collection_or_404(who.org, collection_id)
     return collection_json(selectors.collections_for_org(who.org).get(pk=collection.pk))
 
 
-@collections_router.delete("{collection_id}", response={204: None, **ERRORS}, summary="Delete a collection")
+@collections_router.delete(
+    "{collection_id}", auth=scoped(Scope.ASSETS_WRITE), response={204: None, **ERRORS}, summary="Delete a collection"
+)
 def collection_delete(request: HttpRequest, collection_id: UUID):
     """The collection goes; its assets stay in the library. Scope: assets:write."""
-    who = require(request, Scope.ASSETS_WRITE)
+    who = caller(request)
     services.collection_delete(collection=selectors.collection_or_404(who.org, collection_id))
     return Status(204, None)
-

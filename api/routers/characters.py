@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from api.auth import require
+from api.auth import caller, scoped
 from api.errors import ErrorOut
 from api.models import Scope
 from api.routers.jobs import IDEMPOTENCY, _key, _started
@@ -122,36 +122,43 @@ def training_json(run: TrainingRun) -> dict:
     }
 
 
-@router.get("", response={200: list[CharacterOut], **ERRORS}, summary="All characters")
+@router.get("", auth=scoped(Scope.READ), response={200: list[CharacterOut], **ERRORS}, summary="All characters")
 def character_list(request: HttpRequest):
     """Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     rows = Character.objects.for_org(who.org).select_related("avatar", "org").order_by("name")
     return [character_json(c) for c in rows]
 
 
-@router.post("", response={201: CharacterOut, **ERRORS}, summary="Create a character")
+@router.post(
+    "", auth=scoped(Scope.CHARACTERS_WRITE), response={201: CharacterOut, **ERRORS}, summary="Create a character"
+)
 def character_create(request: HttpRequest, payload: CharacterIn):
     """A character to build from photos (add them on the character's page). Within the plan's
     character limit; adults only. Scope: characters:write."""
-    who = require(request, Scope.CHARACTERS_WRITE)
+    who = caller(request)
     character = services.character_create(
         org=who.org, user=who.key.created_by, origin=Character.Origin.PHOTOS, **payload.dict()
     )
     return Status(201, character_json(selectors.character_or_404(who.org, character.public_id)))
 
 
-@router.get("{character_id}", response={200: CharacterOut, **ERRORS}, summary="One character")
+@router.get("{character_id}", auth=scoped(Scope.READ), response={200: CharacterOut, **ERRORS}, summary="One character")
 def character_get(request: HttpRequest, character_id: UUID):
     """Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return character_json(selectors.character_or_404(who.org, character_id))
 
 
-@router.patch("{character_id}", response={200: CharacterOut, **ERRORS}, summary="Edit a character")
+@router.patch(
+    "{character_id}",
+    auth=scoped(Scope.CHARACTERS_WRITE),
+    response={200: CharacterOut, **ERRORS},
+    summary="Edit a character",
+)
 def character_update(request: HttpRequest, character_id: UUID, payload: CharacterUpdateIn):
     """Only the fields sent change. Scope: characters:write."""
-    who = require(request, Scope.CHARACTERS_WRITE)
+    who = caller(request)
     character = selectors.character_or_404(who.org, character_id)
     fields = payload.dict(exclude_unset=True)
     if fields:
@@ -159,24 +166,34 @@ def character_update(request: HttpRequest, character_id: UUID, payload: Characte
     return character_json(selectors.character_or_404(who.org, character_id))
 
 
-@router.get("{character_id}/training", response={200: TrainingOut, **ERRORS}, summary="Training status and ETA")
+@router.get(
+    "{character_id}/training",
+    auth=scoped(Scope.READ),
+    response={200: TrainingOut, **ERRORS},
+    summary="Training status and ETA",
+)
 def training_status(request: HttpRequest, character_id: UUID):
     """The latest training run of the character's face model, with an estimated finish while it is
     queued or running. 404 if it was never trained. Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     run = selectors.latest_training_run(selectors.character_or_404(who.org, character_id))
     if run is None:
         raise HttpError(404, "This character's face model was never trained.")
     return training_json(run)
 
 
-@router.post("{character_id}/training", response={201: TrainingOut, 200: TrainingOut, **ERRORS}, summary="Train")
+@router.post(
+    "{character_id}/training",
+    auth=scoped(Scope.CHARACTERS_WRITE),
+    response={201: TrainingOut, 200: TrainingOut, **ERRORS},
+    summary="Train",
+)
 def training_start(
     request: HttpRequest, response: HttpResponse, character_id: UUID, idempotency_key: str = IDEMPOTENCY
 ):
     """Train the face model on the character's checked photos (consent recorded on its page first).
     Spends credits. Scope: characters:write."""
-    who = require(request, Scope.CHARACTERS_WRITE)
+    who = caller(request)
     character = selectors.character_or_404(who.org, character_id)
     key = _key(idempotency_key)
     replayed = bool(key) and engine.job_by_key(TrainingRun, who.org, key) is not None
@@ -184,10 +201,15 @@ def training_start(
     return _started(response, training_json(selectors.training_run_or_404(character, run.public_id)), replayed)
 
 
-@router.post("{character_id}/training/cancel", response={200: TrainingOut, **ERRORS}, summary="Cancel training")
+@router.post(
+    "{character_id}/training/cancel",
+    auth=scoped(Scope.CHARACTERS_WRITE),
+    response={200: TrainingOut, **ERRORS},
+    summary="Cancel training",
+)
 def training_cancel(request: HttpRequest, character_id: UUID):
     """Stops the running training; its credits are returned. Scope: characters:write."""
-    who = require(request, Scope.CHARACTERS_WRITE)
+    who = caller(request)
     character = selectors.character_or_404(who.org, character_id)
     run = selectors.latest_training_run(character)
     if run is None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from api.auth import require
+from api.auth import caller, scoped
 from api.errors import ErrorOut
 from api.models import Scope
 from billing import selectors
@@ -43,18 +43,18 @@ class HistoryFilters(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-@router.get("", response={200: BalanceOut, **ERRORS}, summary="Credit balance")
+@router.get("", auth=scoped(Scope.BILLING_READ), response={200: BalanceOut, **ERRORS}, summary="Credit balance")
 def balance(request: HttpRequest):
     """Scope: billing:read."""
-    who = require(request, Scope.BILLING_READ)
+    who = caller(request)
     summary = selectors.credit_summary(who.org)
     return {"balance": summary.balance, "held": summary.held, "available": summary.available}
 
 
-@router.get("history", response={200: HistoryPage, **ERRORS}, summary="Credit history")
+@router.get("history", auth=scoped(Scope.BILLING_READ), response={200: HistoryPage, **ERRORS}, summary="Credit history")
 def history(request: HttpRequest, filters: Query[HistoryFilters]):
     """The ledger, newest first. Scope: billing:read."""
-    who = require(request, Scope.BILLING_READ)
+    who = caller(request)
     entries = selectors.ledger_entries(who.org, kind=filters.kind)
     if filters.before:
         entries = entries.filter(id__lt=filters.before)

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema
 from ninja.responses import Status
 
-from api.auth import require
+from api.auth import caller, scoped
 from api.errors import ErrorOut
 from api.models import Scope
 from api.routers.serialize import asset_brief, media_url
@@ -95,17 +95,19 @@ def job_json(job: EditJob) -> dict:
     }
 
 
-@router.get("jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="An edit job's status")
+@router.get("jobs/{job_id}", auth=scoped(Scope.READ), response={200: JobOut, **ERRORS}, summary="An edit job's status")
 def job_status(request: HttpRequest, job_id: UUID):
     """Status of an edit (upscale, inpaint, outfit change …) and its result. Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return job_json(selectors.edit_job_or_404(who.org, job_id))
 
 
-@router.post("jobs/{job_id}/cancel", response={200: JobOut, **ERRORS}, summary="Cancel an edit")
+@router.post(
+    "jobs/{job_id}/cancel", auth=scoped(Scope.GENERATE), response={200: JobOut, **ERRORS}, summary="Cancel an edit"
+)
 def job_cancel(request: HttpRequest, job_id: UUID):
     """Stops a queued or running edit; its credits are returned. Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     job = selectors.edit_job_or_404(who.org, job_id)
     edit_job_cancel(job=job, user=who.key.created_by)
     return job_json(selectors.edit_job_or_404(who.org, job_id))
@@ -116,10 +118,15 @@ class UpscaleIn(Schema):
     factor: int = Field(2, description="2 or 4")
 
 
-@router.post("edits/upscale", response={201: JobOut, 200: JobOut, **ERRORS}, summary="Upscale an image")
+@router.post(
+    "edits/upscale",
+    auth=scoped(Scope.GENERATE),
+    response={201: JobOut, 200: JobOut, **ERRORS},
+    summary="Upscale an image",
+)
 def edit_upscale(request: HttpRequest, response: HttpResponse, payload: UpscaleIn, idempotency_key: str = IDEMPOTENCY):
     """Queue an upscale; the credits are held now and charged when it is delivered. Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     key = _key(idempotency_key)
     replayed = bool(key) and engine.job_by_key(EditJob, who.org, key) is not None
     asset = asset_selectors.asset_or_404(who.org, payload.asset)
@@ -230,14 +237,16 @@ def generation_json(job: GenerationJob) -> dict:
     }
 
 
-@generations_router.post("", response={201: GenerationOut, 200: GenerationOut, **ERRORS}, summary="Start a pack")
+@generations_router.post(
+    "", auth=scoped(Scope.GENERATE), response={201: GenerationOut, 200: GenerationOut, **ERRORS}, summary="Start a pack"
+)
 def generation_create(
     request: HttpRequest, response: HttpResponse, payload: GenerationIn, idempotency_key: str = IDEMPOTENCY
 ):
     """Start a pack of images of one of your characters. Credits are held now and charged per image
     delivered; 402 when the organisation can't cover the pack (the message has the numbers).
     Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     key = _key(idempotency_key or payload.idempotency_key)
     replayed = bool(key) and engine.job_by_key(GenerationJob, who.org, key) is not None
     character = character_or_404(who.org, payload.character)
@@ -259,17 +268,24 @@ def generation_create(
     return _started(response, generation_json(selectors.pack_or_404(who.org, job.public_id)), replayed)
 
 
-@generations_router.get("{job_id}", response={200: GenerationOut, **ERRORS}, summary="A pack's status, image by image")
+@generations_router.get(
+    "{job_id}",
+    auth=scoped(Scope.READ),
+    response={200: GenerationOut, **ERRORS},
+    summary="A pack's status, image by image",
+)
 def generation_status(request: HttpRequest, job_id: UUID):
     """Each image's progress and result. Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return generation_json(selectors.pack_or_404(who.org, job_id))
 
 
-@generations_router.post("{job_id}/cancel", response={200: GenerationOut, **ERRORS}, summary="Cancel a pack")
+@generations_router.post(
+    "{job_id}/cancel", auth=scoped(Scope.GENERATE), response={200: GenerationOut, **ERRORS}, summary="Cancel a pack"
+)
 def generation_cancel(request: HttpRequest, job_id: UUID):
     """Stop the images not made yet; their credits are returned. Delivered images stay. Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     job = selectors.pack_or_404(who.org, job_id)
     packs.pack_cancel(job=job, user=who.key.created_by)
     return generation_json(selectors.pack_or_404(who.org, job_id))
@@ -322,11 +338,16 @@ def video_json(job: VideoJob) -> dict:
     }
 
 
-@videos_router.post("", response={201: VideoOut, 200: VideoOut, **ERRORS}, summary="Make a video from an image")
+@videos_router.post(
+    "",
+    auth=scoped(Scope.GENERATE),
+    response={201: VideoOut, 200: VideoOut, **ERRORS},
+    summary="Make a video from an image",
+)
 def video_create(request: HttpRequest, response: HttpResponse, payload: VideoIn, idempotency_key: str = IDEMPOTENCY):
     """Queue a clip of an image; the credits are held now. A refused choice is a 400 naming the
     field; too few credits a 402. Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     key = _key(idempotency_key)
     replayed = bool(key) and engine.job_by_key(VideoJob, who.org, key) is not None
     asset = asset_selectors.asset_or_404(who.org, payload.asset)
@@ -349,17 +370,21 @@ def video_create(request: HttpRequest, response: HttpResponse, payload: VideoIn,
     return _started(response, video_json(video_selectors.video_job_or_404(who.org, job.public_id)), replayed)
 
 
-@videos_router.get("{job_id}", response={200: VideoOut, **ERRORS}, summary="A video job's status")
+@videos_router.get(
+    "{job_id}", auth=scoped(Scope.READ), response={200: VideoOut, **ERRORS}, summary="A video job's status"
+)
 def video_status(request: HttpRequest, job_id: UUID):
     """Scope: read."""
-    who = require(request, Scope.READ)
+    who = caller(request)
     return video_json(video_selectors.video_job_or_404(who.org, job_id))
 
 
-@videos_router.post("{job_id}/cancel", response={200: VideoOut, **ERRORS}, summary="Cancel a video job")
+@videos_router.post(
+    "{job_id}/cancel", auth=scoped(Scope.GENERATE), response={200: VideoOut, **ERRORS}, summary="Cancel a video job"
+)
 def video_cancel(request: HttpRequest, job_id: UUID):
     """Its credits are returned. Scope: generate."""
-    who = require(request, Scope.GENERATE)
+    who = caller(request)
     job = video_selectors.video_job_or_404(who.org, job_id)
     video_job_cancel(job=job, user=who.key.created_by)
     return video_json(video_selectors.video_job_or_404(who.org, job_id))
