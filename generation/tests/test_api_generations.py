@@ -84,3 +84,18 @@ def test_viewers_outsiders_and_strangers(client, people, org, hd_character, fund
     assert client.get(BASE + job_id).status_code == 401
     assert create(client, hd_character, {}).status_code == 401
     assert client.post(f"{BASE}{job_id}/cancel").status_code == 401
+
+
+def test_an_idempotent_replay_returns_the_first_pack_and_holds_once(client, people, org, hd_character, fund, api_key):
+    fund(100)
+    headers = {**api_key(people.member), "Idempotency-Key": "6d1c7f1e-retry"}
+    first = create(client, hd_character, headers, count=5)
+    replay = create(client, hd_character, headers, count=5)
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert GenerationJob.objects.count() == 1
+    assert credits_available(org) == 80
+    other = create(client, hd_character, {**headers, "Idempotency-Key": "another"}, count=1)
+    assert other.status_code == 201
+    assert GenerationJob.objects.count() == 2
