@@ -9,4 +9,4 @@ def deliver_webhook(delivery_id: int) -> None:
     WEBHOOK_MAX_ATTEMPTS, each recorded in the delivery log."""
     wait = webhooks.delivery_attempt(delivery_id)
     if wait is not None:
-        deliver_webhook.apply_async(args=[delivery_id], countdown=wait)
+        deliver_webhook.apply_async(args=(delivery_id,), countdown=wait)

@@ -127,7 +127,7 @@ def _queue(ids: list[int], countdown: int = 0) -> None:
 
     def send() -> None:
         for pk in ids:
-            deliver_webhook.apply_async(args=[pk], countdown=countdown)
+            deliver_webhook.apply_async(args=(pk,), countdown=countdown)
 
     transaction.on_commit(send)
 

@@ -67,14 +67,12 @@ def training_eta(run: TrainingRun, *, now: datetime | None = None) -> TrainingEt
     now = now or timezone.now()
     if run.status not in ACTIVE:
         return TrainingEta(None, None, "finished")
-    durations = sorted(
-        (finished - started).total_seconds()
-        for started, finished in TrainingRun.objects.filter(
-            status=JobStatus.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
-        )
+    rows = (
+        TrainingRun.objects.filter(status=JobStatus.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
         .order_by("-finished_at")
         .values_list("started_at", "finished_at")[:ETA_SAMPLE]
     )
+    durations = sorted((finished - started).total_seconds() for started, finished in rows if started and finished)
     if durations:
         typical = durations[len(durations) // 2]
         basis = f"the median of the last {len(durations)} successful training run{'s' if len(durations) != 1 else ''}"
@@ -86,6 +84,4 @@ def training_eta(run: TrainingRun, *, now: datetime | None = None) -> TrainingEt
 
 
 def latest_training_run(character: Character) -> TrainingRun | None:
-    return (
-        TrainingRun.objects.for_org(character.org).filter(character=character).select_related("call").first()
-    )
+    return TrainingRun.objects.for_org(character.org).filter(character=character).select_related("call").first()

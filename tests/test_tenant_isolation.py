@@ -245,9 +245,15 @@ def _library_objects(org):
     video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
-    endpoint = WebhookEndpoint.objects.create(org=org, url="https://hooks.example.com/x", secret="whsec_dGVzdHNlY3JldA==")
+    endpoint = WebhookEndpoint.objects.create(
+        org=org, url="https://hooks.example.com/x", secret="whsec_dGVzdHNlY3JldA=="
+    )
     delivery = WebhookDelivery.objects.create(
-        org=org, endpoint=endpoint, message_id=f"msg_{org.pk}", event_type="job.succeeded", payload={},
+        org=org,
+        endpoint=endpoint,
+        message_id=f"msg_{org.pk}",
+        event_type="job.succeeded",
+        payload={},
         status=WebhookDelivery.Status.FAILED,
     )
     return {

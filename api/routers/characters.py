@@ -21,8 +21,10 @@ from jobs import engine
 
 router = Router(tags=["characters"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
-FIELDS = ("name", "style", "gender", "age", "ethnicity", "hair_colour", "hair_style", "eye_colour", "body_type")
-FIELDS += ("default_outfit", "notes")
+FIELDS = (
+    *("name", "style", "gender", "age", "ethnicity", "hair_colour", "hair_style", "eye_colour", "body_type"),
+    *("default_outfit", "notes"),
+)
 
 
 class CharacterOut(Schema):

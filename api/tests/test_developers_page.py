@@ -26,9 +26,7 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(login, people, org, ur
     client = login("admin")
     page = text_of(client.get(url))
     assert "No API keys yet" in page
-    response = client.post(
-        url + "keys/", {"name": "Build server", "scopes": ["read", "generate"], "expires_in": "30"}
-    )
+    response = client.post(url + "keys/", {"name": "Build server", "scopes": ["read", "generate"], "expires_in": "30"})
     assert response.status_code == 302
     key = ApiKey.objects.get()
     shown = client.get(url).content.decode()
@@ -68,7 +66,9 @@ def test_webhook_endpoints_test_events_and_resend(login, org, url, settings, dja
     assert "must use https" in text_of(refused)
     assert not WebhookEndpoint.objects.exists()
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
-    assert client.post(url + "webhooks/", {"url": "http://127.0.0.1:8000/hook", "description": "Local"}).status_code == 302
+    assert (
+        client.post(url + "webhooks/", {"url": "http://127.0.0.1:8000/hook", "description": "Local"}).status_code == 302
+    )
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret in client.get(url).content.decode()
     with respx.mock:
