@@ -193,3 +193,16 @@ def test_the_docs_are_served_without_a_cdn(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/assets/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"]["scheme"] == "bearer"
+
+
+def test_key_requests_need_no_csrf_token_even_with_a_session_cookie(org, people):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people.owner)
+    _key, whole = make(org, people.owner, scopes=["assets:write"])
+    response = browser.post(
+        "/api/v1/collections/", {"name": "Board"}, content_type="application/json", headers=bearer(whole)
+    )
+    assert response.status_code == 201
+    assert browser.post("/api/v1/collections/", {"name": "Two"}, content_type="application/json").status_code == 401
