@@ -10,3 +10,8 @@ def deliver_webhook(delivery_id: int) -> None:
     wait = webhooks.delivery_attempt(delivery_id)
     if wait is not None:
         deliver_webhook.apply_async(args=(delivery_id,), countdown=wait)
+
+
+@shared_task
+def sweep_webhook_deliveries() -> dict:
+    return webhooks.deliveries_sweep()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -194,6 +195,32 @@ def delivery_resend(*, delivery: WebhookDelivery) -> None:
         status=WebhookDelivery.Status.PENDING, attempts=0, error="", next_attempt_at=None, updated_at=timezone.now()
     )
     _queue([delivery.pk])
+
+
+# A pending delivery untouched this long lost its task (a worker restarted): it is queued again.
+STALLED = timedelta(minutes=10)
+# The delivery log keeps this many days.
+LOG_DAYS = 30
+
+
+def deliveries_sweep(*, now=None) -> dict:
+    """Beat: queue pending deliveries whose task was lost, and drop log entries older than LOG_DAYS."""
+    now = now or timezone.now()
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, updated_at__lt=now - STALLED)
+    stalled = list(
+        pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - STALLED)).values_list(
+            "pk", flat=True
+        )
+    )
+    if stalled:
+        WebhookDelivery.objects.filter(pk__in=stalled).update(updated_at=now)
+        _queue(stalled)
+    pruned, _ = (
+        WebhookDelivery.objects.filter(created_at__lt=now - timedelta(days=LOG_DAYS))
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .delete()
+    )
+    return {"requeued": len(stalled), "pruned": pruned}
 
 
 def test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:

@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # Outgoing webhooks: deliveries whose task was lost are queued again; the log keeps 30 days.
+    "sweep-webhook-deliveries": {
+        "task": "api.tasks.sweep_webhook_deliveries",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "library-housekeeping": {
         "task": "assets.tasks.library_housekeeping",
         "schedule": crontab(minute="*/30"),

@@ -181,3 +181,25 @@ def test_a_finished_job_sends_an_event_to_its_org_only(
     assert body["data"]["id"] == str(job.public_id)
     assert body["data"]["api_url"] == f"/api/v1/jobs/{job.public_id}"
     assert "Cancelled by" in body["data"]["error"]
+
+
+@respx.mock
+def test_the_sweep_sends_lost_deliveries_and_prunes_the_old_log(org, endpoint, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    route = respx.post(RECEIVER).mock(return_value=httpx.Response(200))
+    lost = WebhookDelivery.objects.create(org=org, endpoint=endpoint, message_id="lost", event_type="x", payload={})
+    fresh = WebhookDelivery.objects.create(org=org, endpoint=endpoint, message_id="fresh", event_type="x", payload={})
+    old = WebhookDelivery.objects.create(
+        org=org, endpoint=endpoint, message_id="old", event_type="x", payload={}, status="succeeded"
+    )
+    WebhookDelivery.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = webhooks.deliveries_sweep()
+    assert result == {"requeued": 1, "pruned": 1}
+    assert [c.request.headers["webhook-id"] for c in route.calls] == ["lost"]
+    assert WebhookDelivery.objects.get(pk=fresh.pk).status == "pending"
+    assert not WebhookDelivery.objects.filter(pk=old.pk).exists()
