@@ -75,7 +75,7 @@ class WebhookEndpoint(OrgOwnedModel):
     """A customer's URL that receives signed job events (Standard Webhooks)."""
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
+    url = models.CharField(max_length=500, help_text="Checked by api.webhooks.url_problem: https, public addresses.")
     description = models.CharField(max_length=120, blank=True)
     # ``whsec_`` + base64: the receiver verifies with it, so it is kept (not hashed) to sign with.
     secret = models.CharField(max_length=80)
