@@ -37,7 +37,6 @@ def _page(request: OrgHttpRequest, *, key_form=None, webhook_form=None, status: 
             "deliveries": selectors.recent_deliveries(request.org),
             "webhook_form": webhook_form or WebhookForm(),
             "rate_limit": settings.API_RATE_LIMIT_PER_MINUTE,
-            "nav": "settings",
         },
         status=status,
     )
