@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.errors import HttpError
@@ -57,7 +58,7 @@ class ApiKeyAuth(HttpBearer):
 
     def __call__(self, request: HttpRequest):
         # Whatever the session middleware found in a cookie is not who this request is.
-        request.user = _anonymous()
+        request.user = AnonymousUser()
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
@@ -80,12 +81,6 @@ class ApiKeyAuth(HttpBearer):
 def scoped(scope: str) -> ApiKeyAuth:
     """The ``auth=`` of an endpoint that needs ``scope``."""
     return ApiKeyAuth(Scope(scope))
-
-
-def _anonymous():
-    from django.contrib.auth.models import AnonymousUser
-
-    return AnonymousUser()
 
 
 def caller(request: HttpRequest) -> Caller:
