@@ -93,6 +93,25 @@ def login(client, people):
     return sign_in
 
 
+@pytest.fixture
+def api_key(people):
+    """``api_key(people.member, scopes=[...])``: request headers with a new API key of ``org`` (or
+    ``org=``) acting as that person; every scope unless ``scopes`` is given."""
+    from api.keys import api_key_create
+    from api.models import Scope
+    from orgs.models import Membership
+
+    def make(user=None, *, scopes=None, org=None, **options):
+        user = user or people.owner
+        org = org or Membership.objects.filter(user=user).first().org
+        _key, whole = api_key_create(
+            org=org, user=user, name="Test key", scopes=list(scopes or Scope.values), **options
+        )
+        return {"Authorization": f"Bearer {whole}"}
+
+    return make
+
+
 _analysed: dict = {}
 
 

@@ -3,7 +3,13 @@ photo or a training run by its public id."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
 from characters.models import Character, DatasetImage, TrainingRun
+from core.jobs import ACTIVE, JobStatus
 from core.lookups import one_or_404
 from orgs.models import Organization
 
@@ -40,3 +46,42 @@ def training_run_or_404(character: Character, run_id) -> TrainingRun:
         run_id,
         "No such training run.",
     )
+
+
+# Without finished runs to learn from: a typical face-model training, queue included.
+TYPICAL_TRAINING_SECONDS = 20 * 60
+# How many recent successful runs the estimate is the median of.
+ETA_SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class TrainingEta:
+    finish_at: datetime | None  # None once the run has ended
+    seconds_left: int | None
+    basis: str  # what the estimate rests on, in words
+
+
+def training_eta(run: TrainingRun, *, now: datetime | None = None) -> TrainingEta:
+    """When ``run`` should be done: its start (or now, while queued) plus the median duration of the
+    last successful runs (any organisation's: only durations are read), else a typical duration."""
+    now = now or timezone.now()
+    if run.status not in ACTIVE:
+        return TrainingEta(None, None, "finished")
+    rows = (
+        TrainingRun.objects.filter(status=JobStatus.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:ETA_SAMPLE]
+    )
+    durations = sorted((finished - started).total_seconds() for started, finished in rows if started and finished)
+    if durations:
+        typical = durations[len(durations) // 2]
+        basis = f"the median of the last {len(durations)} successful training run{'s' if len(durations) != 1 else ''}"
+    else:
+        typical, basis = TYPICAL_TRAINING_SECONDS, "a typical training time"
+    start = run.started_at or now
+    finish = max(start + timedelta(seconds=typical), now)
+    return TrainingEta(finish, int((finish - now).total_seconds()), basis)
+
+
+def latest_training_run(character: Character) -> TrainingRun | None:
+    return TrainingRun.objects.for_org(character.org).filter(character=character).select_related("call").first()

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     # django-ninja's API docs: with the app installed they use its bundled Swagger UI, not a CDN.
     "ninja",
     "template_partials",
+    # CORS for /api/v1/ only, and only from the browser extension's origin (EXTENSION_ORIGINS).
+    "corsheaders",
     # The project itself first: its ready() binds the Celery app (config/apps.py).
     "config.apps.PersonaeConfig",
     "core",
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
     "notifications",
     "onboarding",
     "marketing",
+    # API keys, the JSON API's routers (config/api.py) and outgoing webhooks: above the apps it serves.
+    "api",
     # Marketing site and blog: Wagtail serves /blog/ and its editor at /cms/.
     "blog",
     "wagtail.contrib.routable_page",
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     # ADMIN_ALLOWED_CIDRS: /admin/ and /cms/ are a 404 outside those networks.
     "core.middleware.AdminAllowListMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware: answers the extension's preflight for /api/v1/ (CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -294,6 +300,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # Outgoing webhooks: deliveries whose task was lost are queued again; the log keeps 30 days.
+    "sweep-webhook-deliveries": {
+        "task": "api.tasks.sweep_webhook_deliveries",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "library-housekeeping": {
         "task": "assets.tasks.library_housekeeping",
         "schedule": crontab(minute="*/30"),
@@ -401,6 +413,23 @@ SAFETY_REVIEW_THRESHOLD = env.int("SAFETY_REVIEW_THRESHOLD", default=3)
 SAFETY_REVIEW_WINDOW_HOURS = env.int("SAFETY_REVIEW_WINDOW_HOURS", default=24)
 # Audit log entries are kept this long, also after the organisation or person is deleted.
 AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
+
+# The JSON API (/api/v1/, docs/api.md): keys, rate limit, CORS for the browser extension, webhooks.
+API_KEY_PREFIX = env("API_KEY_PREFIX", default="pk_live_")
+# Keys are stored as HMAC-SHA256(pepper, secret); changing the pepper invalidates every key.
+API_KEY_PEPPER = env("API_KEY_PEPPER", default=SECRET_KEY)
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+# The extension's origin(s), e.g. chrome-extension://abcdefghijklmnopabcdefghijklmnop; nothing else gets CORS.
+EXTENSION_ORIGINS = env.list("EXTENSION_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = EXTENSION_ORIGINS
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False  # keys, never cookies
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
+CORS_EXPOSE_HEADERS = ("retry-after", "idempotent-replayed")
+# Outgoing webhooks: https and public addresses only, unless this is set (tests, local receivers).
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # GDPR (privacy/): an organisation's full export can be downloaded for this long; a deleted
 # organisation can be restored for this long; failed and cancelled jobs and abandoned uploads are
 # purged this long after they ended.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail.admin import urls as wagtailadmin_urls
 
+from api import urls as api_urls
 from assets import urls as assets_urls
 from billing import urls as billing_urls
 from billing.stripe_webhooks import StripeWebhookView
@@ -59,6 +60,7 @@ urlpatterns = [
                 onboarding_urls.org_urlpatterns
                 + billing_urls.org_urlpatterns
                 + privacy_urls.org_urlpatterns
+                + api_urls.org_urlpatterns
                 + orgs_urls.urlpatterns,
                 orgs_urls.app_name,
             )

@@ -135,6 +135,7 @@ def lint() -> int:
             "onboarding",
             "usage",
             "privacy",
+            "api",
             "stripe_local",
         ],
         # The app layers in pyproject.toml: imports point down only.

@@ -15,6 +15,8 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from PIL import Image
 
+from api.keys import api_key_create
+from api.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from assets import storage
 from assets.models import Asset, Collection, CollectionItem, Export, Upload
 from assets.tests.factories import AssetFactory, AssetRowFactory, CollectionFactory, UploadFactory
@@ -68,6 +70,14 @@ ORG_URLS = {
     "orgs:data_export_status": ({GET}, OWNER, None, "data_export"),
     "orgs:org_delete": ({POST}, OWNER, OWNER, None),
     "orgs:org_delete_undo": ({POST}, OWNER, OWNER, None),
+    # Settings → Developers: API keys and webhooks, for owners and admins.
+    "orgs:developers": ({GET}, ADMIN, None, None),
+    "orgs:api_key_create": ({POST}, ADMIN, ADMIN, None),
+    "orgs:api_key_revoke": ({POST}, ADMIN, ADMIN, "api_key"),
+    "orgs:webhook_create": ({POST}, ADMIN, ADMIN, None),
+    "orgs:webhook_delete": ({POST}, ADMIN, ADMIN, "webhook_endpoint"),
+    "orgs:webhook_test": ({POST}, ADMIN, ADMIN, "webhook_endpoint"),
+    "orgs:webhook_resend": ({POST}, ADMIN, ADMIN, "webhook_delivery"),
     # The library: viewers browse and download (zips too); members change things.
     "assets:library": ({GET}, VIEWER, None, None),
     "assets:bulk": ({POST}, VIEWER, MEMBER, None),  # a viewer's "like" is refused with a message
@@ -244,8 +254,24 @@ def _library_objects(org):
     data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
     video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
     style = style_ready(org, source=source)
+    owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
+    api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
+    endpoint = WebhookEndpoint.objects.create(
+        org=org, url="https://hooks.example.com/x", secret="whsec_dGVzdHNlY3JldA=="
+    )
+    delivery = WebhookDelivery.objects.create(
+        org=org,
+        endpoint=endpoint,
+        message_id=f"msg_{org.pk}",
+        event_type="job.succeeded",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
     return {
         "style": style,
+        "api_key": api_key,
+        "webhook_endpoint": endpoint,
+        "webhook_delivery": delivery,
         "data_export": data_export,
         "video_job": video_job,
         "asset": asset,
@@ -324,6 +350,8 @@ POST_DATA = {
     "billing:subscribe": {"plan": "creator", "nonce": "tenant-test"},
     "billing:topup": {"pack": "1000", "nonce": "tenant-test"},
     "orgs:settings": {"name": "Changed", "email": "billing@northstar.example", "allow_join_requests": ""},
+    "orgs:api_key_create": {"name": "Tenant test", "scopes": ["read"]},
+    "orgs:webhook_create": {"url": "https://93.184.215.14/hook"},
     "orgs:invite": {"email": "new@example.com", "role": "viewer"},
     "orgs:member_role": {"role": "viewer"},
     "orgs:join_request_approve": {"role": "viewer"},
@@ -448,6 +476,9 @@ def _state():
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),
         sorted(StyleRecipe.objects.values_list("pk", "name", "in_studio", "status")),
+        sorted(ApiKey.objects.values_list("pk", "revoked_at")),
+        sorted(WebhookEndpoint.objects.values_list("pk", "url")),
+        sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),
     )
 
 

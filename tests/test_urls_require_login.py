@@ -42,11 +42,40 @@ PUBLIC = {
     # The JSON API answers 401 itself (no redirect to a login page); its schema and docs are public.
     "api:openapi-json": 200,
     "api:openapi-view": 200,
-    "api:job_status": 401,
+    "api:job_status": 401,  # …and the rest: only an API key (Bearer) gets in, never a session
     "api:generation_status": 401,
     "api:generation_create": 405,  # POST only; an anonymous POST gets 401 (generation/tests/test_api_generations.py)
     "api:generation_cancel": 405,  # POST only, likewise
     "api:api-root": 404,  # django-ninja's placeholder for the prefix
+    # Every other endpoint: 401 without an API key (GET), 405 where only POST/PUT is served.
+    # Paths with several methods have one name per method (docs/api.md lists them).
+    "api:asset_list": 401,
+    "api:asset_upload": 401,
+    "api:asset_get": 401,
+    "api:asset_update": 401,
+    "api:asset_delete": 401,
+    "api:upload_start": 405,
+    "api:upload_data": 405,
+    "api:upload_complete": 405,
+    "api:upload_status": 401,
+    "api:collection_list": 401,
+    "api:collection_create": 401,
+    "api:collection_get": 401,
+    "api:collection_delete": 401,
+    "api:character_list": 401,
+    "api:character_create": 401,
+    "api:character_get": 401,
+    "api:character_update": 401,
+    "api:training_status": 401,
+    "api:training_start": 401,
+    "api:training_cancel": 405,
+    "api:video_create": 405,
+    "api:video_status": 401,
+    "api:video_cancel": 405,
+    "api:job_cancel": 405,
+    "api:edit_upscale": 405,
+    "api:balance": 401,
+    "api:history": 401,
     "orgs:invitation": 404,  # the emailed link; 'x' is not a real token
     # Stripe's webhooks (dj-stripe) are verified by signature; no Stripe-Signature header is a 400.
     "djstripe:djstripe_webhook_by_uuid": 405,

@@ -46,14 +46,17 @@ def test_the_studio_refuses_each_evasion_on_the_prompt_field(client, people, org
 
 
 @pytest.mark.parametrize(("kind", "words"), CASES, ids=IDS)
-def test_the_api_refuses_each_evasion_with_400_and_the_field(client, people, org, hd_character, fund, kind, words):
+def test_the_api_refuses_each_evasion_with_400_and_the_field(
+    client, people, org, hd_character, fund, api_key, kind, words
+):
     fund(100)
-    client.force_login(people.member)
+    key = api_key(people.member)
     for body in ({"prompt": words}, {"prompts": ["a woman on a pier", words]}):
         response = client.post(
             "/api/v1/generations/",
             {"character": str(hd_character.public_id), "count": 1, **body},
             content_type="application/json",
+            headers=key,
         )
         assert response.status_code == 400
         detail = response.json()

@@ -158,19 +158,17 @@ def test_the_jobs_page_lists_and_filters(login, org, fund, photo, people):
 
 
 @pytest.mark.django_db
-def test_the_json_status_endpoint(client, org, fund, photo, people, django_capture_on_commit_callbacks):
+def test_the_json_status_endpoint(client, org, fund, photo, people, api_key, django_capture_on_commit_callbacks):
     fund(20)
     with django_capture_on_commit_callbacks(execute=True):
         job = services.upscale_start(org=org, user=people.member, asset=photo, factor=2)
     url = f"/api/v1/jobs/{job.public_id}"
     assert client.get(url).status_code == 401
-    client.force_login(people.viewer)
-    data = client.get(url).json()
+    data = client.get(url, headers=api_key(people.viewer, scopes=["read"])).json()
     assert data["status"] == "succeeded"
     assert data["finished"] is True
     assert data["credits"] == 8
     assert data["result"]["width"] == 320
     assert data["result"]["url"].startswith("/media/")
     assert data["source"] == str(photo.public_id)
-    client.force_login(people.outsider)
-    assert client.get(url).status_code == 404
+    assert client.get(url, headers=api_key(people.outsider)).status_code == 404
