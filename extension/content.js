@@ -50,7 +50,9 @@
 
   function authorOf(node) {
     const article = node.closest("article");
-    const link = article && article.querySelector('header a[href^="/"], a[rel="author"]');
+    const link =
+      (article && article.querySelector('header a[href^="/"], a[rel="author"]')) ||
+      document.querySelector('[data-test-id="creator-profile-name"], a[rel="author"]');
     if (link && link.textContent.trim()) return link.textContent.trim();
     const meta = document.querySelector('meta[name="author"], meta[property="article:author"]');
     return meta ? meta.content : "";
@@ -170,9 +172,11 @@
   }
 
   function big(node) {
+    // Laid-out, declared or natural size: a lazy or still-loading picture counts at its declared size.
     const box = node.getBoundingClientRect();
-    const width = Math.max(box.width, node.width || 0, node.videoWidth || 0);
-    const height = Math.max(box.height, node.height || 0, node.videoHeight || 0);
+    const attr = (name) => parseInt(node.getAttribute(name), 10) || 0;
+    const width = Math.max(box.width, attr("width"), node.naturalWidth || 0, node.videoWidth || 0);
+    const height = Math.max(box.height, attr("height"), node.naturalHeight || 0, node.videoHeight || 0);
     return width >= MIN_SIZE && height >= MIN_SIZE;
   }
 

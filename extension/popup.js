@@ -75,7 +75,9 @@ async function uploadOne(file, collectionId) {
   $("uploads").appendChild(row);
   try {
     const form = new FormData();
-    form.append("file", file, file.name);
+    // The bytes, not the File handle: a copy in memory is sent the same way by every Chromium
+    // (a File-backed body can't be replayed by request interception, as the browser tests do).
+    form.append("file", new Blob([await file.arrayBuffer()], { type: file.type }), file.name);
     let upload = await apiFetch("/assets/", { method: "POST", body: form });
     const started = Date.now();
     while (["pending", "received", "processing"].includes(upload.status) && Date.now() - started < 120000) {
