@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from api import keys, selectors, webhooks
 from api.forms import ApiKeyForm, WebhookForm
 from api.models import Scope
@@ -142,6 +143,7 @@ EXTENSION_KEY_NAME = "Style Extractor (Chrome)"
 @login_required
 def extension_connect(request: HttpRequest) -> HttpResponse:
     """Pick the organisation the extension saves to; approving makes its key."""
+    assert isinstance(request.user, User)  # login_required
     memberships = [m for m in memberships_for_user(request.user) if m.has_role(Role.MEMBER)]
     return render(request, "api/extension_connect.html", {"memberships": memberships})
 

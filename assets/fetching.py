@@ -92,11 +92,13 @@ def check_url(url: str, policy: FetchPolicy, *, resolve=None) -> httpx.URL:
     if not host or not (fixture or _host_allowed(host, policy.allowed_host_suffixes)):
         raise FetchError(f"Media from {host or 'that address'} can't be saved: it isn't a site we import from.")
     try:
-        infos = (resolve or socket.getaddrinfo)(host, parsed.port or (443 if parsed.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+        infos = (resolve or socket.getaddrinfo)(
+            host, parsed.port or (443 if parsed.scheme == "https" else 80), proto=socket.IPPROTO_TCP
+        )
     except (socket.gaierror, UnicodeError):
         raise FetchError(f"{host} couldn't be found.") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address.is_global:
             continue
         if fixture and any(address in net for net in policy.extra_networks):
@@ -183,9 +185,7 @@ def _stream_to(response: httpx.Response, dest: Path, limit: int, url: str, redir
                     continue
                 kind = _sniff_head(head[:64])
                 if kind is None:
-                    raise FetchError(
-                        "That address is a web page or another kind of file, not an image or a video."
-                    )
+                    raise FetchError("That address is a web page or another kind of file, not an image or a video.")
                 chunk, head = head, b""
             size += len(chunk)
             if size > limit:
@@ -305,7 +305,9 @@ def _fetch_segment(url: str, dest: Path, policy: FetchPolicy, http: httpx.Client
                     current = urljoin(current, response.headers.get("location", ""))
                     continue
                 if response.status_code >= 400:
-                    raise FetchError(f"A part of the video couldn't be fetched (the site answered {response.status_code}).")
+                    raise FetchError(
+                        f"A part of the video couldn't be fetched (the site answered {response.status_code})."
+                    )
                 size = 0
                 with dest.open("wb") as out:
                     for chunk in response.iter_bytes(CHUNK):

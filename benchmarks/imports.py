@@ -79,8 +79,8 @@ def run() -> list[tuple[str, float, str]]:
                 elapsed = time.perf_counter() - begun
                 rows += [
                     (f"{IMAGES} × {SIZE[0]}×{SIZE[1]} JPEG imports, {label}: wall time", elapsed, "s"),
-                    (f"  throughput", IMAGES / elapsed, "images/s"),
-                    (f"  per image, median", statistics.median(each), "ms"),
+                    ("  throughput", IMAGES / elapsed, "images/s"),
+                    ("  per image, median", statistics.median(each), "ms"),
                 ]
             statuses = sorted(set(MediaImport.objects.values_list("status", flat=True)))
             assert statuses == ["done", "duplicate"], statuses

@@ -35,9 +35,7 @@ def build(origin: str = DEFAULT_ORIGIN) -> Path:
     text = json.dumps(manifest, indent=2).replace(DEFAULT_ORIGIN, origin)
     with tempfile.TemporaryDirectory() as work:
         stage = Path(work) / "stage"
-        shutil.copytree(
-            SOURCE, stage, ignore=shutil.ignore_patterns(".*", "*.map", "tests", "__pycache__", "*.md")
-        )
+        shutil.copytree(SOURCE, stage, ignore=shutil.ignore_patterns(".*", "*.map", "tests", "__pycache__", "*.md"))
         (stage / "manifest.json").write_text(text + "\n")
         config = (stage / "config.js").read_text().replace(DEFAULT_ORIGIN, origin)
         (stage / "config.js").write_text(config)

@@ -122,7 +122,11 @@ def style_create(request: HttpRequest, response: HttpResponse, asset_id: UUID, i
 
     replayed = bool(key) and engine.job_by_key(StyleRecipe, who.org, key) is not None
     job = style_extract(org=who.org, user=who.key.created_by, asset=asset, key=key)
-    body = {"id": job.public_id, "status": job.status, "url": reverse("styles:detail", args=[who.org.slug, job.public_id])}
+    body = {
+        "id": job.public_id,
+        "status": job.status,
+        "url": reverse("styles:detail", args=[who.org.slug, job.public_id]),
+    }
     if replayed:
         response["Idempotent-Replayed"] = "true"
         return Status(200, body)

@@ -25,7 +25,7 @@ class FixtureHost:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 host.hits.append(self.path)
                 reply = host.routes.get(self.path.split("?")[0], Reply(404, b"not found"))
                 self.send_response(reply.status)

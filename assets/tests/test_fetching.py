@@ -114,12 +114,8 @@ def test_an_html_page_instead_of_an_image_is_refused(host, tmp_path):
 
 
 def test_a_2_gb_video_is_refused_by_its_declared_size_before_downloading(host, tmp_path):
-    def endless():  # would be 2 GB; the fetcher must stop before reading it
-        yield b"\0\0\0\x18ftypmp42" + b"\0" * 1000
-        pytest.fail("the body was read")
-
     host.routes["/big.mp4"] = Reply(body=b"", headers={"Content-Length": str(2 * 1024**3)})
-    with pytest.raises(FetchError, match="2.0 GB"):
+    with pytest.raises(FetchError, match=r"2\.0 GB"):
         fetching.safe_fetch(host.url("/big.mp4"), tmp_path / "f", policy_for(host, max_bytes=1024**3))
 
 

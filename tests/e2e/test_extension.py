@@ -26,8 +26,8 @@ APP = "https://personae.example"  # the origin in the extension's manifest and c
 def pinterest_pin(media: FixtureHost) -> str:
     return f"""<!doctype html><html><head><meta property="og:description" content="Soft window light">
     </head><body><div><a href="/pin/123/"><img id="pin-img" width="400" height="500" alt="Soft window light"
-    src="{media.url('/236x/pin.jpg')}" srcset="{media.url('/236x/pin.jpg')} 236w, {media.url('/originals/pin.jpg')} 736w"></a>
-    <img id="avatar" width="32" height="32" src="{media.url('/avatar.jpg')}"></div>
+    src="{media.url("/236x/pin.jpg")}" srcset="{media.url("/236x/pin.jpg")} 236w, {media.url("/originals/pin.jpg")} 736w"></a>
+    <img id="avatar" width="32" height="32" src="{media.url("/avatar.jpg")}"></div>
     <a rel="author" href="/ana/">Ana Lima</a></body></html>"""
 
 
@@ -45,7 +45,7 @@ def instagram_reel(media: FixtureHost) -> str:
     return f"""<!doctype html><html><body><article><header><a href="/reels.maker/">reels.maker</a></header>
     <video id="reel" width="360" height="640" src="blob:https://www.instagram.com/5f0c"></video>
     <a href="/reel/REEL1/">permalink</a></article>
-    <script type="application/json">{{"items":[{{"video_versions":[{{"width":720,"url":"{media.url('/reel.mp4')}"}}]}}]}}</script>
+    <script type="application/json">{{"items":[{{"video_versions":[{{"width":720,"url":"{media.url("/reel.mp4")}"}}]}}]}}</script>
     </body></html>"""
 
 
