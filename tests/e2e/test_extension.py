@@ -4,6 +4,7 @@ save any picture from the context menu, upload a local file from the popup, find
 library with its source, disconnect. Pages are routed in the browser and media is served on
 loopback: nothing leaves the machine."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,14 @@ from tests.e2e.conftest import CHROMIUM
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/personae-shots"))  # noqa: S108 -- a scratch folder
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
 
 EXTENSION = str(Path(__file__).resolve().parents[2] / "extension")
 APP = "https://personae.example"  # the origin in the extension's manifest and config.js
@@ -138,6 +147,7 @@ def test_connect_save_pin_carousel_reel_and_a_file_then_disconnect(ctx, sw, medi
     connect.get_by_role("button", name="Connect to Bright Studio").click()
     expect(connect.locator("#connect-status")).to_have_attribute("data-state", "connected")
     expect(connect.locator("#connect-status")).to_contain_text("saves to Bright Studio")
+    _shot(connect, "extension-connected.png")
     key = ApiKey.objects.get()
     assert (key.org, key.created_by, sorted(key.scopes)) == (org, member, ["assets:write", "generate", "read"])
 
@@ -153,6 +163,7 @@ def test_connect_save_pin_carousel_reel_and_a_file_then_disconnect(ctx, sw, medi
     pin.locator("#pin-img ~ .personae-save").click()
     expect(pin.locator("#pin-img ~ .personae-save")).to_have_attribute("data-status", "ok", timeout=30000)
     expect(pin.locator(".personae-toast")).to_contain_text("Saved to your library")
+    _shot(pin, "extension-pin-saved.png")
     link = pin.locator(".personae-toast a")
     expect(link).to_have_attribute("href", f"{APP}/o/bright/library/{Asset.objects.get().public_id}/")
     saved = Asset.objects.get()
@@ -203,6 +214,7 @@ def test_connect_save_pin_carousel_reel_and_a_file_then_disconnect(ctx, sw, medi
     popup.locator("#files").set_input_files(str(photo))
     popup.locator("#upload").click()
     expect(popup.locator("#uploads li")).to_have_attribute("data-status", "done", timeout=60000)
+    _shot(popup, "extension-popup.png")
     uploaded = Asset.objects.get(original_filename="my-photo.jpg")
     assert CollectionItem.objects.filter(collection=board, asset=uploaded).exists()
 
