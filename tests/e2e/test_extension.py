@@ -222,6 +222,10 @@ def test_connect_save_pin_carousel_reel_and_a_file_then_disconnect(ctx, sw, medi
     assert Asset.objects.filter(org=org).count() == 7
     page.goto(f"{APP}/o/bright/library/")
     expect(page.locator(f'a[href="/o/bright/library/{saved.public_id}/"]').first).to_be_visible()
+    page.goto(f"{APP}/o/bright/library/{saved.public_id}/")
+    expect(page.locator('[data-field="saved-from"]')).to_contain_text("https://www.pinterest.com/pin/123/")
+    expect(page.locator('[data-field="saved-from"]')).to_contain_text("by Ana Lima")
+    _shot(page, "extension-asset-source.png")
 
     # Disconnect revokes the key.
     popup.locator("#disconnect").click()
