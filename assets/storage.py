@@ -127,6 +127,23 @@ def provider_url(org, key: str, *, expires: int = 6 * 3600) -> str | None:
     return base + reverse("media_provider", args=[token])
 
 
+API_URL_SALT = "personae.media.api"
+
+
+def api_url(org, key: str) -> str:
+    """An absolute URL that serves ``key`` for ``MEDIA_URL_EXPIRY`` seconds to whoever holds it,
+    for the JSON API's clients, which have a key but no session: on S3/R2 a presigned GET, locally
+    a signed URL on ``SITE_URL`` (``media_api``; the signature is the credential, as S3's is)."""
+    if is_s3():
+        return storage().url(key, expire=settings.MEDIA_URL_EXPIRY)
+    token = signing.dumps({"k": key, "o": str(org.public_id)}, salt=API_URL_SALT)
+    return settings.SITE_URL + reverse("media_api", args=[token])
+
+
+def read_api_token(token: str) -> dict:
+    return signing.loads(token, salt=API_URL_SALT, max_age=settings.MEDIA_URL_EXPIRY)
+
+
 def read_provider_token(token: str, max_age: int = 6 * 3600) -> dict:
     return signing.loads(token, salt=PROVIDER_URL_SALT, max_age=max_age)
 

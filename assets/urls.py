@@ -31,6 +31,8 @@ urlpatterns = [
 
 media_urlpatterns = [
     path("media/<str:token>/", views.media_serve, name="media_serve"),
-    # For AI providers fetching an input while they work: the signature is the credential.
+    # For JSON API clients (a key, no session) and AI providers fetching an input while they
+    # work: the signature is the credential.
+    path("media/a/<str:token>/", views.media_api, name="media_api"),
     path("media/p/<str:token>/", views.media_provider, name="media_provider"),
 ]

@@ -419,6 +419,24 @@ def media_serve(request: AuthenticatedHttpRequest, token: str):
 
 @login_not_required
 @require_GET
+def media_api(request, token: str):
+    """Serve a file to a JSON API client behind a signed URL that expires like the app's own."""
+    try:
+        payload = storage.read_api_token(token)
+    except signing.BadSignature:
+        raise Http404("This link has expired. Ask the API for the item again to get a fresh one.") from None
+    key = payload["k"]
+    if not key.startswith(f"orgs/{payload['o']}/") or ".." in key:
+        raise Http404
+    response = stored_file_response(request, key)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+@login_not_required
+@require_GET
 def media_provider(request, token: str):
     """Serve an input file to an AI provider behind a signed URL that expires after a few hours."""
     try:

@@ -8,8 +8,9 @@ from typing import Any
 
 import environ
 from celery.schedules import crontab
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
+
+from config import browser_policies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -556,94 +557,25 @@ ADMIN_ALLOWED_CIDRS = _networks("ADMIN_ALLOWED_CIDRS")
 
 
 # --- Content-Security-Policy and Permissions-Policy (docs/configuration.md#content-security-policy)
-# Where browsers load media from besides this site: the bucket's origin when MEDIA_BUCKET is set
-# (signed GETs for previews and videos, presigned PUTs for uploads). Computed from the MEDIA_*
-# settings; CSP_MEDIA_ORIGINS replaces it (e.g. a CDN in front of the bucket).
-def _media_origins() -> list[str]:
-    if MEDIA_BACKEND != "s3":
-        return []
-    endpoint = env("MEDIA_ENDPOINT_URL", default="").rstrip("/")
-    if endpoint:  # R2 and other S3-compatible stores: path-style and virtual-host-style addresses
-        scheme, _, host = endpoint.partition("://")
-        return [f"{endpoint}/{MEDIA_BUCKET}/", f"{scheme}://{MEDIA_BUCKET}.{host}"]
-    region = env("MEDIA_REGION", default="") or "us-east-1"
-    return [
-        f"https://{MEDIA_BUCKET}.s3.amazonaws.com",
-        f"https://{MEDIA_BUCKET}.s3.{region}.amazonaws.com",
-        f"https://s3.{region}.amazonaws.com/{MEDIA_BUCKET}/",
-    ]
-
-
-CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=_media_origins())
-# Forms that answer with a redirect to Stripe's hosted Checkout and portal (not in local mode).
-_FORM_TARGETS = [] if STRIPE_LOCAL else ["https://checkout.stripe.com", "https://billing.stripe.com"]
+# Where browsers load media from besides this site: the bucket's origin when MEDIA_BUCKET is set,
+# computed from the MEDIA_* settings; CSP_MEDIA_ORIGINS replaces it (e.g. a CDN in front of the bucket).
+CSP_MEDIA_ORIGINS = env.list(
+    "CSP_MEDIA_ORIGINS",
+    default=browser_policies.media_origins(
+        backend=MEDIA_BACKEND,
+        bucket=MEDIA_BUCKET,
+        endpoint=env("MEDIA_ENDPOINT_URL", default=""),
+        region=env("MEDIA_REGION", default=""),
+    ),
+)
 CSP_REPORT_URI = "/csp-report/"
-_CSP_COMMON = {
-    "default-src": [SELF],
-    "img-src": [SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
-    "media-src": [SELF, "blob:", *CSP_MEDIA_ORIGINS],
-    "connect-src": [SELF, *CSP_MEDIA_ORIGINS],
-    "object-src": [NONE],
-    "frame-src": [SELF],
-    "worker-src": [SELF, "blob:"],
-    "form-action": [SELF, *_FORM_TARGETS],
-    "report-uri": CSP_REPORT_URI,
-}
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        **_CSP_COMMON,
-        "script-src": [SELF, NONCE],
-        # style="" attributes (computed widths and ratios) are allowed; <style> elements need the nonce.
-        "style-src": [SELF, UNSAFE_INLINE],
-        "style-src-elem": [SELF, NONCE],
-        "font-src": [SELF],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-    }
-}
-# /admin/ and /cms/ (ADMIN_PATH_PREFIXES): Django's admin and Wagtail ship inline scripts and
-# styles, and Wagtail's live preview frames its own pages.
-CONTENT_SECURITY_POLICY_ADMIN = {
-    "DIRECTIVES": {
-        **_CSP_COMMON,
-        "script-src": [SELF, UNSAFE_INLINE],
-        "style-src": [SELF, UNSAFE_INLINE],
-        "font-src": [SELF, "data:"],
-        "base-uri": [SELF],
-        "frame-ancestors": [SELF],
-    }
-}
-# Powerful browser features nobody here needs are off for every page and every frame.
-PERMISSIONS_POLICY: dict[str, list[str]] = {
-    **{
-        feature: []
-        for feature in (
-            "accelerometer",
-            "browsing-topics",
-            "camera",
-            "display-capture",
-            "encrypted-media",
-            "gamepad",
-            "geolocation",
-            "gyroscope",
-            "hid",
-            "idle-detection",
-            "local-fonts",
-            "magnetometer",
-            "microphone",
-            "midi",
-            "payment",
-            "publickey-credentials-get",
-            "screen-wake-lock",
-            "serial",
-            "usb",
-            "xr-spatial-tracking",
-        )
-    },
-    "clipboard-write": ["self"],  # "Copy" buttons
-    "fullscreen": ["self"],  # the library's video player
-    "picture-in-picture": ["self"],
-}
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_ADMIN = browser_policies.content_security_policies(
+    media_origins=CSP_MEDIA_ORIGINS,
+    # Forms that answer with a redirect to Stripe's hosted Checkout and portal (not in local mode).
+    form_targets=[] if STRIPE_LOCAL else ["https://checkout.stripe.com", "https://billing.stripe.com"],
+    report_uri=CSP_REPORT_URI,
+)
+PERMISSIONS_POLICY = browser_policies.PERMISSIONS_POLICY
 
 LOGGING: dict[str, Any] = {
     "version": 1,

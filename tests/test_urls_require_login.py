@@ -39,6 +39,7 @@ PUBLIC = {
     # and inputs are fetched by signed URL ('x' isn't one).
     "providers:webhook": 405,
     "media_provider": 404,
+    "media_api": 404,  # the JSON API's clients have a key, no session: signed URLs too
     # The JSON API answers 401 itself (no redirect to a login page); its schema and docs are public.
     "api:openapi-json": 200,
     "api:openapi-view": 200,

@@ -7,8 +7,9 @@ from assets.models import Asset, Collection, Upload
 
 
 def media_url(asset: Asset, variant: str = "preview") -> str:
-    """A short-lived signed URL of ``asset``'s ``variant`` (else its original)."""
-    return storage.signed_url(asset.org, asset.variants.get(variant) or asset.original_key)
+    """A short-lived, absolute URL of ``asset``'s ``variant`` (else its original) that works
+    without a session (``storage.api_url``)."""
+    return storage.api_url(asset.org, asset.variants.get(variant) or asset.original_key)
 
 
 def asset_brief(asset: Asset | None) -> dict | None:
@@ -43,7 +44,7 @@ def asset_json(asset: Asset, *, full: bool = False) -> dict:
             "mime": asset.mime,
             "bytes": asset.bytes,
             "original_filename": asset.original_filename,
-            "original_url": storage.signed_url(asset.org, asset.original_key),
+            "original_url": storage.api_url(asset.org, asset.original_key),
             "tags": sorted(tag.name for tag in asset.tags.all()),
             "collections": [c.public_id for c in asset.collections.all()],
             "character": asset.character.public_id if asset.character_id and asset.character else None,

@@ -1,6 +1,8 @@
 """Every resource by API key: what each scope allows, another org's ids (404), bad input."""
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from assets.models import Asset, Collection, CollectionItem, Upload
@@ -42,7 +44,7 @@ def test_list_filter_search_and_page_the_library(client, org, key):
     assert rest["next_cursor"] == ""
     found = client.get("/api/v1/assets/?q=beach", headers=key).json()["items"]
     assert [a["id"] for a in found] == [str(beach.public_id)]
-    assert found[0]["thumbnail_url"].startswith("/media/")
+    assert found[0]["thumbnail_url"].startswith(settings.SITE_URL + "/media/a/")
     assert client.get("/api/v1/assets/?kind=video", headers=key).json()["items"] == []
     assert client.get("/api/v1/assets/?tag=nothing", headers=key).json()["items"] == []
     bad = client.get("/api/v1/assets/?limit=500", headers=key)
@@ -62,7 +64,13 @@ def test_get_tag_collect_and_delete_an_asset(client, org, key):
     listed = client.get(f"/api/v1/assets/?collection={board.public_id}", headers=key).json()["items"]
     assert [a["id"] for a in listed] == [str(asset.public_id)]
     shown = client.get(url, headers=key).json()
-    assert shown["original_url"].startswith("/media/")
+    # The URL works for the API's client, which has no session; a forged one doesn't.
+    original = shown["original_url"].removeprefix(settings.SITE_URL)
+    assert original.startswith("/media/a/")
+    fetched = client.get(original)
+    assert fetched.status_code == 200
+    assert b"".join(fetched.streaming_content if fetched.streaming else [fetched.content])[:2] == b"\xff\xd8"
+    assert client.get(original[:-6] + "AAAAA/").status_code == 404
     assert shown["mime"] == "image/jpeg"
     removed = client.patch(url, {"remove_from_collections": [str(board.public_id)]}, content_type=JSON, headers=key)
     assert removed.json()["collections"] == []
@@ -330,3 +338,14 @@ def test_credits_balance_and_history(client, org, key, fund):
     older = client.get(f"/api/v1/credits/history?before={page['next_before']}", headers=key).json()
     assert [e["amount"] for e in older["items"]] == [150]
     assert older["next_before"] is None
+
+
+def test_a_media_url_expires_like_the_apps_own(client, org, key, settings):
+    asset = AssetFactory(org=org, filename="beach.jpg")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        url = client.get(f"/api/v1/assets/{asset.public_id}", headers=key).json()["preview_url"]
+        path = url.removeprefix(settings.SITE_URL)
+        assert client.get(path).status_code == 200
+        clock.shift(settings.MEDIA_URL_EXPIRY + 1)
+        expired = client.get(path)
+    assert expired.status_code == 404

@@ -2,6 +2,7 @@
 rules and refusals."""
 
 import pytest
+from django.conf import settings
 
 from billing.services import credits_available
 from generation.models import GenerationJob
@@ -36,7 +37,7 @@ def test_start_read_and_finish_a_pack(
     first = status["images"][0]
     assert first["status"] == "succeeded"
     assert first["asset"]
-    assert first["url"].startswith("/media/")
+    assert first["url"].startswith(settings.SITE_URL + "/media/a/")
     assert GenerationJob.objects.get().origin == "api"
 
 

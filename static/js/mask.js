@@ -272,4 +272,5 @@
 
   canvas.tabIndex = 0;
   showSize();
+  form.dataset.ready = "true"; // the brush listens from here on
 })();

@@ -130,12 +130,15 @@ def _edit_image(page: Page, job, position: int) -> None:
     tile = _open_tile_menu(page, position)
     tile.get_by_role("link", name="Edit (inpaint)").click()
     canvas = page.locator("canvas").first
-    expect(canvas).to_be_visible()
+    expect(page.locator("[data-mask-form][data-ready]")).to_be_attached()  # the brush's script has run
+    page.wait_for_load_state("load")  # the preview under the canvas is laid out
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=12)
     page.mouse.up()
+    expect(page.locator("[data-mask-coverage]")).to_contain_text("Painted:")
     page.get_by_label("Describe the change").fill("a red silk scarf around the neck")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("body")).to_contain_text("Done", timeout=60_000)
