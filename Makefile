@@ -1,7 +1,7 @@
 # Every target runs through scripts/dev.py, which needs only Python 3.11+.
 PYTHON ?= python3
 
-.PHONY: run test lint bench stop setup
+.PHONY: run test lint bench stop setup extension
 
 run:     ## Set up, migrate, seed demo data, and run web + worker + beat
 	$(PYTHON) scripts/dev.py run
@@ -14,6 +14,9 @@ lint:    ## ruff (lint + format check), djlint, import-linter and mypy
 
 bench:   ## Benchmarks; prints figures
 	$(PYTHON) scripts/dev.py bench
+
+extension: ## Build the Chrome Web Store zip of extension/ into dist/ (docs/extension.md)
+	$(PYTHON) scripts/build_extension.py
 
 stop:    ## Stop the embedded PostgreSQL and Redis
 	$(PYTHON) scripts/dev.py stop

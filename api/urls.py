@@ -4,7 +4,10 @@ from api import views
 
 # Settings → Developers is one of the organisation's settings pages: config/urls.py names these in
 # the "orgs" namespace, beside orgs:settings and orgs:audit_log.
+# The extension's connect page: /extension/connect/ (config/urls.py) lists the organisations;
+# approving one is an organisation page.
 org_urlpatterns = [
+    path("o/<slug:org_slug>/extension/connect/", views.extension_connect_approve, name="extension_connect"),
     path("o/<slug:org_slug>/settings/developers/", views.developers, name="developers"),
     path("o/<slug:org_slug>/settings/developers/keys/", views.api_key_create, name="api_key_create"),
     path(

@@ -7,18 +7,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from api import keys, selectors, webhooks
 from api.forms import ApiKeyForm, WebhookForm
+from api.models import Scope
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
 from orgs.decorators import org_view
 from orgs.models import Role
+from orgs.selectors import memberships_for_user
 
 # The whole key, between the POST that made it and the one page that shows it.
 ONCE = "api_key_once"
@@ -125,3 +130,38 @@ def webhook_resend(request: OrgHttpRequest, public_id) -> HttpResponse:
     webhooks.delivery_resend(delivery=delivery)
     messages.success(request, f"The {delivery.event_type} event is being sent again to {delivery.endpoint.url}.")
     return redirect("orgs:developers", request.org.slug)
+
+
+# --- The browser extension's connect page ------------------------------------------------------
+
+# What the extension's key may do: read the library, save to it, extract styles (spends credits).
+EXTENSION_SCOPES = [Scope.READ, Scope.ASSETS_WRITE, Scope.GENERATE]
+EXTENSION_KEY_NAME = "Style Extractor (Chrome)"
+
+
+@require_GET
+@login_required
+def extension_connect(request: HttpRequest) -> HttpResponse:
+    """Pick the organisation the extension saves to; approving makes its key."""
+    assert isinstance(request.user, User)  # login_required
+    memberships = [m for m in memberships_for_user(request.user) if m.has_role(Role.MEMBER)]
+    return render(request, "api/extension_connect.html", {"memberships": memberships})
+
+
+@never_cache
+@require_POST
+@org_view(Role.MEMBER)
+def extension_connect_approve(request: OrgHttpRequest) -> HttpResponse:
+    """Make the extension's key and hand it over on this page (to the extension's content script,
+    or by its id with chrome.runtime.sendMessage); the key is also shown to paste by hand."""
+    key, whole = keys.api_key_create(
+        org=request.org, user=request.user, name=EXTENSION_KEY_NAME, scopes=list(EXTENSION_SCOPES), request=request
+    )
+    handover = {
+        "apiKey": whole,
+        "org": request.org.name,
+        "orgSlug": request.org.slug,
+        "api": request.build_absolute_uri("/api/v1/").rstrip("/"),
+        "extensionId": settings.EXTENSION_ID,
+    }
+    return render(request, "api/extension_connected.html", {"key": key, "whole": whole, "handover": handover})

@@ -185,6 +185,47 @@ class Upload(OrgOwnedModel):
         return self.status in (self.Status.PENDING, self.Status.RECEIVED, self.Status.PROCESSING)
 
 
+class MediaImport(OrgOwnedModel):
+    """A picture or video saved from another site (the extension, ``POST /api/v1/assets/import``):
+    queued → fetching → done (or duplicate, linked to the asset already there) or failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        FETCHING = "fetching", "Fetching"
+        DONE = "done", "Added"
+        DUPLICATE = "duplicate", "Already in your library"
+        FAILED = "failed", "Refused"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="media_imports")
+    media_url = models.URLField(max_length=2000)
+    page_url = models.URLField(max_length=2000, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    caption = models.TextField(max_length=5000, blank=True)
+    site = models.CharField(max_length=40, blank=True, help_text="pinterest, instagram or web")
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.CharField(max_length=500, blank=True)
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="media_import_idempotency_unique",
+            )
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.FETCHING)
+
+
 class Export(OrgOwnedModel):
     """A zip of many assets, built by the worker and kept for 24 hours."""
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Windo
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
-from assets.models import Asset, Collection, CollectionItem, Export, Tag, Upload
+from assets.models import Asset, Collection, CollectionItem, Export, MediaImport, Tag, Upload
 from core.lookups import one_or_404
 from orgs.models import Organization
 
@@ -191,6 +191,10 @@ def collection_covers(collections) -> dict[int, list[Asset]]:
 
 def upload_or_404(org: Organization, public_id) -> Upload:
     return one_or_404(Upload.objects.for_org(org), public_id)
+
+
+def media_import_or_404(org: Organization, public_id) -> MediaImport:
+    return one_or_404(MediaImport.objects.for_org(org).select_related("asset"), public_id)
 
 
 def export_or_404(org: Organization, public_id) -> Export:

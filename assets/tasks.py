@@ -16,3 +16,8 @@ def build_export(export_id: int) -> None:
 @shared_task
 def library_housekeeping() -> dict:
     return services.library_housekeeping()
+
+
+@shared_task(time_limit=900, soft_time_limit=870, max_retries=1)
+def run_import(import_id: int) -> None:
+    services.import_run(import_id=import_id)

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import ApiKeyAuth, KeyRateThrottle
-from api.routers import assets, characters, credits, jobs
+from api.routers import assets, characters, credits, extension, jobs
 
 api = NinjaAPI(
     title="Personae API",
@@ -19,6 +19,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors.install(api)
+api.add_router("/assets/", extension.imports_router)
 api.add_router("/assets/", assets.router)
 api.add_router("/uploads/", assets.uploads_router)
 api.add_router("/collections/", assets.collections_router)
@@ -27,3 +28,4 @@ api.add_router("/generations/", jobs.generations_router)
 api.add_router("/videos/", jobs.videos_router)
 api.add_router("/", jobs.router)
 api.add_router("/credits/", credits.router)
+api.add_router("/extension/", extension.extension_router)

@@ -427,6 +427,16 @@ CORS_URLS_REGEX = r"^/api/v1/.*$"
 CORS_ALLOW_CREDENTIALS = False  # keys, never cookies
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
 CORS_EXPOSE_HEADERS = ("retry-after", "idempotent-replayed")
+# Import from URL (the browser extension's Save buttons, POST /api/v1/assets/import): media is
+# fetched only from these host suffixes, on public addresses, over https (assets/fetching.py).
+MEDIA_IMPORT_ALLOWED_HOSTS = env.list(
+    "MEDIA_IMPORT_ALLOWED_HOSTS", default=["pinimg.com", "cdninstagram.com", "fbcdn.net"]
+)
+# Test/dev only: hosts (host or host:port) allowed over http and on loopback, e.g. "127.0.0.1:8765".
+MEDIA_IMPORT_FIXTURE_HOSTS = env.list("MEDIA_IMPORT_FIXTURE_HOSTS", default=[])
+MEDIA_IMPORT_MAX_BYTES = env.int("MEDIA_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)
+# The published extension's id, for the connect page's chrome.runtime.sendMessage hand-over.
+EXTENSION_ID = env("EXTENSION_ID", default="")
 # Outgoing webhooks: https and public addresses only, unless this is set (tests, local receivers).
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)

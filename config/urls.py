@@ -4,6 +4,7 @@ from django.urls import include, path
 from wagtail.admin import urls as wagtailadmin_urls
 
 from api import urls as api_urls
+from api import views as api_views
 from assets import urls as assets_urls
 from billing import urls as billing_urls
 from billing.stripe_webhooks import StripeWebhookView
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("providers.urls")),
     path("api/v1/", api.urls),
+    path("extension/connect/", api_views.extension_connect, name="extension_connect"),
     # Stripe's webhooks at dj-stripe's URL and name (/stripe/webhook/<endpoint uuid>/), served by
     # billing's view: the delivery is stored and its signature checked, then the worker processes it.
     path("stripe/", include((djstripe_urlpatterns, "djstripe"), namespace="djstripe")),

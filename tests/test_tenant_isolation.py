@@ -72,6 +72,8 @@ ORG_URLS = {
     "orgs:org_delete_undo": ({POST}, OWNER, OWNER, None),
     # Settings → Developers: API keys and webhooks, for owners and admins.
     "orgs:developers": ({GET}, ADMIN, None, None),
+    # The browser extension's connect page: a member approves, which makes the extension's key.
+    "orgs:extension_connect": ({POST}, MEMBER, MEMBER, None),
     "orgs:api_key_create": ({POST}, ADMIN, ADMIN, None),
     "orgs:api_key_revoke": ({POST}, ADMIN, ADMIN, "api_key"),
     "orgs:webhook_create": ({POST}, ADMIN, ADMIN, None),

@@ -9,6 +9,7 @@ This package re-exports every service, so callers keep ``from assets import serv
 
 from assets.services.exports import export_build, export_create
 from assets.services.housekeeping import delete_orphaned_objects, library_housekeeping
+from assets.services.imports import import_run, import_start
 from assets.services.library import (
     MAX_BULK,
     MAX_TAGS_PER_ASSET,
@@ -67,6 +68,8 @@ __all__ = [
     "delete_orphaned_objects",
     "export_build",
     "export_create",
+    "import_run",
+    "import_start",
     "library_housekeeping",
     "parse_tags",
     "title_from_filename",
