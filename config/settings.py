@@ -11,16 +11,10 @@ from celery.schedules import crontab
 from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
+from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
+from config.environment import BASE_DIR, DEBUG, env
+from config.environment import SECRET_KEY as SECRET_KEY
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-set-SECRET_KEY-in-production" if DEBUG else "")
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -415,32 +409,7 @@ SAFETY_REVIEW_WINDOW_HOURS = env.int("SAFETY_REVIEW_WINDOW_HOURS", default=24)
 # Audit log entries are kept this long, also after the organisation or person is deleted.
 AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
 
-# The JSON API (/api/v1/, docs/api.md): keys, rate limit, CORS for the browser extension, webhooks.
-API_KEY_PREFIX = env("API_KEY_PREFIX", default="pk_live_")
-# Keys are stored as HMAC-SHA256(pepper, secret); changing the pepper invalidates every key.
-API_KEY_PEPPER = env("API_KEY_PEPPER", default=SECRET_KEY)
-API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
-# The extension's origin(s), e.g. chrome-extension://abcdefghijklmnopabcdefghijklmnop; nothing else gets CORS.
-EXTENSION_ORIGINS = env.list("EXTENSION_ORIGINS", default=[])
-CORS_ALLOWED_ORIGINS = EXTENSION_ORIGINS
-CORS_URLS_REGEX = r"^/api/v1/.*$"
-CORS_ALLOW_CREDENTIALS = False  # keys, never cookies
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
-CORS_EXPOSE_HEADERS = ("retry-after", "idempotent-replayed")
-# Import from URL (the browser extension's Save buttons, POST /api/v1/assets/import): media is
-# fetched only from these host suffixes, on public addresses, over https (assets/fetching.py).
-MEDIA_IMPORT_ALLOWED_HOSTS = env.list(
-    "MEDIA_IMPORT_ALLOWED_HOSTS", default=["pinimg.com", "cdninstagram.com", "fbcdn.net"]
-)
-# Test/dev only: hosts (host or host:port) allowed over http and on loopback, e.g. "127.0.0.1:8765".
-MEDIA_IMPORT_FIXTURE_HOSTS = env.list("MEDIA_IMPORT_FIXTURE_HOSTS", default=[])
-MEDIA_IMPORT_MAX_BYTES = env.int("MEDIA_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)
-# The published extension's id, for the connect page's chrome.runtime.sendMessage hand-over.
-EXTENSION_ID = env("EXTENSION_ID", default="")
-# Outgoing webhooks: https and public addresses only, unless this is set (tests, local receivers).
-WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
-WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
-WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# The JSON API, the extension, import from URL and outgoing webhooks: config/api_settings.py.
 # GDPR (privacy/): an organisation's full export can be downloaded for this long; a deleted
 # organisation can be restored for this long; failed and cancelled jobs and abandoned uploads are
 # purged this long after they ended.
