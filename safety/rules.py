@@ -160,8 +160,26 @@ _PERSON_AGE = re.compile(
 )
 _GENDER_TAG = re.compile(
     r"[(\[]\s*[fm]?\s*(\d{1,2})\s*/?\s*[fm]?\s*[)\]]|(?<![a-z0-9])(\d{1,2})\s*/\s*[fm](?![a-z])|"
-    r"(?<![a-z0-9])[fm]\s*/\s*(\d{1,2})(?!\d)|(?<![a-z0-9.])(\d{1,2})f(?![a-z0-9])"
+    r"(?<![a-z0-9])[fm]\s*/\s*(\d{1,2})(?!\d|\.\d)|(?<![a-z0-9.])(\d{1,2})f(?![a-z0-9])"
 )
+# "f/16" is also a lens aperture: with photographic words near it (or a decimal, "f/1.8", which
+# the tag above never matches) it isn't read as "female, 16". "f/16 girl" alone still is.
+_APERTURE_CONTEXT = re.compile(
+    r"\b(?:lens(?:es)?|aperture|apertures|shot\s+(?:at|on|with)|bokeh|depth[\s-]+of[\s-]+field|dof|iso\s*\d+|"
+    r"shutter|exposure|camera|prime|stopped\s+down|wide\s+open|\d{2,3}\s*mm)\b"
+)
+
+
+def _aperture(text: str, match: re.Match) -> bool:
+    """An "f/N" that photographic words around it (40 characters either side) make an f-number,
+    unless it describes a person ("f/16 girl, shot at dusk" stays an age)."""
+    if match.group(3) is None or text[match.start()] != "f":
+        return False
+    if head_after(text, match.end()) == "person" or subject_before(text, match.start(), words=2) == "person":
+        return False
+    return bool(_APERTURE_CONTEXT.search(text[max(0, match.start() - 40) : match.end() + 40]))
+
+
 _BORN = re.compile(r"\bborn\s+(?:in\s+)?(?:the\s+year\s+)?((?:19|20)\d\d)\b")
 _BIRTHDAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[\s-]+birthday\b|\bsweet\s+(1[0-7])\b")
 
@@ -217,7 +235,7 @@ def _age_findings(text: str, today: date) -> Iterator[Finding]:
             continue
         yield Finding("age", m.start(), m.end())
     for m in _GENDER_TAG.finditer(text):
-        if min(_ages(m, 1, 2, 3, 4)) < ADULT:
+        if min(_ages(m, 1, 2, 3, 4)) < ADULT and not _aperture(text, m):
             yield Finding("age", m.start(), m.end())
     for m in _BORN.finditer(text):
         if 0 <= today.year - int(m.group(1)) < ADULT:

@@ -86,3 +86,30 @@ def test_the_message_says_what_was_found_and_what_to_change():
 
 def test_an_empty_text_passes():
     assert rules_decide("").verdict == "allow"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "portrait shot at f/1.8, golden hour",
+        "a woman, 35mm lens, f/16",
+        "street photo, f/16, wide lens",
+        "F/4 aperture, shallow depth of field",
+        "woman in a park, 50mm, f/8",
+    ],
+)
+def test_a_lens_aperture_is_not_an_age(text):
+    assert rules_decide(text).verdict == "allow"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "photo of a f/16 girl",  # the tag describes a person
+        "girl f/16 shot on 85mm",  # camera words don't excuse a tag right after a person
+        "street photo, f/16",  # no photographic context: still read as "female, 16"
+        "(f16) selfie",
+    ],
+)
+def test_a_gender_and_age_tag_is_still_refused_beside_camera_words(text):
+    assert rules_decide(text).rule == "age"
