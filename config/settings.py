@@ -338,6 +338,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=47),
         "options": {"expires": 3600},
     },
+    "trim-provider-records": {
+        "task": "privacy.tasks.trim_provider_records",
+        "schedule": crontab(hour=2, minute=43),
+        "options": {"expires": 3600},
+    },
     "purge-audit-log": {
         "task": "privacy.tasks.purge_audit_log",
         "schedule": crontab(hour=3, minute=5),
@@ -416,6 +421,8 @@ AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
 DATA_EXPORT_TTL_DAYS = env.int("DATA_EXPORT_TTL_DAYS", default=7)
 ORG_DELETION_GRACE_DAYS = env.int("ORG_DELETION_GRACE_DAYS", default=7)
 FAILED_JOB_RETENTION_DAYS = env.int("FAILED_JOB_RETENTION_DAYS", default=30)
+# Received webhook bodies (providers', and dj-stripe's log of Stripe's) are kept this long.
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=90)
 
 # --- AI providers ----------------------------------------------------------------------------
 # Each provider is used when its key is set; with none set, the offline `demo` provider answers

@@ -8,6 +8,10 @@
 - Training photos, ``Organization.dataset_retention_days`` (30 by default; 0 keeps them) after the
   character's face model was ready.
 - Data exports when their link expires (``DATA_EXPORT_TTL_DAYS``).
+- What failed and cancelled provider calls sent and got back (prompts, image addresses), the same
+  30 days after they ended; their cost, timings and error stay for the cost and health figures.
+  Received provider webhooks' bodies and Stripe's webhook log after ``WEBHOOK_LOG_RETENTION_DAYS``
+  (90); the delivery ids that recognise a redelivery stay.
 - Audit log entries after ``AUDIT_LOG_RETENTION_DAYS`` (``audit.services.audit_purge``), and
   organisations after their grace period (``privacy.deletion.org_deletions_due``).
 
@@ -23,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from djstripe.models import WebhookEventTrigger
 
 from assets import storage
 from assets.models import Upload
@@ -34,6 +39,7 @@ from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from privacy.models import DataExport
+from providers.models import ProviderCall, WebhookDelivery
 from styles.models import StyleRecipe
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 
@@ -178,3 +184,22 @@ def data_exports_expire(*, now=None) -> dict[str, int]:
         updated_at=now,
     )
     return {"expired": expired, "stuck": stuck}
+
+
+@transaction.atomic
+def provider_records_trim(*, now=None) -> dict[str, int]:
+    """Forget what failed and cancelled provider calls carried once they are as old as purged jobs,
+    and webhook bodies once they are older than ``WEBHOOK_LOG_RETENTION_DAYS``. Returns counts."""
+    now = now or timezone.now()
+    calls_cutoff = now - timedelta(days=settings.FAILED_JOB_RETENTION_DAYS)
+    ended_calls = ProviderCall.objects.filter(
+        status__in=(ProviderCall.Status.FAILED, ProviderCall.Status.CANCELLED), finished_at__lte=calls_cutoff
+    ).exclude(input={}, output__isnull=True)
+    webhooks_cutoff = now - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    return {
+        "provider_calls": ended_calls.update(input={}, output=None),
+        "provider_webhooks": WebhookDelivery.objects.filter(received_at__lte=webhooks_cutoff, payload__isnull=False)
+        .exclude(parked__gt="")
+        .update(payload=None),
+        "stripe_webhooks": WebhookEventTrigger.objects.filter(created__lte=webhooks_cutoff).delete()[0],
+    }

@@ -39,3 +39,8 @@ def expire_data_exports() -> dict:
 @shared_task
 def purge_audit_log() -> int:
     return audit_purge()
+
+
+@shared_task
+def trim_provider_records() -> dict:
+    return retention.provider_records_trim()

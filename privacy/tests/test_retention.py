@@ -2,6 +2,7 @@
 what isn't, and finds nothing more to do when run again."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -26,6 +27,8 @@ from generation.models import EditJob, GenerationJob
 from generation.tests.factories import EditJobFactory, GenerationImageFactory, GenerationJobFactory
 from privacy import exports, retention
 from privacy.models import DataExport
+from providers.models import WebhookDelivery
+from providers.tests.factories import ProviderCallFactory
 from styles.models import StyleRecipe
 from styles.tests.factories import style_ready
 from video.models import AnimatePipeline, AnimateStep, VideoJob
@@ -228,6 +231,7 @@ def test_every_retention_task_is_on_the_beat_schedule(settings):
         "privacy.tasks.purge_abandoned_uploads",
         "privacy.tasks.purge_trained_datasets",
         "privacy.tasks.purge_audit_log",
+        "privacy.tasks.trim_provider_records",
     } <= tasks
 
 
@@ -242,3 +246,42 @@ def test_owners_and_admins_choose_how_long_photos_are_kept(login, org):
     login("owner").post("/o/northstar/settings/", {"action": "dataset_retention", "days": "12345"})
     org.refresh_from_db()
     assert org.dataset_retention_days == 90  # not one of the choices: refused, nothing changed
+
+
+def test_failed_calls_forget_what_they_carried_and_webhook_bodies_go_after_90_days(org):
+    from djstripe.models import WebhookEventTrigger
+
+    with _at(0):
+        failed = ProviderCallFactory(
+            org=org, status="failed", input={"prompt": "Ava on a beach"}, output={"detail": "x"}, finished_at=T0
+        )
+        failed.cost_usd = Decimal("0.0250")
+        failed.error = "The provider timed out."
+        failed.save()
+        delivered = ProviderCallFactory(
+            org=org, status="succeeded", input={"prompt": "Ava in Paris"}, output={"images": []}, finished_at=T0
+        )
+        kept = WebhookDelivery.objects.create(provider="fal", delivery_id="d1", payload={"status": "OK"})
+        parked = WebhookDelivery.objects.create(
+            provider="fal", delivery_id="d2", payload={"status": "OK"}, parked="No call waits for this token."
+        )
+        WebhookEventTrigger.objects.create(remote_ip="127.0.0.1", body="{}", headers={})
+    with _at(29):
+        assert retention.provider_records_trim() == {"provider_calls": 0, "provider_webhooks": 0, "stripe_webhooks": 0}
+    with _at(31):
+        assert retention.provider_records_trim()["provider_calls"] == 1
+    failed.refresh_from_db()
+    delivered.refresh_from_db()
+    assert (failed.input, failed.output) == ({}, None)
+    assert (failed.cost_usd, failed.error) == (Decimal("0.0250"), "The provider timed out.")
+    assert delivered.input == {"prompt": "Ava in Paris"}  # its recipe is the asset's: nothing to forget
+    with _at(91):
+        assert retention.provider_records_trim() == {"provider_calls": 0, "provider_webhooks": 1, "stripe_webhooks": 1}
+    kept.refresh_from_db()
+    parked.refresh_from_db()
+    assert kept.payload is None
+    assert WebhookDelivery.objects.filter(delivery_id="d1").exists()
+    assert parked.payload == {"status": "OK"}  # staff still have to look at it
+    assert not WebhookEventTrigger.objects.exists()
+    with _at(92):
+        assert retention.provider_records_trim() == {"provider_calls": 0, "provider_webhooks": 0, "stripe_webhooks": 0}
