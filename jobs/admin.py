@@ -24,7 +24,7 @@ class JobAdmin(admin.ModelAdmin):
 
     date_hierarchy = "created_at"
     list_select_related = ("org", "created_by")
-    search_fields = ("public_id", "org__name", "org__slug", "error")
+    search_fields: tuple[str, ...] = ("public_id", "org__name", "org__slug", "error")
     actions = ["cancel_jobs", "retry_jobs"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Job | None = None) -> list[str]:
