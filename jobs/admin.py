@@ -16,7 +16,7 @@ from jobs.models import Job
 
 
 class JobAdmin(admin.ModelAdmin):
-    """Subclass naming the app's services: ``cancel_service(job=, user=)`` (run as no one, like a
+    """Subclass (with its own ``search_fields``) naming the app's services: ``cancel_service(job=, user=)`` (run as no one, like a
     staff stop) and ``retry_service(job=, user=)`` (run as the person who asked, who is charged)."""
 
     cancel_service: ClassVar[Callable[..., Any]]
@@ -24,7 +24,6 @@ class JobAdmin(admin.ModelAdmin):
 
     date_hierarchy = "created_at"
     list_select_related = ("org", "created_by")
-    search_fields: tuple[str, ...] = ("public_id", "org__name", "org__slug", "error")
     actions = ["cancel_jobs", "retry_jobs"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Job | None = None) -> list[str]:
