@@ -421,9 +421,7 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     )
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
-        transaction.on_commit(
-            lambda: tasks.call_finish.apply_async(args=(call.pk,), **call_route(call)), robust=True
-        )
+        transaction.on_commit(lambda: tasks.call_finish.apply_async(args=(call.pk,), **call_route(call)), robust=True)
     return bool(moved)
 
 

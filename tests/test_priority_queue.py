@@ -79,3 +79,10 @@ def test_a_paid_job_queued_after_free_ones_runs_first(settings, tmp_path, django
     assert order[0] == paid_job.call_id
     assert set(order[1:]) == {j.call_id for j in free_jobs}
     assert EditJob.objects.filter(pk=paid_job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_pricing_page_says_paid_plans_go_first(client):
+    html = client.get("/pricing/").content.decode()
+    assert 'data-plan="free" data-field="priority">Standard<' in html
+    assert 'data-plan="creator" data-field="priority">Priority: ahead of Free jobs<' in html
