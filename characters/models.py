@@ -17,7 +17,6 @@ from django.urls import reverse
 
 from characters import attributes as attrs
 from characters.rules import BUCKETS
-from core.jobs import JobStatus
 from core.models import OrgOwnedModel
 from jobs.models import CallJob, Job, JobItem
 
@@ -327,8 +326,11 @@ class CharacterJob(Job):
         return reverse("characters:detail", args=[self.org.slug, self.character.public_id])
 
     def notice(self) -> tuple[str, str] | None:
-        if self.kind == self.Kind.SHEET and self.status == JobStatus.FAILED:
-            return None  # characters.wizard tells: "HD mode couldn't be set up for …"
+        # The wizard's steps are told in the character's words: the sheet and the reference images
+        # by "HD mode unlocked for …" / "HD mode couldn't be set up for …" (characters.wizard,
+        # characters.training); the base image candidates are watched on the wizard's page.
+        if self.kind != self.Kind.CAPTIONS:
+            return None
         return super().notice()
 
     def centre_cancel(self, user) -> None:

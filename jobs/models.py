@@ -69,10 +69,9 @@ class Job(OrgOwnedModel):
         ``JobItem`` children; None when nothing measures it (the page estimates from the ETA)."""
         if not self.is_active:
             return 100
-        counts: Any = getattr(self, "centre_item_counts", None)
-        if counts is None:
-            return None
-        done, total = counts
+        # Counted by the job centre's query (``jobs.selectors``), not one query per job.
+        total: Any = getattr(self, "centre_items_total", None)
+        done: Any = getattr(self, "centre_items_done", 0)
         return round(100 * done / total) if total else None
 
     def credits_charged(self) -> int:

@@ -156,8 +156,6 @@ def job_rows(jobs: list[Job], *, now: datetime | None = None) -> list[JobRow]:
     typical: dict[tuple[type[Job], str], timedelta | None] = {}
     rows = []
     for job in jobs:
-        if hasattr(job, "centre_items_total"):
-            job.centre_item_counts = (job.centre_items_done, job.centre_items_total)
         progress, estimated, eta = job.progress_percent(), False, None
         if job.is_active:
             key = (type(job), job.operation)
