@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from assets.tests.factories import AssetFactory
 from billing.services import credits_available, credits_grant
+from config.celery import app
 from core.jobs import JobStatus
 from generation.models import EditJob
 from generation.services import upscale_start
@@ -32,7 +33,17 @@ def test_progress_moves_a_job_is_cancelled_and_the_bell_counts(page: Page, site,
             created_at=now - timedelta(hours=1, seconds=40), finished_at=now - timedelta(hours=1)
         )
     photo = AssetFactory(org=org, filename="portrait.jpg", size=(400, 300))
-    job = upscale_start(org=org, user=member, asset=photo, factor=2)  # no worker: it stays queued
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        job = upscale_start(org=org, user=member, asset=photo, factor=2)  # no worker: it stays queued
+        _watch_and_cancel(page, site, tmp_path, org, member, job)
+    finally:
+        app.conf.task_always_eager = True
+        app.control.purge()
+
+
+def _watch_and_cancel(page, site, tmp_path, org, member, job):
 
     page.goto(site.url + "/accounts/login/")
     page.get_by_label("Email").fill(member.email)
@@ -42,7 +53,7 @@ def test_progress_moves_a_job_is_cancelled_and_the_bell_counts(page: Page, site,
 
     row = page.locator(f"#job-{job.public_id}")
     expect(row).to_contain_text("Upscale 2× of")
-    expect(row).to_contain_text("4 held")
+    expect(row).to_contain_text(f"{job.credits} held")
     bar = row.get_by_role("progressbar")
     first = int(bar.get_attribute("aria-valuenow"))
     page.wait_for_timeout(5000)
