@@ -352,7 +352,7 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
     notify(
         org=character.org,
         user=run.created_by,
-        kind="training_succeeded",
+        kind="job:characters-trainingrun",  # the email preference of training runs
         title=f"HD mode unlocked for {character.name}",
         body=body,
         url=pipeline.character_url(character),
@@ -402,7 +402,7 @@ def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -
         notify(
             org=character.org,
             user=run.created_by,
-            kind="training_failed",
+            kind="job:characters-trainingrun",
             title=f"Training failed for {character.name}",
             body=f"{error} The {run.credits} credits held for it are available again.",
             url=pipeline.character_url(character),

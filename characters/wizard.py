@@ -303,7 +303,7 @@ def _sheet_abandon(character: Character, job: CharacterJob, reason: str, *, noti
         notify(
             org=character.org,
             user=job.created_by,
-            kind="hd_failed",
+            kind="job:characters-characterjob",  # the email preference of character image sets
             title=f"HD mode couldn't be set up for {character.name}",
             body=(
                 f"{reason} The {operation_credits('lora_training')} credits held for training are available again. "

@@ -14,6 +14,7 @@ from config import browser_policies
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
+from config.jobcentre_settings import *  # noqa: F403  (job centre, priority queue, notifications)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -254,7 +255,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep a worker's database connection across tasks (Celery's Django fixup otherwise reconnects before
 # and after every task: three connections per upscale). Closed and reopened every 100 tasks.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# priority_steps: each queue is four Redis lists, taken 0 first (CELERY_PRIORITY_PAID/FREE).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "priority_steps": [0, 3, 6, 9]}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(

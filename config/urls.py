@@ -44,6 +44,7 @@ urlpatterns = [
     path("stripe/", include((djstripe_urlpatterns, "djstripe"), namespace="djstripe")),
     path("", include("assets.urls")),
     path("", include("generation.urls")),
+    path("", include("jobs.urls")),
     path("", include("video.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),

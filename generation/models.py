@@ -53,9 +53,23 @@ class EditJob(CallJob):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "-created_at"], name="editjob_org_newest")]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="editjob_key_once")]
+        verbose_name = "image edit"
 
     def __str__(self):
         return self.label
+
+    def centre_title(self) -> str:
+        return f"{self.label} of “{self.source_title}”" if self.source_title else self.label
+
+    def centre_cancel(self, user) -> None:
+        from generation.services import edit_job_cancel
+
+        edit_job_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> EditJob:
+        from generation.services import edit_job_retry
+
+        return edit_job_retry(job=self, user=user)
 
     @property
     def label(self) -> str:
@@ -140,9 +154,18 @@ class GenerationJob(Job):
             models.Index(fields=["character", "-created_at"], name="genjob_character_newest"),
         ]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="genjob_key_once")]
+        verbose_name = "image pack"
 
     def __str__(self):
         return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name}"
+
+    def centre_cancel(self, user) -> None:
+        from generation.packs import pack_cancel
+
+        pack_cancel(job=self, user=user)
 
     def get_absolute_url(self) -> str:
         return reverse("generation:pack", args=[self.org.slug, self.public_id])
@@ -221,8 +244,16 @@ class PromptDraft(CallJob):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="promptdraft_key_once")]
 
+    centre_related = ("character",)
+
     def __str__(self):
         return f"{self.count} prompts for {self.character} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"{self.count} prompts written for {self.character.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:studio", args=[self.org.slug, self.character.public_id])
 
 
 class StyleLora(TimeStampedModel):

@@ -300,6 +300,7 @@ def job_refresh(job: GenerationJob) -> None:
     job.status, job.error = status, error
     if was_active:
         job.finished_at = timezone.now()
+        engine.job_ended(job)
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     if job.settled_at is None:
         job.settled_at = timezone.now()

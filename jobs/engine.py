@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
@@ -397,8 +398,11 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
     """With ``job`` locked: record how it ended (and ``fields``) and settle its hold exactly once.
 
     ``charge``: the credits to capture; by default all of them when it succeeded, none otherwise.
-    Whatever isn't captured is released with ``error`` as the reason.
+    Whatever isn't captured is released with ``error`` as the reason. The job's creator is told how
+    it ended after the commit (``jobs.notices``), whatever its kind.
     """
+    if job.status in ACTIVE and status not in ACTIVE:  # once per job: only the end of an active one
+        job_ended(job)
     job.status, job.error, job.finished_at = status, error, timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
@@ -409,6 +413,15 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
             charge=job.hold.amount if charge is None and status == JobStatus.SUCCEEDED else charge,
             reason=error or "Nothing was delivered.",
         )
+
+
+def job_ended(job: Job) -> None:
+    """Once a job has stopped being active: tell its creator how it ended, after the commit
+    (``jobs.notices``). ``job_finish`` calls it; a kind that settles itself (a pack, from its
+    images) calls it when it does."""
+    from jobs.notices import job_notify  # notices reads the job centre's selectors, built on this module
+
+    transaction.on_commit(partial(job_notify, type(job), job.pk), robust=True)
 
 
 def hold_settle(hold: Hold, *, charge: int | None, reason: str) -> None:

@@ -128,6 +128,7 @@ def lint() -> int:
             "assets",
             "blog",
             "generation",
+            "jobs",
             "styles",
             "video",
             "characters",

@@ -115,7 +115,10 @@ ORG_URLS = {
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
     "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
     "generation:clothes": ({GET, POST}, MEMBER, MEMBER, "asset"),
-    "generation:jobs": ({GET}, VIEWER, None, None),
+    # The job centre: every kind of job; viewers watch, members cancel and retry.
+    "jobs:centre": ({GET}, VIEWER, None, None),
+    "jobs:cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
+    "jobs:retry": ({POST}, MEMBER, MEMBER, "edit_job"),
     "generation:job": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_card": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
@@ -197,11 +200,13 @@ ORG_URLS = {
     "notifications:list": ({GET}, VIEWER, None, None),
     "notifications:read_all": ({POST}, VIEWER, VIEWER, None),
     "notifications:read": ({POST}, VIEWER, VIEWER, "notification"),
+    "notifications:bell": ({GET}, VIEWER, None, None),
+    "notifications:preferences": ({GET, POST}, VIEWER, VIEWER, None),
 }
 # Second ids in a URL, and the object of the same org that each names.
 SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
 # Image positions in a pack: the first image.
-SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale"}
+SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale", "<slug:kind>": "generation-editjob"}
 
 
 def _org_url_patterns():
