@@ -49,7 +49,7 @@ ENVIRONMENTS = [
 # (label, words, the framing it implies)
 SCENES = [
     ("Professional portrait", ("headshot",), HEAD),
-    ("Candid lifestyle", ("candid",), HALF),
+    ("Candid lifestyle", ("candid moment", "authentic lifestyle"), HALF),
     ("Fashion editorial", ("editorial",), FULL),
     ("Fitness motivation", ("fitness",), FULL),
     ("Morning vibes", ("morning light",), HALF),
@@ -92,6 +92,7 @@ class DemoRecipe:
     environment: str  # a key of ENVIRONMENTS, or "" when the prompt names none
     outfit: str
     framing: str
+    setting_named: bool = False  # the setting came from a Studio environment's own words
 
     @property
     def environment_label(self) -> str:
@@ -99,14 +100,16 @@ class DemoRecipe:
 
     @property
     def named(self) -> bool:
-        """Whether the prompt asked for a scene or a setting (a pack image, not a bare portrait)."""
-        return bool(self.scene or self.environment)
+        """Whether the prompt asks for a Studio scene or environment: a pack image, not a bare
+        portrait such as the wizard's candidates ("neutral background") or a sheet angle."""
+        return bool(self.scene or self.setting_named)
 
 
 def recipe_from_prompt(prompt: str) -> DemoRecipe:
     """The scene, setting, outfit and framing a prompt asks for, as far as its words say."""
     text = " ".join(prompt.lower().split())
     environment = next((key for key, _l, phrases, _g in ENVIRONMENTS if any(p in text for p in phrases)), "")
+    setting_named = bool(environment)
     if not environment:
         environment = next(
             (key for key, _l, _p, words in ENVIRONMENTS if any(re.search(rf"\b{w}\b", text) for w in words)), ""
@@ -117,7 +120,11 @@ def recipe_from_prompt(prompt: str) -> DemoRecipe:
     framing = next((frame for frame, words in FRAMING_WORDS if any(w in text for w in words)), framing)
     wearing = re.search(r"\bwearing ([^,.;]+)", prompt, flags=re.IGNORECASE)
     return DemoRecipe(
-        scene=scene, environment=environment, outfit=wearing.group(1).strip() if wearing else "", framing=framing
+        scene=scene,
+        environment=environment,
+        outfit=wearing.group(1).strip() if wearing else "",
+        framing=framing,
+        setting_named=setting_named,
     )
 
 

@@ -59,7 +59,11 @@ def test_it_reads_the_studio_recipe_from_the_prompt():
     )
     assert (office.environment, office.scene) == ("office", "Beach day")  # a beach scene in an office
     assert demo_render.recipe_from_prompt("close-up, in a trendy cafe, candid moment").framing == demo_render.HEAD
-    assert not demo_render.recipe_from_prompt("head and shoulders portrait of a woman").named
+    # Bare portraits are not Studio images: the wizard's candidates and the character sheet's angles.
+    candidate = "woman, wearing a chunky knit sweater, head and shoulders portrait, neutral background, soft light"
+    assert not demo_render.recipe_from_prompt(candidate).named
+    assert demo_render.recipe_from_prompt(candidate).environment == "studio"  # still drawn as one when asked
+    assert not demo_render.recipe_from_prompt("Profile. Photo of a 27 year old woman, wearing a coat").named
 
 
 @pytest.mark.parametrize(
@@ -160,3 +164,22 @@ def test_face_swap_mode_draws_the_studio_recipe_with_the_base_image_face():
     assert rendered.size == (1360, 768)
     green = _green_pixels(rendered)
     assert 500 < green < rendered.width * rendered.height * 0.2  # a face on a figure, not a recrop of the photo
+
+
+def test_every_studio_preset_is_recognised_and_sheet_angles_and_wizard_faces_are_not():
+    from characters.wizard import PORTRAIT, SHEET_SHOTS
+    from generation import presets
+
+    for scene in presets.SCENES:
+        assert demo_render.recipe_from_prompt(scene.prompt).scene == scene.label
+    keys = {"home_bedroom": "bedroom", "home_living_room": "living_room", "urban_street": "street"}
+    for environment in presets.ENVIRONMENTS:
+        recipe = demo_render.recipe_from_prompt(environment.prompt)
+        assert recipe.environment == keys.get(environment.key, environment.key)
+        assert recipe.named
+    # These keep the provider's face work (a recrop for the sheet check; a placeholder to choose from).
+    assert not any(
+        demo_render.recipe_from_prompt(f"{shot}. Photo of a woman, wearing a coat").named
+        for _label, shot in SHEET_SHOTS
+    )
+    assert not demo_render.recipe_from_prompt(f"Photo of a woman, wearing a coat, {PORTRAIT}").named
