@@ -97,6 +97,7 @@ def test_a_demo_face_model_is_never_shown_as_a_trained_one(login, org, hd_charac
     for page in (listing, detail, studio):
         assert "HD demo" in page
     assert "Demo placeholder, not a trained face model" in studio
+    assert "with a face model trained for it" not in detail
 
 
 def test_the_list_shows_each_character_with_its_mode_and_status(login, org, hd_character):
