@@ -112,14 +112,16 @@ def _sample_character(org: Organization, user: User) -> Character:
 
 
 def _packs(character: Character, user: User) -> list[Asset]:
-    """The sample packs, finished; their images, newest pack first."""
+    """The sample packs, finished; their images, in the order of ``PACKS``."""
     if character.mode == "none":
         return []
     made: list[Asset] = []
     for name, recipe in PACKS:
         job = packs.pack_start(character=character, user=user, recipe=recipe, key=KEY + name)
-        made += [image.asset for image in job.images.exclude(asset=None).select_related("asset")]
-    return [asset for asset in made if asset is not None] if made else []
+        for image in job.images.exclude(asset=None).select_related("asset").order_by("position"):
+            if image.asset is not None:
+                made.append(image.asset)
+    return made
 
 
 def _collection(org: Organization, user: User, images: list[Asset]) -> None:
