@@ -28,7 +28,8 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
         {
             "steps": steps,
             "steps_done": sum(s["done"] for s in steps),
-            "next_step": next((s for s in steps if not s["done"]), None),
+            # The first-run guide: the first step not done yet, and where it sits in the checklist.
+            "next_step": next(({**s, "number": n} for n, s in enumerate(steps, 1) if not s["done"]), None),
             "subscription": subscription if subscription is not None and subscription.status != "none" else None,
             "pending_requests": selectors.pending_join_requests_for_org(request.org)
             if request.membership.can_manage_members

@@ -16,7 +16,9 @@ TITLE_CASE = ["Email Addresses", "Change Password", "Make Primary", "Re-send Ver
 
 @pytest.mark.parametrize(("path", "heading"), PAGES.items())
 def test_it_shows_the_account_pages_in_sentence_case_in_the_app_style(client, people, path, heading):
-    EmailAddress.objects.create(user=people.member, email=people.member.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=people.member, email=people.member.email, defaults={"verified": True, "primary": True}
+    )
     client.force_login(people.member)
 
     response = client.get(path)
@@ -31,7 +33,9 @@ def test_it_shows_the_account_pages_in_sentence_case_in_the_app_style(client, pe
 
 def test_it_lists_each_address_with_its_state_and_the_actions(client, people):
     long_email = "a.very.long.address.for.the.agency.creative.team@subsidiary.example-holdings.test"
-    EmailAddress.objects.create(user=people.member, email=people.member.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=people.member, email=people.member.email, defaults={"verified": True, "primary": True}
+    )
     EmailAddress.objects.create(user=people.member, email=long_email, verified=False, primary=False)
     client.force_login(people.member)
 
