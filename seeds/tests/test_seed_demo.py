@@ -4,6 +4,7 @@ content, safe to run again."""
 import io
 import time
 
+import pytest
 from django.core.management import call_command
 
 from assets.models import Asset, Collection
@@ -23,7 +24,8 @@ def _seed() -> str:
     return out.getvalue()
 
 
-def test_it_seeds_a_labelled_sample_workspace_once(db, media_root, settings):
+@pytest.mark.django_db(transaction=True)  # the sample jobs run as their transactions commit, as in the app
+def test_it_seeds_a_labelled_sample_workspace_once(media_root, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # the seed runs its jobs inline by itself
     started = time.monotonic()
     report = _seed()

@@ -105,7 +105,7 @@ def test_a_new_user_goes_from_the_landing_page_to_a_finished_pack(page: Page, si
     check(page, "06-character", console_errors)
 
     # The Studio: a beach pack of five draft images, on the Free plan's credits.
-    page.get_by_role("link", name="Open the Studio").click()
+    page.get_by_role("link", name="Open the Studio").first.click()
     page.locator("label.preset", has_text="Beach day").click()
     page.locator("label.chip", has_text="Beach").first.click()
     expect(page.locator("[data-cost-line]")).to_have_text("5 images · 20 credits")
