@@ -199,3 +199,52 @@ def media_import_or_404(org: Organization, public_id) -> MediaImport:
 
 def export_or_404(org: Organization, public_id) -> Export:
     return one_or_404(Export.objects.for_org(org), public_id)
+
+
+@dataclass(frozen=True)
+class OriginLink:
+    label: str  # what it is: "Character", "Pack", "Job"
+    name: str  # what the link says
+    url: str
+
+
+# The page where the job that made an asset shows its progress and result, by the recipe's
+# ``operation``: (label, URL name). Named rather than imported, as those apps sit above this one.
+JOB_PAGES = {
+    "generation": ("Pack", "generation:pack"),
+    "upscale": ("Job", "generation:job"),
+    "inpaint": ("Job", "generation:job"),
+    "clothes": ("Job", "generation:job"),
+    "image_to_video": ("Job", "video:job"),
+}
+
+
+def asset_origin(asset: Asset) -> list[OriginLink]:
+    """Links from ``asset`` back to what made it: its character, and the pack or job (from its
+    recipe). Only what exists in the asset's organisation is linked."""
+    from django.urls import NoReverseMatch, reverse
+
+    links = []
+    org = asset.org
+    if asset.character_id and asset.character is not None:
+        character = asset.character
+        links.append(
+            OriginLink("Character", character.name, reverse("characters:detail", args=[org.slug, character.public_id]))
+        )
+    recipe = asset.recipe or {}
+    page = JOB_PAGES.get(str(recipe.get("operation") or ""))
+    if page and recipe.get("job"):
+        label, url_name = page
+        try:
+            url = reverse(url_name, args=[org.slug, recipe["job"]])
+        except NoReverseMatch:
+            return links
+        name = recipe.get("character_name") or ""
+        if label == "Pack":
+            name = f"{name}'s pack" if name else "The pack"
+        else:
+            name = {"upscale": "Upscale", "inpaint": "Inpaint", "clothes": "Change clothes"}.get(
+                recipe["operation"], "Video clip"
+            )
+        links.append(OriginLink(label, name, url))
+    return links

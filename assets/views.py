@@ -96,6 +96,7 @@ def asset_detail(request: OrgHttpRequest, public_id):
         "assets/detail.html",
         {
             "asset": asset,
+            "origin": selectors.asset_origin(asset),
             "tags_text": ", ".join(t.name for t in asset.tags.all()),
             "collections": selectors.collections_for_org(request.org),
             "in_collections": {c.pk for c in asset.collections.all()},

@@ -104,7 +104,15 @@ class Character(OrgOwnedModel):
         return "none"
 
     @property
+    def lora_demo(self) -> bool:
+        """Whether the face model is the demo provider's placeholder file: the pipeline ran, but no
+        model was trained, so nothing may say it was."""
+        return bool(self.lora_asset_id and self.lora_asset and (self.lora_asset.metadata.get("lora") or {}).get("demo"))
+
+    @property
     def mode_label(self) -> str:
+        if self.mode == "hd" and self.lora_demo:
+            return "HD (demo, not trained)"
         return {"hd": "HD", "face_swap": "Face swap", "none": "Not ready"}[self.mode]
 
     @property

@@ -353,7 +353,9 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
         org=character.org,
         user=run.created_by,
         kind="job:characters-trainingrun",  # the email preference of training runs
-        title=f"HD mode unlocked for {character.name}",
+        title=f"Demo run finished for {character.name} (no model trained)"
+        if demo
+        else f"HD mode unlocked for {character.name}",
         body=body,
         url=pipeline.character_url(character),
     )

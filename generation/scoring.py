@@ -17,13 +17,15 @@ log = logging.getLogger(__name__)
 
 def image_score(*, image_id: int) -> int | None:
     """Score one delivered image; a repeated run changes nothing. None when the character has no
-    identity reference, the image no face, or the image or character is gone."""
+    identity reference, the image no face or is a demo render, or the image or character is gone."""
     image = GenerationImage.objects.select_related("asset", "job__character").filter(pk=image_id, scored=False).first()
     if image is None or image.asset is None:
         return None
     character = image.job.character
     score = None
-    if character is not None and character.identity_embedding:
+    # A demo render pastes the reference face in: comparing it with itself would claim a likeness
+    # no model achieved, so it isn't scored (the tile says "Demo · not scored").
+    if character is not None and character.identity_embedding and not image.asset.is_placeholder:
         try:
             score = identity.identity_score(image.asset, character)
         except (FileNotFoundError, identity.UnreadablePhoto):

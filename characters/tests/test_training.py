@@ -89,10 +89,10 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
     assert ledger_problems(org) == []
 
     note = Notification.objects.get(user=people.member)
-    assert note.title == "HD mode unlocked for Ava Stone"
+    assert note.title == "Demo run finished for Ava Stone (no model trained)"  # never "HD mode unlocked" for a demo
     assert "placeholder" in note.body
     assert note.url.endswith(f"/characters/{character.public_id}/")
-    assert [m.subject for m in mailoutbox] == ["HD mode unlocked for Ava Stone"]
+    assert [m.subject for m in mailoutbox] == ["Demo run finished for Ava Stone (no model trained)"]
     assert mailoutbox[0].to == [people.member.email]
 
 

@@ -344,7 +344,13 @@ def pipeline_state(character: Character) -> PipelineState:
     ready = Stage("ready", "HD mode")
     if character.mode == "hd":
         making = references is not None and references.status in ACTIVE
-        ready.set("done", "Ready", "HD mode ready · making four reference images" if making else "HD mode ready")
+        # The demo provider trains nothing: its run is said to be a demo, never "HD mode ready".
+        headline = "Demo run finished · no face model trained" if character.lora_demo else "HD mode ready"
+        ready.set(
+            "done",
+            "Demo" if character.lora_demo else "Ready",
+            headline + (" · making four reference images" if making else ""),
+        )
     state.stages += [_training_stage(run), ready]
     state.active = bool(
         (sheet and sheet.status in ACTIVE)

@@ -7,11 +7,14 @@ it renders a clearly labelled placeholder. Every output says it is a demo render
 
 LoRA training (the FLUX trainer and the Z-Image one) is honest about what it can't do: it reads the
 training zip for real, then returns a tiny valid ``.safetensors`` file whose metadata says it is a
-placeholder, not a trained model. A style recipe is measured from the image's pixels
-(``demo_style``). An image from a text-to-image model is a labelled placeholder
-naming the model, its steps and the LoRAs it was sent. The
-face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
-character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
+placeholder, not a trained model (it keeps a thumbnail of the first training photo, the face its
+renders paste in). A style recipe is measured from the image's pixels (``demo_style``). An image
+for a Studio prompt draws the recipe it was asked for (``demo_render``: setting, outfit, framing,
+ratio, the character's face, a "DEMO" band legible in thumbnails); a bare portrait prompt with no
+face to show (the wizard's candidates) is a labelled placeholder naming the model, its steps and
+the LoRAs it was sent. The face-reference endpoint (PuLID) draws a Studio prompt's recipe with the
+reference face; for a character-sheet angle it returns the reference photo itself, recropped and
+labelled, so the sheet check can run offline on a real face. Chat answers with a labelled placeholder.
 Video (image → video, animate, video upscale) and the face swap are in ``demo_video``: real MP4s
 made with ffmpeg, and a real paste of the face, all labelled.
 
@@ -37,10 +40,10 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from providers import registry
-from providers.adapters import demo_video
+from providers.adapters import demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
@@ -171,12 +174,25 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
+    prompt = str(arguments.get("prompt", ""))
+    face = demo_render.lora_face(arguments.get("loras") or [])
     for index in range(int(arguments.get("num_images") or 1)):
-        image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
-        _label(image, _recipe_label(endpoint_id, arguments))
+        if face is not None or demo_render.recipe_from_prompt(prompt).named:
+            image = demo_render.render(
+                width, height, prompt=prompt, model=_model_label(endpoint_id, arguments), face=face, seed=seed + index
+            )
+        else:  # a bare portrait with no face to show (the wizard's candidates)
+            image = placeholder(width, height, title="Demo render", detail=prompt[:160])
+            _label(image, _recipe_label(endpoint_id, arguments))
+            demo_render.band(image)
         url, w, h = _save(f"{request_id}-{index}", image)
         images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
     return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
+
+
+def _model_label(endpoint_id: str, arguments: dict) -> str:
+    """The model and what it was sent, e.g. "Z-Image Turbo · 8 steps · 2 LoRAs"."""
+    return " · ".join(_recipe_label(endpoint_id, arguments).split(" · ")[1:-1])
 
 
 def _recipe_label(endpoint_id: str, arguments: dict) -> str:
@@ -219,9 +235,9 @@ def _train(request_id: str, arguments: dict) -> dict:
     """Read the training zip for real; answer a placeholder LoRA in fal's output shape. (The FLUX
     trainer takes ``images_data_url`` and a trigger word; the Z-Image one ``image_data_url`` and a
     default caption.)"""
-    images = _count_training_images(arguments.get("images_data_url") or arguments.get("image_data_url") or "")
+    images, face = _training_zip(arguments.get("images_data_url") or arguments.get("image_data_url") or "")
     trigger = str(arguments.get("trigger_word") or arguments.get("default_caption") or "")
-    weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0))
+    weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0), face=face)
     lora_url = _save_bytes(f"{request_id}.safetensors", weights)
     config = {
         "demo": True,
@@ -245,23 +261,28 @@ def _train(request_id: str, arguments: dict) -> dict:
     }
 
 
-def _count_training_images(ref: str) -> int:
+def _training_zip(ref: str) -> tuple[int, bytes | None]:
+    """How many images the training zip holds, and its first one (by name: the close-ups come
+    first) as a small JPEG: the face the demo's placeholder "face model" remembers."""
     if not ref.startswith("storage:"):
         raise ProviderError("The demo provider reads inputs from our own storage only.")
     try:
         with default_storage.open(ref.removeprefix("storage:"), "rb") as fh, zipfile.ZipFile(fh) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES)]
+            names = sorted(n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES))
+            first = archive.read(names[0]) if names else b""
     except FileNotFoundError:
         raise ProviderError("The training images were deleted before training started.") from None
     except zipfile.BadZipFile:
         raise ProviderError("The training images aren't a readable zip file.") from None
     if not names:
         raise ProviderError("The training zip has no images in it.")
-    return len(names)
+    return len(names), demo_render.face_thumbnail(first)
 
 
-def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
-    """A valid, tiny safetensors file (one 4-byte tensor) whose metadata says it is a placeholder."""
+def demo_safetensors(*, images: int, trigger_word: str, steps: int, face: bytes | None = None) -> bytes:
+    """A valid, tiny safetensors file (one 4-byte tensor) whose metadata says it is a placeholder.
+    ``face``: a small JPEG of the first training photo, which the demo's renders paste in as the
+    character's face (the only thing this "model" knows)."""
     header = {
         "__metadata__": {
             "format": "pt",
@@ -270,6 +291,7 @@ def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
             "images": str(images),
             "trigger_word": trigger_word,
             "steps": str(steps),
+            **({"face_jpeg": base64.b64encode(face).decode()} if face else {}),
         },
         "demo_placeholder.weight": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
     }
@@ -285,6 +307,12 @@ def _face_reference(request_id: str, arguments: dict) -> dict:
     reference = _open_input(arguments["reference_image_url"])
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
+    prompt = str(arguments.get("prompt", ""))
+    if demo_render.recipe_from_prompt(prompt).named:  # a Studio image: draw the recipe with this face
+        model = _model_label("fal-ai/flux-pulid", arguments)
+        image = demo_render.render(width, height, prompt=prompt, model=model, face=reference, seed=seed)
+        url, w, h = _save(request_id, image)
+        return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
     zoom = 1.0 + (seed % 3) * 0.08
     crop_w = min(reference.width, round(reference.height * width / height)) / zoom
     crop_h = crop_w * height / width
@@ -500,10 +528,7 @@ def _size(value) -> tuple[int, int]:
 
 
 def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow built without FreeType
-        return ImageFont.load_default()
+    return demo_render.font(size)
 
 
 def _lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int) -> list[str]:
