@@ -83,7 +83,8 @@ def test_a_pack_in_hd_mode_delivers_every_image_with_its_recipe_and_score(
     # The Studio's choices, recorded with the pack that used them (seed 003's events).
     assert names.count("scene_selected") == 1
     assert names.count("environment_selected") == 1
-    assert "outfit_changed" not in names  # the character's default outfit
+    assert AnalyticsEvent.objects.get(name="outfit_changed").properties["outfit"] == "evening_gown"
+    assert AnalyticsEvent.objects.get(name="scene_selected").properties["scene"] == "night_out"
 
 
 def test_face_swap_mode_uses_pulid_with_the_base_image_and_scores_the_face(
