@@ -1,7 +1,7 @@
 from django import forms
 
 from assets.models import Asset
-from assets.selectors import LENGTHS, LibraryFilters
+from assets.selectors import LENGTHS, LibraryFilters, search_terms
 
 
 class LibraryFilterForm(forms.Form):
@@ -21,6 +21,12 @@ class LibraryFilterForm(forms.Form):
     )
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if q and not search_terms(q):
+            raise forms.ValidationError("Search needs at least one letter or number.")
+        return q
 
     def filters(self) -> LibraryFilters:
         """The valid filters; an invalid value is ignored rather than failing the page."""

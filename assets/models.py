@@ -1,10 +1,9 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from core.models import OrgOwnedModel
@@ -72,14 +71,16 @@ class Asset(OrgOwnedModel):
     provider_cost_note = models.CharField(max_length=200, blank=True, help_text="The calls behind the provider cost.")
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     tags = models.ManyToManyField("assets.Tag", related_name="assets", blank=True)
-    search = SearchVectorField(null=True, editable=False)
+    # What search matches, lower-cased: title, file name, tags, prompt and caption (asset_reindex).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["org", "-created_at", "-id"], name="asset_org_newest"),
             models.Index(fields=["org", "sha256"], name="asset_org_sha256"),
-            GinIndex(fields=["search"], name="asset_search"),
+            # Trigram index: substring (LIKE '%q%') and typo-tolerant (q <% text) matches (selectors.asset_search).
+            GinIndex(OpClass(F("search_text"), name="gin_trgm_ops"), name="asset_search_trgm"),
         ]
 
     def __str__(self):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import string
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
@@ -17,6 +18,10 @@ from core.lookups import one_or_404
 from orgs.models import Organization
 
 PAGE_SIZE = 60
+# Words of a search query used; more are ignored (each one narrows the results).
+MAX_SEARCH_TERMS = 8
+# Shorter words match as substrings only: a typo-tolerant match needs three letters to compare.
+FUZZY_MIN_LENGTH = 3
 
 
 def storage_used(org: Organization) -> int:
@@ -95,9 +100,37 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
         qs = qs.filter(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
     if filters.date_to:
         qs = qs.filter(created_at__lte=datetime.combine(filters.date_to, time.max, tzinfo=tz))
-    if filters.q:
-        qs = qs.filter(search=SearchQuery(filters.q, search_type="websearch", config="english"))
+    for term in search_terms(filters.q):
+        match = Q(search_text__contains=term)
+        if len(term) >= FUZZY_MIN_LENGTH:
+            # pg_trgm's word similarity (``term <% search_text``): "sumer" finds "summer.campaign".
+            match |= Q(search_text__trigram_word_similar=term)
+        qs = qs.filter(match)
     return qs
+
+
+def search_terms(q: str) -> list[str]:
+    """The lower-cased words of a search, punctuation trimmed from their ends ("#summer," → "summer";
+    "summer.campaign" stays whole). A query of punctuation alone has none."""
+    words = (word.strip(string.punctuation + "“”‘’«»") for word in q.lower().split())
+    return [word for word in words if word][:MAX_SEARCH_TERMS]
+
+
+def _ranked(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
+    """Best matches first: the exact title, then titles starting with the search, then the search
+    found as written anywhere (title, file name, tags, prompt, caption), then by closeness
+    (trigram word similarity), newest first within each."""
+    phrase = " ".join(search_terms(q))
+    return qs.annotate(
+        title_lower=Lower("title"),
+        match_tier=Case(
+            When(title_lower=phrase, then=Value(0)),
+            When(title_lower__startswith=phrase, then=Value(1)),
+            When(search_text__contains=phrase, then=Value(2)),
+            default=Value(3),
+        ),
+        closeness=TrigramWordSimilarity(phrase, "search_text"),
+    ).order_by("match_tier", "-closeness", "-created_at", "-id")
 
 
 def _encode_cursor(asset: Asset) -> str:
@@ -114,30 +147,52 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
+_PAGE_FIELDS = (
+    "public_id",
+    "org_id",
+    "kind",
+    "title",
+    "variants",
+    "duration",
+    "nsfw",
+    "liked",
+    "near_duplicate_of",
+    "created_at",
+    "width",
+    "height",
+)
+
+
 def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", size: int = PAGE_SIZE):
-    """One page of the grid, newest first, by keyset (fast at any depth). Returns (assets, next_cursor)."""
+    """One page of the grid. Returns (assets, next_cursor).
+
+    Browsing is newest first, by keyset (fast at any depth); a search is best match first
+    (``_ranked``), paged by position since its order isn't a column."""
+    if search_terms(filters.q):
+        start = _decode_offset(cursor)
+        ranked = list(_ranked(asset_queryset(org, filters), filters.q).only(*_PAGE_FIELDS)[start : start + size + 1])
+        next_cursor = _encode_offset(start + size) if len(ranked) > size else ""
+        return ranked[:size], next_cursor
     qs = asset_queryset(org, filters).order_by("-created_at", "-id")
     if cursor and (position := _decode_cursor(cursor)):
         created, pk = position
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-    assets = list(
-        qs.only(
-            "public_id",
-            "org_id",
-            "kind",
-            "title",
-            "variants",
-            "duration",
-            "nsfw",
-            "liked",
-            "near_duplicate_of",
-            "created_at",
-            "width",
-            "height",
-        )[: size + 1]
-    )
+    assets = list(qs.only(*_PAGE_FIELDS)[: size + 1])
     next_cursor = _encode_cursor(assets[size - 1]) if len(assets) > size else ""
     return assets[:size], next_cursor
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_offset(cursor: str) -> int:
+    """The position a search's cursor points to; 0 (the first page) for a missing or foreign one."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return max(0, int(raw["offset"]))
+    except (ValueError, TypeError, KeyError):
+        return 0
 
 
 def asset_or_404(org: Organization, public_id) -> Asset:

@@ -40,6 +40,7 @@ def _grid(request: OrgHttpRequest, *, collection=None):
         "filters": filters,
         "filtering": filtering,
         "filter_form": form,
+        "search_error": form.errors.get("q"),
         "collection": collection,
         "query_string": _query_without_cursor(request),
         "export_id": _uuid_or_none(request.GET.get("export", "")),

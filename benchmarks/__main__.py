@@ -101,6 +101,10 @@ def main() -> int:
 
     library_benchmark.print_table(library_benchmark.run())
 
+    from benchmarks import search as search_benchmark
+
+    search_benchmark.print_table(search_benchmark.run())
+
     from benchmarks import imports as imports_benchmark
 
     imports_benchmark.print_table(imports_benchmark.run())

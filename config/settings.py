@@ -11,6 +11,7 @@ from celery.schedules import crontab
 from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
+from config.analytics_settings import *  # noqa: F403  (product analytics: retention, dashboards)
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "audit",
+    "analytics",
     "orgs",
     "billing",
     "safety",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Where each request comes from, for the audit entries it writes (audit/context.py).
     "audit.middleware.AuditContextMiddleware",
+    # Product events a request records are written together, once, after its view (analytics/).
+    "analytics.middleware.AnalyticsBufferMiddleware",
     # Fail closed: every view needs a login unless it is marked @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -264,6 +268,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
+    # Product analytics keeps ANALYTICS_RETENTION_DAYS of events.
+    "prune-analytics-events": {
+        "task": "analytics.tasks.prune_events",
+        "schedule": crontab(hour=4, minute=13),
+        "options": {"expires": 3600},
+    },
     # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
     "poll-provider-calls": {
         "task": "providers.tasks.poll_due_calls",

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from analytics.services import track
 from assets import storage
 from assets.models import Asset
 from characters.models import Character
-from core.analytics import track
 from core.jobs import ACTIVE, JobStatus, transition
 from generation import followups, presets, prompt_writer, routing, tasks
 from generation.models import GenerationImage, GenerationJob

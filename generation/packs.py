@@ -19,13 +19,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from analytics.services import track
 from assets.models import Asset
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits, hold_reserve
 from characters.models import Character
 from characters.services import character_words_screen, nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import pack_images, presets, prompts, routing
@@ -332,6 +332,16 @@ def _create(
         if job.character_id != character.pk:
             raise _key_reused(character)
         return job
+    for choice, value in (("scene_selected", job.scene), ("environment_selected", job.environment)):
+        track(
+            choice,
+            org=character.org,
+            user=user,
+            influencer_id=str(character.public_id),
+            **{choice.split("_")[0]: value},
+        )
+    if job.outfit:
+        track("outfit_changed", org=character.org, user=user, influencer_id=str(character.public_id), outfit=job.outfit)
     track(
         "generation_started",
         org=character.org,

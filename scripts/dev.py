@@ -120,6 +120,7 @@ def lint() -> int:
             "--lint",
             "templates",
             "accounts",
+            "analytics",
             "audit",
             "orgs",
             "core",

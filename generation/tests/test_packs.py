@@ -6,11 +6,11 @@ from itertools import chain, repeat
 
 import pytest
 
+from analytics.models import Event as AnalyticsEvent
 from assets.models import Asset
 from billing.models import Hold
 from billing.services import credits_available, ledger_problems
 from core.exceptions import DomainError
-from core.models import AnalyticsEvent
 from generation import packs, presets
 from generation.models import GenerationImage, GenerationJob
 from generation.packs import PackRecipe
@@ -80,6 +80,11 @@ def test_a_pack_in_hd_mode_delivers_every_image_with_its_recipe_and_score(
     assert names.count("generation_started") == 1
     assert names.count("generation_image_completed") == 5
     assert names.count("generation_pack_completed") == 1
+    # The Studio's choices, recorded with the pack that used them (seed 003's events).
+    assert names.count("scene_selected") == 1
+    assert names.count("environment_selected") == 1
+    assert AnalyticsEvent.objects.get(name="outfit_changed").properties["outfit"] == "evening_gown"
+    assert AnalyticsEvent.objects.get(name="scene_selected").properties["scene"] == "night_out"
 
 
 def test_face_swap_mode_uses_pulid_with_the_base_image_and_never_scores_a_pasted_face(
