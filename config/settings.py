@@ -12,6 +12,7 @@ from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
+from config.tools_settings import *  # noqa: F403  (AI tools: limits of colour grading and audio cleanup)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "jobs",
     "generation",
     "video",
+    # AI tools (colour grading, audio cleanup): beside video, on jobs, assets and billing.
+    "tools",
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
@@ -287,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-provider-calls": {
         "task": "providers.tasks.sweep_calls",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
+    "sweep-tool-jobs": {
+        "task": "tools.tasks.sweep",
         "schedule": 120.0,
         "options": {"expires": 110},
     },

@@ -130,6 +130,7 @@ def lint() -> int:
             "generation",
             "styles",
             "video",
+            "tools",
             "characters",
             "notifications",
             "onboarding",
