@@ -86,9 +86,7 @@ def probe_audio(path: Path) -> Probed:
     container = re.search(r"Input #0, ([^ ]+), from", description)
     kind = CONTAINERS.get(container.group(1).rstrip(",")) if container else None
     has_audio = re.search(r"Stream #0:\d+.*: Audio:", description) is not None
-    has_picture = any(
-        "attached pic" not in line for line in re.findall(r"Stream #0:\d+.*: Video:.*", description)
-    )
+    has_picture = any("attached pic" not in line for line in re.findall(r"Stream #0:\d+.*: Video:.*", description))
     if kind is None or not has_audio:
         raise DomainError("This isn't an MP3, WAV or M4A audio file we can read. Export it as one of those.")
     if has_picture:
@@ -154,7 +152,9 @@ def audio_params(data: dict, *, source: Asset) -> dict:
     if params["hum"] not in HUMS:
         raise DomainError("Hum removal is at 50 Hz or 60 Hz.", field="hum")
     if params["highpass"] not in HIGHPASS:
-        raise DomainError(f"The high-pass filter is at one of {', '.join(map(str, HIGHPASS[1:]))} Hz.", field="highpass")
+        raise DomainError(
+            f"The high-pass filter is at one of {', '.join(map(str, HIGHPASS[1:]))} Hz.", field="highpass"
+        )
     loudness = number("loudness", None)
     if loudness is not None and int(loudness) not in LOUDNESS_TARGETS:
         raise DomainError("Choose one of the loudness targets offered.", field="loudness")
@@ -231,6 +231,36 @@ def _levels(
     return (mean if mean is not None else -200.0), (peak if peak is not None else -200.0), full, samples
 
 
+def clean_file(
+    original: Path,
+    params: dict,
+    out: Path,
+    *,
+    noise_floor: float | None,
+    seconds: float,
+    report: Callable[[float], bool],
+) -> Path:
+    """``original``'s sound through ``filter_chain`` into ``out`` (its suffix says the format: an
+    .mp4 keeps the picture as it was and re-muxes the cleaned sound with it)."""
+    video = out.suffix == ".mp4"
+    codec = ["-c:a", "aac", "-b:a", "192k"] if video else FORMATS[out.suffix.lstrip(".")][1]
+    streams = ["-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy", "-movflags", "+faststart"] if video else ["-vn"]
+    ffmpeg.run(
+        ["-i", str(original), *streams, "-af", filter_chain(params, noise_floor), *codec, "-y", str(out)],
+        seconds=seconds,
+        progress=report,
+        failed="We couldn't clean this sound; the file may be damaged or use an unusual format.",
+    )
+    return out
+
+
+def levels(
+    path: Path, seconds: float, report: Callable[[float], bool] | None = None, span: tuple[float, float] | None = None
+) -> tuple[float, float, int, int]:
+    """(mean dB, max dB, samples at full scale, samples) of the sound at ``path`` (or of ``span``)."""
+    return _levels(path, seconds, report, span)
+
+
 def render(job: ToolJob, work: Path, report: Callable[[float], bool]) -> Made:
     """Clean the job's source's sound into ``work``."""
     source = job.source
@@ -256,15 +286,7 @@ def render(job: ToolJob, work: Path, report: Callable[[float], bool]) -> Made:
 
     video = source.kind == Asset.Kind.VIDEO
     fmt = "mp4" if video else params["format"]
-    out = work / f"cleaned.{fmt}"
-    codec = ["-c:a", "aac", "-b:a", "192k"] if video else FORMATS[fmt][1]
-    streams = ["-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy", "-movflags", "+faststart"] if video else ["-vn"]
-    ffmpeg.run(
-        ["-i", str(original), *streams, "-af", filter_chain(params, noise_floor), *codec, "-y", str(out)],
-        seconds=seconds,
-        progress=later,
-        failed="We couldn't clean this sound; the file may be damaged or use an unusual format.",
-    )
+    out = clean_file(original, params, work / f"cleaned.{fmt}", noise_floor=noise_floor, seconds=seconds, report=later)
     recipe = {
         "operation": "audio_cleanup",
         "source": str(source.public_id),

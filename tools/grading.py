@@ -29,8 +29,9 @@ def source_problem(asset: Asset) -> str:
     if asset.kind not in (Asset.Kind.IMAGE, Asset.Kind.VIDEO):
         return "Colour grading works on images and videos."
     limit = settings.TOOLS_GRADE_VIDEO_MAX_SECONDS
-    if asset.kind == Asset.Kind.VIDEO and (asset.duration or 0) > limit:
-        return f"This video is {asset.duration / 60:.1f} minutes long; colour grading takes videos up to {limit // 60} minutes. Trim it first."
+    duration = asset.duration or 0
+    if asset.kind == Asset.Kind.VIDEO and duration > limit:
+        return f"This video is {duration / 60:.1f} minutes long; colour grading takes videos up to {limit // 60} minutes. Trim it first."
     return ""
 
 
@@ -121,6 +122,12 @@ def render(job: ToolJob, work: Path, report: Callable[[float], bool]) -> Made:
             out = work / "graded.jpg"
             graded.save(out, "JPEG", quality=95, subsampling=0)
         return Made(out, f"{stem} {suffix}{out.suffix}", title, recipe)
+    out = grade_video_file(original, table, work, seconds=source.duration or 1.0, report=report)
+    return Made(out, f"{stem} {suffix}.mp4", title, recipe)
+
+
+def grade_video_file(original: Path, table, work: Path, *, seconds: float, report: Callable[[float], bool]) -> Path:
+    """``original`` through the baked ``table`` with ffmpeg's lut3d (tetrahedral), the sound copied."""
     cube_file = work / "grade.cube"
     cube_file.write_text(luts.write_cube(table, "grade"))
     out = work / "graded.mp4"
@@ -131,8 +138,8 @@ def render(job: ToolJob, work: Path, report: Callable[[float], bool]) -> Made:
             *("-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"),
             *("-c:a", "copy", "-movflags", "+faststart", "-y", str(out)),
         ],
-        seconds=source.duration or 1.0,
+        seconds=seconds,
         progress=report,
         failed="We couldn't grade this video; it may be damaged or use an unusual format.",
     )
-    return Made(out, f"{stem} {suffix}.mp4", title, recipe)
+    return out

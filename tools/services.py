@@ -35,7 +35,7 @@ from tools.models import ToolJob
 
 log = logging.getLogger(__name__)
 
-OPERATIONS = {ToolJob.Kind.GRADE: "color_grade", ToolJob.Kind.AUDIO: "audio_cleanup"}
+OPERATIONS: dict[str, str] = {ToolJob.Kind.GRADE: "color_grade", ToolJob.Kind.AUDIO: "audio_cleanup"}
 
 
 class Made:
@@ -127,7 +127,11 @@ def tool_start(
 def _maker(kind: str) -> Callable[[ToolJob, Path, Callable[[float], bool]], Made]:
     from tools import audio, grading
 
-    return {ToolJob.Kind.GRADE: grading.render, ToolJob.Kind.AUDIO: audio.render}[kind]
+    makers: dict[str, Callable[[ToolJob, Path, Callable[[float], bool]], Made]] = {
+        ToolJob.Kind.GRADE: grading.render,
+        ToolJob.Kind.AUDIO: audio.render,
+    }
+    return makers[kind]
 
 
 def progress_reporter(job_id: int) -> Callable[[float], bool]:

@@ -39,7 +39,8 @@ def test_grading_an_image_puts_the_graded_copy_in_the_library(run, org, people, 
     assert result.metadata["recipe"]["job"] == str(job.public_id)
     assert result.credits_cost == 15
     r, g, b = _pixels(result).getpixel((40, 40))  # the red band, now grey
-    assert abs(r - g) <= 2 and abs(g - b) <= 2
+    assert abs(r - g) <= 2
+    assert abs(g - b) <= 2
     assert (result.width, result.height) == (photo.width, photo.height)
 
 
@@ -60,8 +61,9 @@ def test_an_uploaded_lut_grades_and_a_corrupt_one_names_its_line(run, org, peopl
     assert (lut.name, lut.size) == ("Swap", 5)
     job = run(grading.grade_start, org=org, user=people.member, asset=photo, data={"look": f"lut:{lut.public_id}"})
     assert job.status == JobStatus.SUCCEEDED, job.error
-    r, g, b = _pixels(job.result).getpixel((40, 40))  # red (200, 60, 50) becomes blue
-    assert b > 150 and r < 100
+    r, _g, b = _pixels(job.result).getpixel((40, 40))  # red (200, 60, 50) becomes blue
+    assert b > 150
+    assert r < 100
     broken = text.replace("0.500000 0.000000 0.000000", "0.5 zero 0", 1)
     with pytest.raises(luts.CubeError, match=r"^Line \d+: “0.5 zero 0” isn't three numbers."):
         grading.lut_upload(org=org, user=people.member, name="Broken.cube", data=broken.encode())
@@ -115,7 +117,9 @@ def test_cancelling_mid_job_stops_it_keeps_nothing_and_returns_the_credits(run, 
     assert video.children.count() == 0
 
 
-def test_a_run_that_overruns_fails_and_returns_the_credits_and_retry_starts_again(run, org, people, fund, video, settings):
+def test_a_run_that_overruns_fails_and_returns_the_credits_and_retry_starts_again(
+    run, org, people, fund, video, settings
+):
     fund(100)
     settings.TOOLS_TIMEOUT_SECONDS = 0.000001
     job = run(grading.grade_start, org=org, user=people.member, asset=video, data={"look": "moody"})

@@ -56,7 +56,7 @@ def test_alpha_is_kept():
     assert graded.getpixel((0, 0))[3] == 77
 
 
-HEADER = "TITLE \"x\"\nLUT_3D_SIZE 2\n"
+HEADER = 'TITLE "x"\nLUT_3D_SIZE 2\n'
 ROWS = "0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n"
 
 

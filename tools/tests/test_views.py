@@ -16,7 +16,8 @@ def test_the_tools_section_is_in_the_nav_and_says_where_to_start(login, org):
     page = login("viewer").get(reverse("tools:home", args=[org.slug]))
     assert page.status_code == 200
     text = text_of(page)
-    assert "Colour grading" in text and "Audio cleanup" in text
+    assert "Colour grading" in text
+    assert "Audio cleanup" in text
     assert "No tool has run yet" in text
     assert reverse("tools:home", args=[org.slug]) in page.content.decode()
 
@@ -47,7 +48,8 @@ def test_grading_from_the_page_runs_the_job_and_shows_before_and_after(
     assert job.status == JobStatus.SUCCEEDED, job.error
     page = client.get(job.get_absolute_url())
     html = page.content.decode()
-    assert "data-before" in html and "data-after" in html
+    assert "data-before" in html
+    assert "data-after" in html
     assert "Moody" in text_of(page)
     card = client.get(reverse("tools:job_card", args=[org.slug, job.public_id]))
     assert card.status_code == 286  # finished: the page stops polling
@@ -103,7 +105,13 @@ def test_uploading_recordings_and_cleaning_them_as_a_batch(login, org, fund, dja
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("tools:audio", args=[org.slug]),
-            {"action": "clean", "ids": ids, "highpass": "80", "loudness": "-16", "key": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"},
+            {
+                "action": "clean",
+                "ids": ids,
+                "highpass": "80",
+                "loudness": "-16",
+                "key": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed",
+            },
         )
     assert response.status_code == 302
     jobs = list(ToolJob.objects.order_by("id"))

@@ -20,6 +20,7 @@ from tools import audio, selectors, services
 from tools.models import ToolJob
 
 MAX_FILES = 20
+DEFAULTS = {"denoise": True, "deess": False, "hum": "0", "highpass": "80", "loudness": "-16", "format": ""}
 
 
 def _options(data: dict) -> dict:
@@ -53,7 +54,7 @@ def _home(request: OrgHttpRequest, data: dict, errors: list[str], *, status: int
             **_common(request),
             "items": selectors.with_sound(request.org),
             "picked": set(data.get("ids", [])),
-            "chosen": _options(data) if data else {"denoise": True, "loudness": "-16", "highpass": "80", "hum": "0"},
+            "chosen": _options(data) if data.get("action") == "clean" else DEFAULTS,
             "errors": errors,
             "jobs": list(selectors.tool_jobs(request.org, ToolJob.Kind.AUDIO)[:10]),
             "max_files": MAX_FILES,
@@ -81,10 +82,12 @@ def audio_home(request: OrgHttpRequest):
             except DomainError as exc:
                 errors.append(exc.message)
         if added:
-            messages.success(request, f"{len(added)} recording{'s' if len(added) != 1 else ''} added. Choose what to clean.")
-        data = {"ids": [str(a.public_id) for a in added]}
-        return _home(request, data, errors, status=400 if errors and not added else 200)
-    data = {**request.POST.dict(), "ids": request.POST.getlist("ids")}
+            messages.success(
+                request, f"{len(added)} recording{'s' if len(added) != 1 else ''} added. Choose what to clean."
+            )
+        fresh = {"ids": [str(a.public_id) for a in added]}
+        return _home(request, fresh, errors, status=400 if errors and not added else 200)
+    data: dict = {**request.POST.dict(), "ids": request.POST.getlist("ids")}
     ids = data["ids"][:MAX_FILES]
     if not ids:
         return _home(request, data, ["Tick the recordings or videos to clean."], status=400)
@@ -109,7 +112,10 @@ def audio_home(request: OrgHttpRequest):
         except DomainError as exc:
             errors.append(f"“{asset.title}”: {exc.message}")
     if started and not errors:
-        messages.success(request, f"{len(started)} cleanup{'s' if len(started) != 1 else ''} queued: {sum(j.credits for j in started)} credits held.")
+        messages.success(
+            request,
+            f"{len(started)} cleanup{'s' if len(started) != 1 else ''} queued: {sum(j.credits for j in started)} credits held.",
+        )
         if len(started) == 1:
             return redirect(started[0].get_absolute_url())
         return redirect("tools:audio", request.org.slug)
@@ -145,7 +151,7 @@ def clean(request: OrgHttpRequest, public_id):
             **_common(request),
             "asset": asset,
             "problem": audio.source_problem(asset),
-            "chosen": _options(data) if data else {"denoise": True, "loudness": "-16", "highpass": "80", "hum": "0"},
+            "chosen": _options(data) if data else DEFAULTS,
             "noise": {"start": data.get("noise_start", ""), "end": data.get("noise_end", "")},
             "errors": errors,
             "jobs": selectors.jobs_for_asset(asset),
