@@ -7,6 +7,9 @@
 
 Neither page may break the Content Security Policy."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
@@ -18,6 +21,7 @@ from tools import audio
 from tools.models import ToolJob
 from tools.tests import fixtures
 
+SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/personae-shots"))  # noqa: S108 -- a scratch folder
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 # The canvas's pixel at (x, y) as a fraction of its size, and how many distinct colours it shows.
@@ -68,6 +72,8 @@ def test_a_member_grades_a_photo_with_a_live_preview_then_runs_it(page: Page, si
         """() => { const c = document.querySelector("[data-grade-canvas]").getContext("2d");
                    const d = c.getImageData(20, 20, 1, 1).data; return Math.abs(d[0] - d[2]) < 3; }"""
     )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "tools-grade.png"), full_page=True)
     grey = page.evaluate(CANVAS, [0.05, 0.2])["pixel"]
     assert max(grey) - min(grey) <= 2
 
@@ -109,6 +115,8 @@ def test_a_member_selects_a_quiet_stretch_on_the_waveform_and_cleans_the_sound(p
     page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
     expect(page.locator("[data-audio-selection]")).to_contain_text("Quiet stretch: 0")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "tools-audio.png"), full_page=True)
     start = float(page.locator("[data-noise-start]").input_value())
     end = float(page.locator("[data-noise-end]").input_value())
     assert 0 <= start < 0.1

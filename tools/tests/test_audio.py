@@ -34,7 +34,8 @@ def test_cleaning_with_a_noise_profile_lowers_the_noise_and_normalises_loudness(
     result = job.result
     assert result.mime == "audio/wav"
     assert list(result.parents.all()) == [recording]
-    assert "afftdn@dn sn start" in result.metadata["recipe"]["filters"]
+    floor = round(result.metadata["recipe"]["noise_floor_db"])
+    assert f"afftdn=nr=20:nf={floor}" in result.metadata["recipe"]["filters"]
     assert result.metadata["recipe"]["loudness"] == -16
     assert abs(result.duration - recording.duration) < 0.1
     assert -31 < result.metadata["recipe"]["noise_floor_db"] < -25

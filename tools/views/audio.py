@@ -129,6 +129,7 @@ def audio_home(request: OrgHttpRequest):
 def clean(request: OrgHttpRequest, public_id):
     """One recording (or a video's sound): its waveform, the quiet stretch, the options."""
     asset = asset_selectors.asset_or_404(request.org, public_id)
+    own_format = (asset.metadata.get("media") or {}).get("audio_format", "")
     data: dict = {}
     errors: dict[str, str] = {}
     status = 200
@@ -151,7 +152,7 @@ def clean(request: OrgHttpRequest, public_id):
             **_common(request),
             "asset": asset,
             "problem": audio.source_problem(asset),
-            "chosen": _options(data) if data else DEFAULTS,
+            "chosen": _options(data) if data else {**DEFAULTS, "format": own_format},
             "noise": {"start": data.get("noise_start", ""), "end": data.get("noise_end", "")},
             "errors": errors,
             "jobs": selectors.jobs_for_asset(asset),
