@@ -54,7 +54,9 @@ def is_audio(asset: Asset) -> bool:
 def duration_words(seconds: float) -> str:
     minutes = round(seconds / 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{max(1, minutes)} min"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{max(1, minutes)} min"
 
 
 def _too_long(seconds: float) -> str:

@@ -132,4 +132,11 @@ def test_a_member_selects_a_quiet_stretch_on_the_waveform_and_cleans_the_sound(p
     assert job.params["hum"] == 50
     assert job.result.metadata["recipe"]["noise_floor_db"] < -20
     assert credits_available(org) == 90
+
+    page.goto(f"{site.url}/o/{org.slug}/tools/audio/")
+    expect(page.locator(".audio-list input[name=ids]")).to_have_count(2)  # the recording and its cleaned copy
+    page.screenshot(path=str(SHOTS / "tools-audio-batch.png"), full_page=True)
+    page.goto(f"{site.url}/o/{org.slug}/tools/")
+    expect(page.locator(".job-card .badge-success")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "tools-home.png"), full_page=True)
     assert not [p for p in problems if "Content Security Policy" in p], problems
