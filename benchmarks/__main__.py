@@ -133,6 +133,10 @@ def main() -> int:
 
     video_benchmark.print_table(video_benchmark.run())
 
+    from benchmarks import tools as tools_benchmark
+
+    tools_benchmark.print_table(tools_benchmark.run())
+
     from benchmarks import safety as safety_benchmark
 
     return 0 if safety_benchmark.run() else 1

@@ -16,6 +16,7 @@ from config.api_settings import *  # noqa: F403  (the JSON API, extension and we
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
 from config.jobcentre_settings import *  # noqa: F403  (job centre, priority queue, notifications)
+from config.tools_settings import *  # noqa: F403  (AI tools: limits of colour grading and audio cleanup)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "jobs",
     "generation",
     "video",
+    # AI tools (colour grading, audio cleanup): beside video, on jobs, assets and billing.
+    "tools",
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
@@ -299,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-provider-calls": {
         "task": "providers.tasks.sweep_calls",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
+    "sweep-tool-jobs": {
+        "task": "tools.tasks.sweep",
         "schedule": 120.0,
         "options": {"expires": 110},
     },

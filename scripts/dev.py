@@ -132,6 +132,7 @@ def lint() -> int:
             "jobs",
             "styles",
             "video",
+            "tools",
             "characters",
             "notifications",
             "onboarding",

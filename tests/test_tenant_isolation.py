@@ -40,6 +40,8 @@ from styles.models import StyleRecipe
 from styles.tests.factories import WORDS, style_ready
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
+from tools.grading import grade_start, lut_upload
+from tools.models import Lut, ToolJob
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 from video.services import VideoRequest, video_start
 
@@ -192,6 +194,18 @@ ORG_URLS = {
     # The library's batch sidebar for one job per item (upscale here): members only.
     "video:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
     "video:batch": ({POST}, MEMBER, MEMBER, None),
+    # Tools: colour grading and audio cleanup.
+    "tools:home": ({GET}, VIEWER, None, None),
+    "tools:grade_choose": ({GET}, VIEWER, None, None),
+    "tools:grade": ({GET, POST}, MEMBER, MEMBER, "asset"),
+    "tools:lut_upload": ({POST}, MEMBER, MEMBER, None),
+    "tools:lut_file": ({GET}, VIEWER, None, None),
+    "tools:audio": ({GET, POST}, MEMBER, MEMBER, None),
+    "tools:audio_clean": ({GET, POST}, MEMBER, MEMBER, "recording"),
+    "tools:job": ({GET}, VIEWER, None, "tool_job"),
+    "tools:job_card": ({GET}, VIEWER, None, "tool_job"),
+    "tools:job_cancel": ({POST}, MEMBER, MEMBER, "tool_job"),
+    "tools:job_retry": ({POST}, MEMBER, MEMBER, "tool_job"),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -204,7 +218,12 @@ ORG_URLS = {
     "notifications:preferences": ({GET, POST}, VIEWER, VIEWER, None),
 }
 # Second ids in a URL, and the object of the same org that each names.
-SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
+SUB_IDS = {
+    "<uuid:image_id>": "dataset_image",
+    "<uuid:run_id>": "training_run",
+    "<uuid:asset_id>": "candidate",
+    "<uuid:lut_id>": "lut",
+}
 # Image positions in a pack: the first image.
 SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale", "<slug:kind>": "generation-editjob"}
 
@@ -260,6 +279,9 @@ def _library_objects(org):
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
     data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
     video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
+    tool_job = grade_start(org=org, user=None, asset=source, data={"look": "vintage"})  # queued: cancellable
+    lut = lut_upload(org=org, user=None, name="Mine.cube", data=CUBE)
+    recording = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="audio/wav", duration=3.0)
     style = style_ready(org, source=source)
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
@@ -281,6 +303,9 @@ def _library_objects(org):
         "webhook_delivery": delivery,
         "data_export": data_export,
         "video_job": video_job,
+        "tool_job": tool_job,
+        "lut": lut,
+        "recording": recording,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -380,6 +405,10 @@ POST_DATA = {
     "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},
     "video:batch": lambda t: {"ids": str(t["asset"].public_id), "factor": "2"},
     "video:pipeline_step": {"step": "animate"},
+    "tools:grade": {"look": "vintage"},
+    "tools:lut_upload": lambda t: {"asset": str(t["asset"].public_id), "cube": SimpleUploadedFile("x.cube", CUBE)},
+    "tools:audio": lambda t: {"action": "upload", "files": SimpleUploadedFile("voice.wav", _wav())},
+    "tools:audio_clean": {"loudness": "-16"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
         "character": str(t["wizard_character"].public_id),
@@ -435,6 +464,24 @@ POST_DATA = {
 }
 
 
+CUBE = b"LUT_3D_SIZE 2\n" + b"".join(f"{r} {g} {b}\n".encode() for b in (0, 1) for g in (0, 1) for r in (0, 1))
+
+
+def _wav():
+    """A second of a tone, as the audio page's upload sends it."""
+    import math
+    import struct
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 5))) for i in range(8000)))
+    return buffer.getvalue()
+
+
 def _mask_for(asset):
     """A painted mask (white where the image changes) at ``asset``'s size, as the inpaint page sends it."""
     image = Image.new("L", (asset.width, asset.height), 0)
@@ -480,6 +527,8 @@ def _state():
         sorted(Organization.objects.values_list("pk", "deletion_due_at")),
         sorted(DataExport.objects.values_list("pk", "status")),
         sorted(VideoJob.objects.values_list("pk", "status")),
+        sorted(ToolJob.objects.values_list("pk", "status")),
+        sorted(Lut.objects.values_list("pk", "name")),
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),
         sorted(StyleRecipe.objects.values_list("pk", "name", "in_studio", "status")),
