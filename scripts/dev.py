@@ -129,6 +129,7 @@ def lint() -> int:
             "blog",
             "generation",
             "styles",
+            "projects",
             "video",
             "characters",
             "notifications",
