@@ -89,7 +89,7 @@ def scenes_of(text: str) -> list[SceneText]:
     if not starts:
         size = LINES_PER_PAGE * 3
         starts = list(range(0, len(lines), size))
-    scenes = []
+    scenes: list[SceneText] = []
     for n, start in enumerate(starts, start=1):
         end = starts[n] if n < len(starts) else len(lines)
         part = lines[start:end]

@@ -12,7 +12,9 @@ How an answer ends:
 from __future__ import annotations
 
 import logging
+import re
 import time
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,9 +43,13 @@ SCREEN_WHERE = "project_chat"
 SYSTEM = (
     f"You are the {ASSISTANT_MARK} of a film and video production. Answer the question from the numbered "
     "passages of the project (its scripts, breakdowns and library) given with it. Cite the passages you use "
-    "as [1], [2] after the sentence they support. If the passages don't contain the answer, say so plainly "
+    "as [S1], [S2] after the sentence they support. If the passages don't contain the answer, say so plainly "
     "and suggest what to add to the project. Be concise. Never describe minors in a sexual way."
 )
+
+# Citations are written [S1]: a bare "[1]" or "(1)" reads to the minors screen as an age, and every
+# request is screened, the conversation's earlier answers included (so those are rewritten too).
+CITATION = re.compile(r"[\[(](\d{1,2})[\])]")
 
 SUGGESTIONS = (
     "Which characters appear in the most scenes?",
@@ -96,8 +102,9 @@ def chat_request(message: ChatMessage) -> dict:
     )
     messages: list[dict] = [{"role": "system", "content": SYSTEM}]
     for old in reversed(earlier):
-        messages += [{"role": "user", "content": old.question}, {"role": "assistant", "content": old.answer}]
-    passages = "\n".join(f"[{s['n']}] {s['title']}: {' '.join(s['text'].split())}" for s in message.sources)
+        answer = CITATION.sub(r"[S\1]", old.answer)
+        messages += [{"role": "user", "content": old.question}, {"role": "assistant", "content": answer}]
+    passages = "\n".join(f"[S{s['n']}] {s['title']}: {' '.join(s['text'].split())}" for s in message.sources)
     content = f"Passages:\n{passages or '(none matched)'}\n\nQuestion: {message.question}"
     messages.append({"role": "user", "content": content})
     return {"messages": messages, "temperature": 0.3, "max_tokens": 1200}
@@ -121,14 +128,14 @@ def chat_answer(message_id: int) -> None:
     ChatMessage.objects.filter(pk=message_id).update(call=stream.call, demo=stream.demo)
     stopped = False
     written = ""
-    flushed_at = time.monotonic()
+    flushed_at = 0.0  # the first piece is written at once: it is what the person waits for
     pieces = iter(stream)
     try:
         for piece in pieces:
             written += piece
             if time.monotonic() - flushed_at >= FLUSH_SECONDS:
                 flushed_at = time.monotonic()
-                ChatMessage.objects.filter(pk=message_id).update(answer=written)
+                _store(message_id, written)
                 if ChatMessage.objects.filter(pk=message_id, stop_requested=True).exists():
                     stopped = True
                     break
@@ -136,6 +143,11 @@ def chat_answer(message_id: int) -> None:
         if stopped:
             pieces.close()  # type: ignore[attr-defined]
     _settle(message_id, stream, written, stopped=stopped)
+
+
+def _store(message_id: int, written: str) -> None:
+    """What has come of the answer so far, where the page's event stream reads it."""
+    ChatMessage.objects.filter(pk=message_id).update(answer=written)
 
 
 def _settle(message_id: int, stream: ChatStream, written: str, *, stopped: bool) -> None:
@@ -146,7 +158,7 @@ def _settle(message_id: int, stream: ChatStream, written: str, *, stopped: bool)
         message = engine.job_lock(ChatMessage, message_id)
         if message.status not in ACTIVE:
             return
-        fields = {"answer": written, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        fields: dict[str, Any] = {"answer": written, "tokens_in": tokens_in, "tokens_out": tokens_out}
         if stopped:
             engine.job_finish(message, JobStatus.SUCCEEDED, stopped=True, **fields)
         elif stream.cut:

@@ -76,7 +76,7 @@ def project_zip(project: Project) -> IO[bytes]:
             lines = [f"# Assistant conversation · {project.name}", ""]
             for m in messages:
                 lines += [f"## {m.question}", "", m.answer or "(no answer)", ""]
-                lines += [f"- [{s['n']}] {s['title']}" for s in m.sources] + [""]
+                lines += [f"- [S{s['n']}] {s['title']}" for s in m.sources] + [""]
             archive.writestr("assistant.md", "\n".join(lines))
         for asset in project_assets(project, limit=MAX_LINKED_ITEMS):
             try:

@@ -94,7 +94,7 @@ def passages_for_asset(link: ProjectAsset) -> None:
     words = [asset.title, asset.get_kind_display(), ", ".join(t.name for t in asset.tags.all())]
     if isinstance(recipe, dict) and recipe.get("prompt"):
         words.append(str(recipe["prompt"]))
-    if asset.character_id:
+    if asset.character is not None:
         words.append(f"Character: {asset.character.name}")
     Passage.objects.create(
         project_id=link.project_id,

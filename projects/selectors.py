@@ -67,6 +67,16 @@ def project_assets(project: Project, limit: int = 24) -> list[Asset]:
     )
 
 
+def assets_to_add(project: Project, limit: int = 12) -> list[Asset]:
+    """The newest library items not yet in the project, offered on its page."""
+    return list(
+        Asset.objects.for_org(project.org)
+        .exclude(project_links__project=project)
+        .select_related("org")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def project_characters(project: Project) -> list[Character]:
     return list(Character.objects.for_org(project.org).filter(project_links__project=project).select_related("org"))
 

@@ -11,9 +11,11 @@ be a second bill and a second, different answer.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils import timezone
@@ -80,7 +82,11 @@ class ChatStream:
     def _pieces(self) -> Iterator[str]:
         if self.demo:
             words = list(demo_script.answer_words(self.request))
-            yield from words
+            pause = settings.DEMO_PROVIDER_LATENCY / max(1, len(words))  # paced like a model's stream
+            for word in words:
+                yield word
+                if pause:
+                    time.sleep(pause)
             prompt = sum(len(str(m.get("content", ""))) for m in self.request.get("messages", [])) // 4
             self.usage = {"prompt_tokens": prompt, "completion_tokens": max(1, len("".join(words)) // 4)}
             return

@@ -59,6 +59,7 @@ def workspace_context(request: OrgHttpRequest, project, **extra) -> dict:
         "scripts": selectors.project_scripts(project),
         "breakdowns": selectors.project_breakdowns(project),
         "assets": selectors.project_assets(project),
+        "recent_assets": selectors.assets_to_add(project),
         "characters": selectors.project_characters(project),
         "all_characters": Character.objects.for_org(request.org)
         .exclude(project_links__project=project)
@@ -152,7 +153,7 @@ def project_download(request: OrgHttpRequest, public_id):
 def project_assets_add(request: OrgHttpRequest, public_id):
     """From the library's selection (or an item's page): link the items to the project."""
     project = selectors.project_or_404(request.org, public_id)
-    assets = selected_assets(request.org, request.POST.get("ids", ""))
+    assets = selected_assets(request.org, ",".join(request.POST.getlist("ids")))
     try:
         added = services.project_assets_add(project=project, assets=assets)
     except DomainError as exc:

@@ -93,15 +93,15 @@ def breakdown(arguments: dict) -> dict:
 
 
 def answer_words(arguments: dict) -> Iterator[str]:
-    """A demo answer quoting the request's passages (``[n] title: text`` lines, best first), a few
+    """A demo answer quoting the request's passages (``[Sn] title: text`` lines, best first), a few
     words at a time."""
     _system, user = _texts(arguments)
-    passages = re.findall(r"^\[(\d+)\] ([^\n]*?): (.+)$", user, flags=re.MULTILINE)
+    passages = re.findall(r"^\[S(\d+)\] ([^\n]*?): (.+)$", user, flags=re.MULTILINE)
     if passages:
         parts = [DEMO_LEAD]
         for number, title, text in passages[:3]:
             quote = " ".join(text.split())
-            parts.append(f"\n\n> {quote[:400]}{'…' if len(quote) > 400 else ''} [{number}] ({title})")
+            parts.append(f"\n\n> {quote[:400]}{'…' if len(quote) > 400 else ''} [S{number}] ({title})")
     else:
         parts = [
             DEMO_LEAD,
