@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from billing.prices import operation_credits
@@ -185,6 +186,7 @@ def _from_cache(*, script: Script, user: User | None, key: str, source: Breakdow
         cached_from=source,
         demo=source.demo,
         status=JobStatus.SUCCEEDED,
+        finished_at=timezone.now(),
     )
     from projects.retrieval import passages_for_breakdown
 

@@ -114,7 +114,7 @@ def test_a_stream_cut_by_the_provider_keeps_the_partial_answer_marked_and_charge
 
     assert message.status == "failed"
     assert message.cut is True
-    assert message.answer == "Ada keeps the light, and To"  # the three chunks that came
+    assert message.answer == "Ada keeps the light, and"  # the three chunks that came (8 characters each)
     assert "broke off part-way" in message.error
     assert credits_available(project.org) == 2
     assert ledger_problems() == []

@@ -32,12 +32,14 @@
       replaceWith(article, JSON.parse(event.data).html);
     });
     source.onerror = function () {
+      // The stream ended early (a long answer, a dropped connection): follow it again from the start.
       source.close();
       delete article.dataset.following;
-      setTimeout(function () { follow(article, token); }, 1500);
+      setTimeout(function () { follow(article, token); }, 1000);
     };
     var stop = article.querySelector("[data-stop]");
-    if (stop) {
+    if (stop && !stop.dataset.bound) {
+      stop.dataset.bound = "1";
       stop.addEventListener("click", function () {
         stop.disabled = true;
         stop.textContent = "Stopping…";

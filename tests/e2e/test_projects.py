@@ -2,6 +2,9 @@
 Fountain script and a PDF, see each breakdown arrive (labelled demo), then ask the assistant a
 question and watch the answer stream in, answered from the script with its source cited."""
 
+import os
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -10,6 +13,7 @@ from projects.models import Breakdown, ChatMessage, Project
 from projects.tests import screenplays
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
+SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/personae-shots"))  # noqa: S108 -- a scratch folder
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
@@ -29,6 +33,7 @@ def test_a_member_breaks_a_script_down_and_asks_the_assistant(page: Page, site, 
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_viewport_size({"width": 1440, "height": 1000})
+    SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(site.url + "/accounts/login/")
     page.get_by_label("Email").fill(member.email)
@@ -54,10 +59,11 @@ def test_a_member_breaks_a_script_down_and_asks_the_assistant(page: Page, site, 
     page.get_by_role("link", name="Characters").click()
     expect(page.locator(".breakdown-table")).to_contain_text("Tomas")
     expect(page.get_by_role("link", name="Create a character from this").first).to_be_visible()
-    page.screenshot(path=str(tmp_path / "breakdown.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "projects-breakdown.png"), full_page=True)
 
     # The PDF: its own text, its own breakdown.
     page.get_by_role("link", name="← The Lighthouse").click()
+    page.screenshot(path=str(SHOTS / "projects-workspace.png"), full_page=True)
     page.get_by_label("Script file").set_input_files(str(pdf))
     page.get_by_role("button", name="Upload script").click()
     expect(page.locator("h1")).to_have_text("lighthouse-draft")
@@ -81,7 +87,7 @@ def test_a_member_breaks_a_script_down_and_asks_the_assistant(page: Page, site, 
     expect(page.locator(".chat-message").last.locator(".chat-sources")).to_contain_text("scene 3", timeout=15_000)
     expect(page.locator(".chat-message").last).to_contain_text("Demo answer")
     expect(page.locator(".chat-message").last).to_contain_text("2 credits")
-    page.screenshot(path=str(tmp_path / "assistant.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "projects-assistant.png"), full_page=True)
 
     message = ChatMessage.objects.get()
     assert message.status == "succeeded"
