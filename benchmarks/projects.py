@@ -101,7 +101,7 @@ def _first_token() -> list[tuple[str, float, str]]:
     rows = []
     for label, emulated in (("xAI emulated, 0 latency", True), ("demo provider", False)):
         asks, firsts = [], []
-        for n in range(ASKS):
+        for _ in range(ASKS):
             marks: dict[str, float] = {}
 
             def answer(message_id, marks=marks):
@@ -120,7 +120,7 @@ def _first_token() -> list[tuple[str, float, str]]:
                 if emulator is not None:
                     emulator.reply("Ada checks the lantern in scene 1 [1]; the storm comes later [2]. " * 4)
                 t0 = time.perf_counter()
-                chat.chat_ask(project=project, user=owner, question=f"Who checks the lantern by the window? ({n})")
+                chat.chat_ask(project=project, user=owner, question="Who checks the lantern by the window?")
             asks.append((marks["worker"] - t0) * 1000)
             firsts.append((marks["first"] - marks["worker"]) * 1000)
         rows += [
