@@ -13,6 +13,7 @@ class LibraryFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, choices=[("", "All sources"), *Asset.Source.choices])
     tag = forms.UUIDField(required=False)
     collection = forms.UUIDField(required=False)
+    project = forms.UUIDField(required=False)
     liked = forms.BooleanField(required=False, label="Liked only")
     nsfw = forms.ChoiceField(
         required=False,
@@ -38,6 +39,7 @@ class LibraryFilterForm(forms.Form):
             source=data.get("source") or "",
             tag=str(data["tag"]) if data.get("tag") else "",
             collection=str(data["collection"]) if data.get("collection") else "",
+            project=str(data["project"]) if data.get("project") else "",
             liked=bool(data.get("liked")),
             nsfw=data.get("nsfw") or "",
             date_from=data.get("date_from"),

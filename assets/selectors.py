@@ -47,6 +47,7 @@ class LibraryFilters:
     source: str = ""
     tag: str = ""
     collection: str = ""
+    project: str = ""  # a project's public_id (projects/): the items linked to it
     liked: bool = False
     nsfw: str = ""  # "" shows all (blurred), "hide", "only"
     date_from: date | None = None
@@ -63,6 +64,7 @@ class LibraryFilters:
                 self.source,
                 self.tag,
                 self.collection,
+                self.project,
                 self.liked,
                 self.nsfw,
                 self.date_from,
@@ -89,6 +91,8 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
         qs = qs.filter(tags__public_id=filters.tag)
     if filters.collection:
         qs = qs.filter(collections__public_id=filters.collection)
+    if filters.project:
+        qs = qs.filter(project_links__project__public_id=filters.project)
     if filters.liked:
         qs = qs.filter(liked=True)
     if filters.nsfw == "hide":

@@ -136,6 +136,9 @@ def main() -> int:
     from benchmarks import tools as tools_benchmark
 
     tools_benchmark.print_table(tools_benchmark.run())
+    from benchmarks import projects as projects_benchmark
+
+    projects_benchmark.print_table(projects_benchmark.run())
 
     from benchmarks import safety as safety_benchmark
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
+    "projects",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",

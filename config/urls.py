@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("characters.urls")),
     path("", include("styles.urls")),
+    path("", include("projects.urls")),
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),

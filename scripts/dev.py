@@ -131,6 +131,7 @@ def lint() -> int:
             "generation",
             "jobs",
             "styles",
+            "projects",
             "video",
             "tools",
             "characters",

@@ -36,6 +36,10 @@ from generation.tests.factories import GenerationImageFactory, GenerationJobFact
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from privacy.models import DataExport
+from projects import services as project_services
+from projects.models import Breakdown, ChatMessage, Project, ProjectAsset, ProjectCharacter, Script
+from projects.tests import screenplays
+from projects.tests.factories import ProjectFactory
 from styles.models import StyleRecipe
 from styles.tests.factories import WORDS, style_ready
 from tests.factories import UserFactory
@@ -130,6 +134,28 @@ ORG_URLS = {
     "generation:batch": ({POST}, MEMBER, MEMBER, None),
     # The Studio: viewers watch packs and read history; members generate, write prompts, retry, cancel.
     # Style recipes: viewers look; members extract (from a library image), edit, offer and delete.
+    "projects:list": ({GET}, VIEWER, None, None),
+    "projects:new": ({GET, POST}, MEMBER, MEMBER, None),
+    "projects:detail": ({GET}, VIEWER, None, "project"),
+    "projects:edit": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:archive": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:delete": ({GET, POST}, ADMIN, ADMIN, "project"),
+    "projects:download": ({GET}, VIEWER, None, "project"),
+    "projects:assets_add": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:asset_remove": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:character_add": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:character_remove": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script_upload": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_start": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script_delete": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:breakdown": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_status": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_export": ({GET}, VIEWER, None, "project"),
+    "projects:chat": ({GET}, VIEWER, None, "project"),
+    "projects:chat_ask": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:chat_stream": ({GET}, VIEWER, None, "project"),
+    "projects:chat_stop": ({POST}, MEMBER, MEMBER, "project"),
     "styles:extract": ({POST}, MEMBER, MEMBER, "asset"),
     "styles:extract_many": ({POST}, MEMBER, MEMBER, None),
     "styles:list": ({GET}, VIEWER, None, None),
@@ -223,9 +249,18 @@ SUB_IDS = {
     "<uuid:run_id>": "training_run",
     "<uuid:asset_id>": "candidate",
     "<uuid:lut_id>": "lut",
+    "<uuid:script_id>": "script",
+    "<uuid:breakdown_id>": "breakdown",
+    "<uuid:message_id>": "chat_message",
+    "<uuid:character_id>": "character",
 }
 # Image positions in a pack: the first image.
-SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale", "<slug:kind>": "generation-editjob"}
+SUB_VALUES = {
+    "<int:position>": "0",
+    "<slug:action>": "upscale",
+    "<slug:kind>": "generation-editjob",
+    "<str:fmt>": "json",
+}
 
 
 def _org_url_patterns():
@@ -312,7 +347,24 @@ def _library_objects(org):
         "export": export,
         "edit_job": edit_job,
         **_character_objects(org),
+        **_project_objects(org, asset),
     }
+
+
+def _project_objects(org, asset):
+    """A project with a linked item, a script, its finished breakdown and an answered question."""
+    project = ProjectFactory(org=org, name=f"Lighthouse {org.slug}")
+    project_services.project_assets_add(project=project, assets=[asset])
+    script = project_services.script_upload(
+        project=project, user=None, filename="lighthouse.fountain", data=screenplays.SHORT.encode()
+    )
+    breakdown = Breakdown.objects.create(
+        org=org, project=project, script=script, status="succeeded", result={"scenes": [], "characters": []}
+    )
+    message = ChatMessage.objects.create(
+        org=org, project=project, question="Who keeps the light?", answer="Ada [S1].", status="succeeded"
+    )
+    return {"project": project, "script": script, "breakdown": breakdown, "chat_message": message}
 
 
 def _character_objects(org):
@@ -399,6 +451,15 @@ POST_DATA = {
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
     "styles:detail": {"name": "Renamed style", **WORDS},
+    "projects:new": {"name": "New production"},
+    "projects:edit": {"name": "Renamed production"},
+    "projects:delete": lambda t: {"confirm_name": t["project"].name},
+    "projects:assets_add": lambda t: {"ids": str(t["asset"].public_id)},
+    "projects:character_add": lambda t: {"character": str(t["character"].public_id)},
+    "projects:script_upload": lambda t: {
+        "file": SimpleUploadedFile("again.fountain", screenplays.SHORT.encode(), content_type="text/plain")
+    },
+    "projects:chat_ask": {"question": "Who keeps the light?"},
     "styles:extract_many": lambda t: {"ids": str(t["asset"].public_id)},
     "video:make": {"prompt": "a slow pan", "seconds": "6"},
     "video:upscale": {"factor": "2"},
@@ -532,6 +593,12 @@ def _state():
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),
         sorted(StyleRecipe.objects.values_list("pk", "name", "in_studio", "status")),
+        sorted(Project.objects.values_list("pk", "name", "archived_at")),
+        sorted(Script.objects.values_list("pk", "title")),
+        sorted(Breakdown.objects.values_list("pk", "status")),
+        sorted(ChatMessage.objects.values_list("pk", "status", "stop_requested")),
+        sorted(ProjectAsset.objects.values_list("project_id", "asset_id")),
+        sorted(ProjectCharacter.objects.values_list("project_id", "character_id")),
         sorted(ApiKey.objects.values_list("pk", "revoked_at")),
         sorted(WebhookEndpoint.objects.values_list("pk", "url")),
         sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),

@@ -211,10 +211,12 @@ def _chat(arguments: dict) -> dict:
     """A labelled placeholder: prompts when asked for prompts, a style recipe measured from the
     pixels when asked for one (``demo_style``), a caption when the request shows an image, else a
     plain reply."""
-    from providers.adapters import demo_style
+    from providers.adapters import demo_script, demo_style
 
     if demo_style.wants_recipe(arguments):
         return demo_style.recipe(arguments)
+    if demo_script.wants_breakdown(arguments):
+        return demo_script.breakdown(arguments)
     parts = [
         part
         for message in arguments.get("messages") or []
