@@ -14,6 +14,7 @@ from config import browser_policies
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
+from config.identity_settings import *  # noqa: F403  (likeness scoring, lineage, keepers)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",
+    # Likeness on every asset, lineage graphs with re-runs, "generate until N keepers".
+    "identity",
     "notifications",
     "onboarding",
     "marketing",
@@ -262,6 +265,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
+    # "Generate until N keepers": runs whose scoring or next batch was lost are moved on.
+    "keepers-sweep": {"task": "identity.tasks.keepers_sweep", "schedule": 120.0, "options": {"expires": 110}},
     # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
     "poll-provider-calls": {
         "task": "providers.tasks.poll_due_calls",

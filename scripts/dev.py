@@ -135,6 +135,7 @@ def lint() -> int:
             "onboarding",
             "usage",
             "privacy",
+            "identity",
             "api",
             "stripe_local",
         ],

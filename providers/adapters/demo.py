@@ -42,6 +42,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 from providers import registry
 from providers.adapters import demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+from providers.adapters.demo_faces import demo_face
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
 TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training", "fal-ai/z-image-trainer"}
@@ -172,8 +173,13 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
     for index in range(int(arguments.get("num_images") or 1)):
-        image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
-        _label(image, _recipe_label(endpoint_id, arguments))
+        face = demo_face(None, seed=seed + index)
+        if face is None:
+            image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
+            _label(image, _recipe_label(endpoint_id, arguments))
+        else:  # DEMO_FACE_POOL (tests, benchmarks): a real photo, so the likeness measured is real
+            image = ImageOps.fit(face, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.35))
+            _label(image, f"{_recipe_label(endpoint_id, arguments)} · photo from DEMO_FACE_POOL")
         url, w, h = _save(f"{request_id}-{index}", image)
         images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
     return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
@@ -282,9 +288,10 @@ def _face_reference(request_id: str, arguments: dict) -> dict:
     """The reference photo itself, recropped a little differently per seed, with a label naming
     the angle asked for: a stand-in that keeps the real face, so checks downstream run on it. (Not
     mirrored: a mirrored placeholder's text reads backwards, as if broken.)"""
-    reference = _open_input(arguments["reference_image_url"])
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
+    reference = demo_face(_open_input(arguments["reference_image_url"]), seed=seed)
+    assert reference is not None  # demo_face returns the reference itself, or a pool photo
     zoom = 1.0 + (seed % 3) * 0.08
     crop_w = min(reference.width, round(reference.height * width / height)) / zoom
     crop_h = crop_w * height / width
