@@ -1,7 +1,7 @@
 from django import forms
 
 from assets.models import Asset
-from assets.selectors import LENGTHS, LibraryFilters, search_terms
+from assets.selectors import LENGTHS, LIKENESS, SORTS, LibraryFilters, search_terms
 
 
 class LibraryFilterForm(forms.Form):
@@ -10,6 +10,10 @@ class LibraryFilterForm(forms.Form):
     length = forms.ChoiceField(
         required=False, choices=[("", "Any length"), *((key, row[0]) for key, row in LENGTHS.items())]
     )
+    likeness = forms.ChoiceField(
+        required=False, choices=[("", "Any likeness"), *((key, row[0]) for key, row in LIKENESS.items())]
+    )
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
     source = forms.ChoiceField(required=False, choices=[("", "All sources"), *Asset.Source.choices])
     tag = forms.UUIDField(required=False)
     collection = forms.UUIDField(required=False)
@@ -36,6 +40,8 @@ class LibraryFilterForm(forms.Form):
         return LibraryFilters(
             kind=data.get("kind") or "",
             length=data.get("length") or "",
+            likeness=data.get("likeness") or "",
+            sort=data.get("sort") or "",
             source=data.get("source") or "",
             tag=str(data["tag"]) if data.get("tag") else "",
             collection=str(data["collection"]) if data.get("collection") else "",

@@ -41,6 +41,21 @@ LENGTHS = {
 }
 
 
+# Likeness to the character (identity app): (label, at least, under).
+LIKENESS = {
+    "high": ("Likeness 70 or more", 70, None),
+    "ok": ("Likeness 50–69", 50, 70),
+    "low": ("Likeness under 50", None, 50),
+    "unscored": ("No likeness score", None, None),
+}
+# Orders of the grid: newest first (the default), or by likeness (scored items only).
+SORTS = {
+    "": "Newest first",
+    "likeness": "Highest likeness (scored only)",
+    "likeness_low": "Lowest likeness (scored only)",
+}
+
+
 @dataclass
 class LibraryFilters:
     kind: str = ""
@@ -54,6 +69,8 @@ class LibraryFilters:
     date_to: date | None = None
     q: str = ""
     length: str = ""  # a key of LENGTHS: videos by duration
+    likeness: str = ""  # a key of LIKENESS
+    sort: str = ""  # a key of SORTS
 
     @property
     def active(self) -> bool:
@@ -70,6 +87,8 @@ class LibraryFilters:
                 self.date_from,
                 self.date_to,
                 self.q,
+                self.likeness,
+                self.sort,
             ]
         )
 
@@ -85,6 +104,16 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
             qs = qs.filter(duration__gte=least)
         if under is not None:
             qs = qs.filter(duration__lt=under)
+    if filters.likeness == "unscored":
+        qs = qs.filter(likeness__isnull=True, kind__in=(Asset.Kind.IMAGE, Asset.Kind.VIDEO))
+    elif filters.likeness in LIKENESS:
+        _label, least, under = LIKENESS[filters.likeness]
+        if least is not None:
+            qs = qs.filter(likeness__gte=least)
+        if under is not None:
+            qs = qs.filter(likeness__lt=under)
+    if filters.sort in ("likeness", "likeness_low"):
+        qs = qs.filter(likeness__isnull=False)
     if filters.source:
         qs = qs.filter(source=filters.source)
     if filters.tag:
@@ -137,8 +166,11 @@ def _ranked(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
     ).order_by("match_tier", "-closeness", "-created_at", "-id")
 
 
-def _encode_cursor(asset: Asset) -> str:
-    raw = json.dumps([asset.created_at.isoformat(), asset.pk]).encode()
+def _encode_cursor(asset: Asset, *, by_likeness: bool = False) -> str:
+    position = [asset.created_at.isoformat(), asset.pk]
+    if by_likeness:
+        position.insert(0, asset.likeness)
+    raw = json.dumps(position).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -164,25 +196,51 @@ _PAGE_FIELDS = (
     "created_at",
     "width",
     "height",
+    "likeness",
+    "likeness_status",
 )
+
+
+def _decode_likeness_cursor(cursor: str) -> tuple[int, datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        likeness, created, pk = json.loads(raw)
+        return int(likeness), datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def _by_likeness(qs: QuerySet[Asset], cursor: str, *, lowest: bool) -> QuerySet[Asset]:
+    """Highest (or lowest) likeness first, then newest, by keyset."""
+    qs = qs.order_by("likeness" if lowest else "-likeness", "-created_at", "-id")
+    if cursor and (position := _decode_likeness_cursor(cursor)):
+        likeness, created, pk = position
+        beyond = Q(likeness__gt=likeness) if lowest else Q(likeness__lt=likeness)
+        qs = qs.filter(
+            beyond | Q(likeness=likeness, created_at__lt=created) | Q(likeness=likeness, created_at=created, id__lt=pk)
+        )
+    return qs
 
 
 def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", size: int = PAGE_SIZE):
     """One page of the grid. Returns (assets, next_cursor).
 
-    Browsing is newest first, by keyset (fast at any depth); a search is best match first
-    (``_ranked``), paged by position since its order isn't a column."""
+    Browsing is newest first (or by likeness), by keyset (fast at any depth); a search is best
+    match first (``_ranked``), paged by position since its order isn't a column."""
     if search_terms(filters.q):
         start = _decode_offset(cursor)
         ranked = list(_ranked(asset_queryset(org, filters), filters.q).only(*_PAGE_FIELDS)[start : start + size + 1])
         next_cursor = _encode_offset(start + size) if len(ranked) > size else ""
         return ranked[:size], next_cursor
+    by_likeness = filters.sort in ("likeness", "likeness_low")
     qs = asset_queryset(org, filters).order_by("-created_at", "-id")
-    if cursor and (position := _decode_cursor(cursor)):
+    if by_likeness:
+        qs = _by_likeness(qs, cursor, lowest=filters.sort == "likeness_low")
+    elif cursor and (position := _decode_cursor(cursor)):
         created, pk = position
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
     assets = list(qs.only(*_PAGE_FIELDS)[: size + 1])
-    next_cursor = _encode_cursor(assets[size - 1]) if len(assets) > size else ""
+    next_cursor = _encode_cursor(assets[size - 1], by_likeness=by_likeness) if len(assets) > size else ""
     return assets[:size], next_cursor
 
 

@@ -139,6 +139,9 @@ def main() -> int:
     from benchmarks import projects as projects_benchmark
 
     projects_benchmark.print_table(projects_benchmark.run())
+    from benchmarks import identity as identity_benchmark
+
+    identity_benchmark.print_table(identity_benchmark.run())
 
     from benchmarks import safety as safety_benchmark
 

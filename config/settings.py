@@ -15,6 +15,7 @@ from config.analytics_settings import *  # noqa: F403  (product analytics: reten
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
+from config.identity_settings import *  # noqa: F403  (likeness scoring, lineage, keepers)
 from config.jobcentre_settings import *  # noqa: F403  (job centre, priority queue, notifications)
 from config.tools_settings import *  # noqa: F403  (AI tools: limits of colour grading and audio cleanup)
 
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",
+    # Likeness on every asset, lineage graphs with re-runs, "generate until N keepers".
+    "identity",
     "notifications",
     "onboarding",
     "marketing",
@@ -278,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=13),
         "options": {"expires": 3600},
     },
+    # "Generate until N keepers": runs whose scoring or next batch was lost are moved on.
+    "keepers-sweep": {"task": "identity.tasks.keepers_sweep", "schedule": 120.0, "options": {"expires": 110}},
     # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
     "poll-provider-calls": {
         "task": "providers.tasks.poll_due_calls",

@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
+    path("", include("identity.urls")),
     path("", include(assets_urls.media_urlpatterns)),
     # One "orgs" namespace for every page of an organisation, whichever app's layer its view sits
     # in: creating or joining one is onboarding's, the plan page is billing's. Before orgs' own

@@ -104,6 +104,7 @@ class GenerationJob(Job):
         VARIATIONS = "variations", "Variations"
         BATCH = "batch", "Library batch"
         API = "api", "API"
+        KEEPERS = "keepers", "Generate until keepers"
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
     character = models.ForeignKey(
@@ -145,6 +146,12 @@ class GenerationJob(Job):
     source_job = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns", help_text="Re-run of."
     )
+    # A re-run from a lineage graph: the image it makes again (its branch is drawn beside it), and
+    # the LoRA version it loads instead of the character's current one (a TrainingRun's file).
+    rerun_of = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Image re-run."
+    )
+    lora_key = models.CharField(max_length=300, blank=True, help_text="A LoRA version other than the current one.")
     settled_at = models.DateTimeField(null=True, blank=True, help_text="When the pack's hold was settled.")
 
     class Meta:

@@ -149,10 +149,17 @@ def pack_start(
     source_job: GenerationJob | None = None,
     seeds: list[int] | None = None,
     counts=presets.COUNTS,
+    prepaid: bool = False,
+    rerun_of: Asset | None = None,
+    lora_key: str = "",
 ) -> GenerationJob:
     """Start a pack of ``recipe.count`` images of ``character``. ``key`` (one per form) makes a
     double click start one pack. ``seeds``: exact seeds per image (a re-run). Raises ``DomainError``
-    (the recipe's first problem, not enough credits, a prompt naming a minor)."""
+    (the recipe's first problem, not enough credits, a prompt naming a minor).
+
+    ``prepaid``: its images are paid from a hold another job already has (a keepers run), so the
+    pack holds nothing itself. ``rerun_of``: the library image it makes again, from its lineage
+    graph; ``lora_key``: a LoRA version of the character other than the current one."""
     if key and (existing := _job_by_key(character, key)):
         return existing
     if seeds is not None:
@@ -190,7 +197,19 @@ def pack_start(
         specs.append(ImageSpec(prompt=prompt, seed=seed))
     # The prompts as sent: the character's words, the presets and the person's, together.
     text_screen([s.prompt for s in specs], org=character.org, user=user, where=origin, nsfw=recipe.nsfw)
-    return _create(character, user, recipe, route, specs, key=key, origin=origin, source_job=source_job)
+    return _create(
+        character,
+        user,
+        recipe,
+        route,
+        specs,
+        key=key,
+        origin=origin,
+        source_job=source_job,
+        prepaid=prepaid,
+        rerun_of=rerun_of,
+        lora_key=lora_key,
+    )
 
 
 @dataclass
@@ -273,6 +292,9 @@ def _create(
     origin: str,
     source_job: GenerationJob | None = None,
     use_prompt_writer: bool = False,
+    prepaid: bool = False,
+    rerun_of: Asset | None = None,
+    lora_key: str = "",
 ) -> GenerationJob:
     per_image = price_per_image(recipe.quality, clothing=recipe.clothing is not None, describe=use_prompt_writer)
     width, height = presets.size(recipe.aspect_ratio, recipe.quality)
@@ -295,7 +317,7 @@ def _create(
         org=character.org,
         user=user,
         key=key,
-        credits=per_image * len(specs),
+        credits=0 if prepaid else per_image * len(specs),
         operation=route.operation,
         hold_operation=presets.QUALITIES_BY_KEY[recipe.quality].operation,
         hold_description=f"{len(specs)} image{'s' if len(specs) != 1 else ''} of “{character.name}”",
@@ -327,6 +349,8 @@ def _create(
         price_per_image=per_image,
         style_loras=routing.style_loras(route.operation, scene=recipe.scene, nsfw=recipe.nsfw),
         source_job=source_job,
+        rerun_of=rerun_of,
+        lora_key=lora_key if route.mode == GenerationJob.Mode.HD else "",
     )
     if not created:
         if job.character_id != character.pk:

@@ -43,6 +43,7 @@ from billing.models import Hold
 from billing.services import InsufficientCredits, credit_account_lock, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
+from jobs import deliveries
 from jobs.models import CallJob, Job
 from orgs.models import Organization
 from orgs.selectors import pending_deletion_message
@@ -294,6 +295,7 @@ def output_to_library(
     credits: int | None = None,
     cost_of: Iterable[Model] = (),
     video: bool = False,
+    likeness_of: Any = None,
 ) -> Asset:
     """Copy a finished call's image (or, with ``video``, its video) into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
@@ -303,7 +305,11 @@ def output_to_library(
 
     Its true cost is recorded with it: ``credits`` (its share of the job's charge) and what the
     provider billed for ``call`` and every other call made for ``cost_of`` (the image or job it
-    was made for, and the failed jobs it retried; see ``delivery_cost``)."""
+    was made for, and the failed jobs it retried; see ``delivery_cost``).
+
+    After commit, the apps that follow deliveries (``jobs.deliveries``) are told, with the
+    character it should look like: ``likeness_of`` (a wizard's candidate faces, which aren't shown
+    under the character), else ``character``."""
     lineage = [p for p in parents if p is not None]
     url = outputs.output_video_url(call.output) if video else outputs.output_image_url(call.output)
     with outputs.output_download(call, url) as path:
@@ -337,11 +343,18 @@ def output_to_library(
     }
     if character is not None:
         fixes["character"] = character
+    subject = likeness_of if likeness_of is not None else character
+    if subject is not None and asset.kind in (Asset.Kind.IMAGE, Asset.Kind.VIDEO):
+        # Scored after commit (jobs.deliveries): "scoring" from the moment it exists, so nothing
+        # reading it in between takes it for an item with no score.
+        fixes["likeness_status"] = Asset.Likeness.PENDING
     if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in lineage}:
         fixes["near_duplicate_of"] = None
     Asset.objects.filter(pk=asset.pk).update(**fixes)
     for name, value in fixes.items():
         setattr(asset, name, value)
+    asset_id, subject_id = asset.pk, subject.pk if subject is not None else None
+    transaction.on_commit(lambda: deliveries.asset_delivered(asset_id, subject_id), robust=True)
     return asset
 
 

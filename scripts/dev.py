@@ -139,6 +139,7 @@ def lint() -> int:
             "onboarding",
             "usage",
             "privacy",
+            "identity",
             "api",
             "stripe_local",
         ],

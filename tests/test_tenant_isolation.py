@@ -33,6 +33,7 @@ from core.tests.pages import text_of
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from generation.services import upscale_start
 from generation.tests.factories import GenerationImageFactory, GenerationJobFactory, PromptDraftFactory
+from identity.models import KeepersRun
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from privacy.models import DataExport
@@ -180,6 +181,16 @@ ORG_URLS = {
     "characters:new_photos": ({GET, POST}, MEMBER, MEMBER, None),
     "characters:wizard": ({GET, POST}, MEMBER, MEMBER, None),
     "characters:detail": ({GET}, VIEWER, None, "character"),
+    # Identity: likeness and lineage sections, re-runs, keepers, the identity reference.
+    "identity:keepers_new": ({GET, POST}, VIEWER, MEMBER, "wizard_character"),
+    "identity:keepers": ({GET}, VIEWER, None, "keepers_run"),
+    "identity:keepers_status": ({GET}, VIEWER, None, "keepers_run"),
+    "identity:keepers_cancel": ({POST}, MEMBER, MEMBER, "keepers_run"),
+    "identity:asset_identity": ({GET}, VIEWER, None, "asset"),
+    "identity:asset_lineage": ({GET}, VIEWER, None, "asset"),
+    "identity:asset_rerun": ({POST}, MEMBER, MEMBER, "asset"),
+    "identity:character_identity": ({GET}, VIEWER, None, "character"),
+    "identity:reference_compute": ({POST}, MEMBER, MEMBER, "character"),
     "characters:edit": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:delete": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:nsfw": ({POST}, MEMBER, MEMBER, "character"),
@@ -385,7 +396,18 @@ def _character_objects(org):
         user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
         for user_id in Membership.objects.filter(org=org).values_list("user_id", flat=True)
     }
+    keepers_run = KeepersRun.objects.create(
+        org=org,
+        character=wizard,
+        character_name=wizard.name,
+        wanted=1,
+        threshold=50,
+        price_per_image=4,
+        status="succeeded",
+        outcome="1 keeper.",
+    )
     return {
+        "keepers_run": keepers_run,
         "character": character,
         "dataset_image": image,
         "training_run": run,

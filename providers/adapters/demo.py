@@ -43,7 +43,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from providers import registry
-from providers.adapters import demo_render, demo_video
+from providers.adapters import demo_faces, demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
@@ -177,7 +177,13 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
     prompt = str(arguments.get("prompt", ""))
     face = demo_render.lora_face(arguments.get("loras") or [])
     for index in range(int(arguments.get("num_images") or 1)):
-        if face is not None or demo_render.recipe_from_prompt(prompt).named:
+        if demo_faces.pool():  # DEMO_FACE_POOL (tests, benchmarks): a real photo fills the frame, measured for real
+            photo = demo_faces.demo_face(None, seed=seed + index)
+            assert photo is not None
+            image = ImageOps.fit(photo, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.35))
+            _label(image, f"{_recipe_label(endpoint_id, arguments)} · photo from DEMO_FACE_POOL")
+            demo_render.band(image)
+        elif face is not None or demo_render.recipe_from_prompt(prompt).named:
             image = demo_render.render(
                 width, height, prompt=prompt, model=_model_label(endpoint_id, arguments), face=face, seed=seed + index
             )
@@ -306,11 +312,14 @@ def _face_reference(request_id: str, arguments: dict) -> dict:
     """The reference photo itself, recropped a little differently per seed, with a label naming
     the angle asked for: a stand-in that keeps the real face, so checks downstream run on it. (Not
     mirrored: a mirrored placeholder's text reads backwards, as if broken.)"""
-    reference = _open_input(arguments["reference_image_url"])
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
+    # The reference itself, or (DEMO_FACE_POOL, tests and benchmarks) a pool photo picked by seed.
+    reference = demo_faces.demo_face(_open_input(arguments["reference_image_url"]), seed=seed)
+    assert reference is not None  # demo_face returns the reference itself, or a pool photo
     prompt = str(arguments.get("prompt", ""))
-    if demo_render.recipe_from_prompt(prompt).named:  # a Studio image: draw the recipe with this face
+    if demo_render.recipe_from_prompt(prompt).named and not demo_faces.pool():
+        # A Studio image: draw the recipe with this face.
         model = _model_label("fal-ai/flux-pulid", arguments)
         image = demo_render.render(width, height, prompt=prompt, model=model, face=reference, seed=seed)
         url, w, h = _save(request_id, image)
