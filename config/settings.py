@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
+    "datasets",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",

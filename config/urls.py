@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("characters.urls")),
     path("", include("styles.urls")),
+    path("", include("datasets.urls")),
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),

@@ -129,6 +129,7 @@ def lint() -> int:
             "blog",
             "generation",
             "styles",
+            "datasets",
             "video",
             "characters",
             "notifications",
