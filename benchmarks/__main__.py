@@ -129,6 +129,10 @@ def main() -> int:
 
     video_benchmark.print_table(video_benchmark.run())
 
+    from benchmarks import datasets as datasets_benchmark
+
+    datasets_benchmark.print_table(datasets_benchmark.run())
+
     from benchmarks import safety as safety_benchmark
 
     return 0 if safety_benchmark.run() else 1

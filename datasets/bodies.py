@@ -49,23 +49,32 @@ def body_image(index: int, kind: str | None = None) -> Image.Image:
     face = fixture(name)
     left, top, right, bottom = HEADS[name]
     fw = right - left
-    head = face.crop((max(0, left - fw // 2), max(0, top - fw * 2 // 3), min(face.width, right + fw // 2), min(face.height, bottom + fw // 2)))
+    head = face.crop(
+        (
+            max(0, left - fw // 2),
+            max(0, top - fw * 2 // 3),
+            min(face.width, right + fw // 2),
+            min(face.height, bottom + fw // 2),
+        )
+    )
     if rng.random() < 0.5:
         head = head.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     size, head_w = {"closeup": ((1024, 1024), 560), "half": ((900, 1200), 330), "full": ((800, 1600), 175)}[kind]
     head = head.resize((head_w, round(head.height * head_w / head.width)), Image.Resampling.LANCZOS)
     width, height = size
     back = tuple(rng.randint(60, 220) for _ in range(3))
-    canvas = Image.new("RGB", size, back)  # type: ignore[arg-type]
+    canvas = Image.new("RGB", size, back)
     draw = ImageDraw.Draw(canvas)
     for stripe in range(0, height, rng.randint(40, 90)):
-        draw.rectangle((0, stripe, width, stripe + 8), fill=tuple(max(0, c - 25) for c in back))  # type: ignore[arg-type]
+        draw.rectangle((0, stripe, width, stripe + 8), fill=tuple(max(0, c - 25) for c in back))
     cx = width // 2 + rng.randint(-width // 10, width // 10)
     head_top = rng.randint(height // 30, height // 12)
     shirt = tuple(rng.randint(20, 200) for _ in range(3))
     neck = head_top + head.height - head_w // 6
     shoulders = head_w * 1.3
-    draw.rounded_rectangle((cx - shoulders / 2, neck, cx + shoulders / 2, min(height, neck + head_w * 3)), radius=head_w // 3, fill=shirt)  # type: ignore[arg-type]
+    draw.rounded_rectangle(
+        (cx - shoulders / 2, neck, cx + shoulders / 2, min(height, neck + head_w * 3)), radius=head_w // 3, fill=shirt
+    )
     if kind == "full":
         legs = (40, 40, 90)
         draw.rectangle((cx - shoulders / 2.4, neck + head_w * 3, cx - 8, height - 40), fill=legs)

@@ -96,7 +96,9 @@ def import_zip(
         made: list[Asset] = []
         try:
             with transaction.atomic():
-                build = services.build_create(org=org, user=user, name=name, ip=ip, user_agent=user_agent, imported=True)
+                build = services.build_create(
+                    org=org, user=user, name=name, ip=ip, user_agent=user_agent, imported=True
+                )
                 trigger = build.character.trigger_word
                 with tempfile.TemporaryDirectory(prefix="kohya-") as folder:
                     for position, (member, caption) in enumerate(pairs):
@@ -125,14 +127,13 @@ def import_zip(
 
 def _import_target(build: DatasetBuild, asset: Asset, position: int, base: str, caption: str, trigger: str) -> None:
     match = NAME.search(posixpath.splitext(base)[0])
+    preview = photos._preview(asset)
     try:
-        faces = identity.analyse(photos._preview(asset))
+        faces = identity.analyse(preview)
     except identity.UnreadablePhoto:
         faces = []
-    share = None
-    if faces and asset.height:
-        preview_h = min(asset.height, 1024) if asset.height >= asset.width else round(1024 * asset.height / asset.width)
-        share = (faces[0].box[3] - faces[0].box[1]) / max(1, preview_h)
+    # Boxes found on the preview are in its pixels: the face's share of the preview's height.
+    share = (faces[0].box[3] - faces[0].box[1]) / max(1, preview.height) if faces else None
     TargetPhoto.objects.create(
         org=build.org,
         build=build,

@@ -29,7 +29,9 @@ BUCKET_CHOICES = [(b.key, b.label) for b in BUCKETS]
 class DatasetBuild(OrgOwnedModel):
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     character = models.OneToOneField("characters.Character", on_delete=models.CASCADE, related_name="dataset_build")
-    consent = models.ForeignKey("characters.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consent = models.ForeignKey(
+        "characters.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The rights to the body photos, attested with the face consent: who, when, from where, which text.
     rights_text = models.TextField(blank=True)
     rights_by = models.ForeignKey(

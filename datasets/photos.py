@@ -69,12 +69,14 @@ def face_read(asset: Asset) -> FaceRead:
 
 def _face_problem(read: FaceRead, what: str) -> str:
     if read.sideways:
-        return f"This {what} is on its side (the face is turned {read.sideways}°). Rotate it upright and upload it again."
+        return (
+            f"This {what} is on its side (the face is turned {read.sideways}°). Rotate it upright and upload it again."
+        )
     if not read.faces:
         return f"No face was found in this {what}. Use one where the face is visible and facing the camera."
     if len(read.faces) > 1:
         return f"This {what} has {len(read.faces)} faces. Use one with only the person, or crop the others out."
-    left, top, right, bottom = read.faces[0].box
+    left, _top, right, _bottom = read.faces[0].box
     if right - left < rules.MIN_FACE_PX:
         return (
             f"The face is too small to swap ({right - left} px wide, at least {rules.MIN_FACE_PX} needed). "
@@ -144,7 +146,9 @@ def _padded(image: Image.Image, side: int) -> Image.Image:
     inner = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS)
     cover = side / min(width, height)
     back = image.resize((max(side, round(width * cover)), max(side, round(height * cover))), Image.Resampling.BILINEAR)
-    back = back.crop(((back.width - side) // 2, (back.height - side) // 2, (back.width + side) // 2, (back.height + side) // 2))
+    back = back.crop(
+        ((back.width - side) // 2, (back.height - side) // 2, (back.width + side) // 2, (back.height + side) // 2)
+    )
     back = back.filter(ImageFilter.GaussianBlur(side / 40)).point(lambda v: int(v * 0.6))
     back.paste(inner, ((side - inner.width) // 2, (side - inner.height) // 2))
     return back

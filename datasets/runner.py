@@ -128,7 +128,12 @@ def locked(unit_id: int) -> tuple[BuildRun, BuildUnit]:
     unit = (
         BuildUnit.objects.select_for_update(of=("self",))
         .select_related(
-            "target", "target__build", "target__build__character", "target__source__asset", "target__asset", "target__result"
+            "target",
+            "target__build",
+            "target__build__character",
+            "target__source__asset",
+            "target__asset",
+            "target__result",
         )
         .get(pk=unit_id)
     )
@@ -178,12 +183,9 @@ def unit_crop(*, unit_id: int) -> None:
         target = unit.target
         started = time.perf_counter()
         try:
-            with storage.storage().open(target.swap_key, "rb") as fh:
-                image = Image.open(fh)
-                image.load()
-            image = image.convert("RGB")
-            faces = identity.analyse(image)
-            box = faces[0].box if faces else target.face_box
+            with storage.storage().open(target.swap_key, "rb") as fh, Image.open(fh) as stored:
+                image = stored.convert("RGB")
+            box = _swapped_face_box(target, image.size)
             square, rule = photos.square_crop(image, box)
             key = scratch_key(target, "crop")
             storage.delete(key)
@@ -197,11 +199,23 @@ def unit_crop(*, unit_id: int) -> None:
             target.save(update_fields=["crop_key", "crop_rule", "updated_at"])
         except Exception as exc:  # an unreadable stage fails this unit only, in words
             log.warning("dataset crop of unit %s failed: %s", unit_id, exc)
-            unit_finish(run, unit, JobStatus.FAILED, "The swapped photo couldn't be cropped: it wasn't a readable image.")
+            unit_finish(
+                run, unit, JobStatus.FAILED, "The swapped photo couldn't be cropped: it wasn't a readable image."
+            )
         else:
             unit.duration_ms = round((time.perf_counter() - started) * 1000)
             unit_finish(run, unit, JobStatus.SUCCEEDED)
         run_refresh(run)
+
+
+def _swapped_face_box(target: TargetPhoto, size: tuple[int, int]) -> list[float] | None:
+    """Where the face is in the swapped image: the swap keeps the target's framing, so it is the
+    target's face box, scaled if the provider returned another size (no second detection)."""
+    if not target.face_box or not target.asset.width or not target.asset.height:
+        return None
+    sx, sy = size[0] / target.asset.width, size[1] / target.asset.height
+    left, top, right, bottom = target.face_box
+    return [left * sx, top * sy, right * sx, bottom * sy]
 
 
 def _enhanced(run: BuildRun, unit: BuildUnit, call: ProviderCall) -> None:
@@ -209,10 +223,9 @@ def _enhanced(run: BuildRun, unit: BuildUnit, call: ProviderCall) -> None:
     target = unit.target
     build = target.build
     character = build.character
-    with outputs.output_download(call, outputs.output_image_url(call.output)) as path:
-        with Image.open(path) as big:
-            big.load()
-            image = big.convert("RGB")
+    with outputs.output_download(call, outputs.output_image_url(call.output)) as path, Image.open(path) as big:
+        big.load()
+        image = big.convert("RGB")
     image = photos.sharpen(image.resize((rules.OUTPUT_SIDE, rules.OUTPUT_SIDE), Image.Resampling.LANCZOS))
     demo = target.demo or call.provider == "demo"
     # Scored before the label goes on, so the label can't hide the face from the detector.
@@ -273,7 +286,9 @@ def result_filename(target: TargetPhoto) -> str:
 
 
 def source_centre(build) -> list[float] | None:
-    embeddings = [s.embedding for s in build.sources.all() if s.embedding and not s.problem and s.outlier_distance is None]
+    embeddings = [
+        s.embedding for s in build.sources.all() if s.embedding and not s.problem and s.outlier_distance is None
+    ]
     return identity.mean(embeddings) if embeddings else None
 
 
@@ -300,7 +315,9 @@ def _captioned(run: BuildRun, unit: BuildUnit, call: ProviderCall) -> None:
     try:
         text_screen(caption, org=run.org, user=run.created_by, where="caption_writer", subject="Captions")
     except MinorsRefused as exc:
-        raise engine.Unusable(f"The written caption was refused. {exc.message} Check this photo.", "caption_refused") from None
+        raise engine.Unusable(
+            f"The written caption was refused. {exc.message} Check this photo.", "caption_refused"
+        ) from None
     target.caption, target.nsfw = caption, nsfw
     target.save(update_fields=["caption", "nsfw", "updated_at"])
     if nsfw and target.result_id:
@@ -328,7 +345,9 @@ def unit_finish(run: BuildRun, unit: BuildUnit, status: str, error: str = "") ->
             unit_begin(run, nxt)
         return
     reason = f"Not run: the {rules.STEP_LABELS[unit.step].lower()} before it didn't finish."
-    BuildUnit.objects.filter(pk__in=[u.pk for u in later]).update(status=JobStatus.CANCELLED, error=reason, finished_at=now)
+    BuildUnit.objects.filter(pk__in=[u.pk for u in later]).update(
+        status=JobStatus.CANCELLED, error=reason, finished_at=now
+    )
 
 
 def run_refresh(run: BuildRun) -> None:

@@ -12,7 +12,9 @@ from orgs.models import Organization
 
 
 def build_or_404(org: Organization, public_id) -> DatasetBuild:
-    return get_object_or_404(DatasetBuild.objects.for_org(org).select_related("character", "consent"), public_id=public_id)
+    return get_object_or_404(
+        DatasetBuild.objects.for_org(org).select_related("character", "consent"), public_id=public_id
+    )
 
 
 def build_for_character(character) -> DatasetBuild | None:
@@ -25,7 +27,8 @@ def source_or_404(build: DatasetBuild, public_id) -> SourcePhoto:
 
 def target_or_404(build: DatasetBuild, public_id) -> TargetPhoto:
     return get_object_or_404(
-        TargetPhoto.objects.filter(build=build).select_related("build__character", "result", "source"), public_id=public_id
+        TargetPhoto.objects.filter(build=build).select_related("build__character", "result", "source"),
+        public_id=public_id,
     )
 
 

@@ -92,9 +92,10 @@ def _asset_for(build: DatasetBuild, user: User | None, path: Path, filename: str
     if sniffed.kind != "image":
         raise DomainError(f"“{filename}” is not a photo. Upload JPEG, PNG, WebP or HEIC photos.", field="file")
     sha = media.sha256_file(path)
-    taken = SourcePhoto.objects.filter(build=build, asset__sha256=sha).exists() or TargetPhoto.objects.filter(
-        build=build, asset__sha256=sha
-    ).exists()
+    taken = (
+        SourcePhoto.objects.filter(build=build, asset__sha256=sha).exists()
+        or TargetPhoto.objects.filter(build=build, asset__sha256=sha).exists()
+    )
     if taken:
         raise DomainError(f"“{filename}” is already in this set. Each photo can be used once.", field="file")
     return asset_create_from_file(
@@ -144,7 +145,7 @@ def source_add(*, build: DatasetBuild, user: User | None, path: Path, filename: 
 def sources_check(build: DatasetBuild) -> None:
     """Flag the face photos that aren't the same person as the rest (before any charge)."""
     sources = [s for s in build.sources.all() if s.embedding and not s.problem]
-    far = photos.sources_outliers({s.pk: s.embedding for s in sources}) if len(sources) >= 2 else {}
+    far = photos.sources_outliers({s.pk: list(s.embedding or []) for s in sources}) if len(sources) >= 2 else {}
     for source in build.sources.all():
         distance = far.get(source.pk)
         if source.outlier_distance != distance:
@@ -411,7 +412,9 @@ def caption_edit(*, target: TargetPhoto, text: str, user: User | None) -> Target
         text_screen(text, org=target.org, user=user, where="caption", field="caption", subject="Captions")
         text = caption_with_trigger(text, target.build.character.trigger_word)
     if len(text) > MAX_CAPTION:
-        raise DomainError(f"Keep the caption to {MAX_CAPTION:,} characters (this one has {len(text):,}).", field="caption")
+        raise DomainError(
+            f"Keep the caption to {MAX_CAPTION:,} characters (this one has {len(text):,}).", field="caption"
+        )
     target.caption = text
     TargetPhoto.objects.filter(pk=target.pk).update(caption=text)
     return target
@@ -419,7 +422,9 @@ def caption_edit(*, target: TargetPhoto, text: str, user: User | None) -> Target
 
 def accepted(build: DatasetBuild) -> list[TargetPhoto]:
     return list(
-        build.targets.filter(review=TargetPhoto.Review.ACCEPTED, result__isnull=False).select_related("result", "source")
+        build.targets.filter(review=TargetPhoto.Review.ACCEPTED, result__isnull=False).select_related(
+            "result", "source"
+        )
     )
 
 

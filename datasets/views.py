@@ -90,7 +90,9 @@ def build_import(request: OrgHttpRequest):
         except DomainError as exc:
             import_form.add_error(None, f"{exc.message} Nothing was imported.")
         else:
-            messages.success(request, f"Imported {build.targets.count()} images with their captions. Review them below.")
+            messages.success(
+                request, f"Imported {build.targets.count()} images with their captions. Review them below."
+            )
             return redirect(build)
     return _new_page(request, form, import_form)
 
@@ -161,7 +163,7 @@ def photos_upload(request: OrgHttpRequest, public_id, role: str):
     for upload in files:
         try:
             with uploaded_file_path(upload) as path:
-                photo = add(build=build, user=request.user, path=path, filename=upload.name)
+                photo = add(build=build, user=request.user, path=path, filename=upload.name or "photo")
         except (DomainError, media.MediaError) as exc:
             messages.error(request, f"“{upload.name}”: {exc.message}")
             continue
@@ -179,9 +181,19 @@ def photos_upload(request: OrgHttpRequest, public_id, role: str):
 
 @require_POST
 @org_view(Role.MEMBER)
-def photo_remove(request: OrgHttpRequest, public_id, role: str, photo_id):
+def source_remove(request: OrgHttpRequest, public_id, source_id):
     build = selectors.build_or_404(request.org, public_id)
-    photo = selectors.source_or_404(build, photo_id) if role == "source" else selectors.target_or_404(build, photo_id)
+    return _remove(request, build, selectors.source_or_404(build, source_id), "source")
+
+
+@require_POST
+@org_view(Role.MEMBER)
+def target_remove(request: OrgHttpRequest, public_id, target_id):
+    build = selectors.build_or_404(request.org, public_id)
+    return _remove(request, build, selectors.target_or_404(build, target_id), "target")
+
+
+def _remove(request: OrgHttpRequest, build: DatasetBuild, photo, role: str) -> HttpResponse:
     try:
         services.photo_remove(build=build, photo=photo)
     except DomainError as exc:
@@ -206,9 +218,9 @@ def run_start(request: OrgHttpRequest, public_id):
 
 @require_POST
 @org_view(Role.MEMBER)
-def run_cancel(request: OrgHttpRequest, public_id, run_id):
+def run_cancel(request: OrgHttpRequest, public_id, build_run_id):
     build = selectors.build_or_404(request.org, public_id)
-    run = selectors.run_or_404(build, run_id)
+    run = selectors.run_or_404(build, build_run_id)
     services.run_cancel(run=run, user=request.user)
     messages.success(request, "Cancelled. The steps that hadn't finished were stopped and their credits returned.")
     return _back(build, "progress")

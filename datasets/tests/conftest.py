@@ -18,6 +18,22 @@ def _isolated(media_root, demo_provider):
     """Every test: its own MEDIA_ROOT and the demo provider at zero latency."""
 
 
+@pytest.fixture(autouse=True)
+def _fewer_targets(monkeypatch):
+    """dlib is the slow part: pipeline tests run 4 body photos (the minimum lowered to 4); a test
+    that checks the real limits asks for ``full_limits``."""
+    from datasets import rules
+
+    monkeypatch.setattr(rules, "MIN_TARGETS", 4)
+
+
+@pytest.fixture
+def full_limits(monkeypatch):
+    from datasets import rules
+
+    monkeypatch.setattr(rules, "MIN_TARGETS", 10)
+
+
 @pytest.fixture
 def org_studio(org):
     """The org on a plan with room for characters."""
@@ -47,7 +63,7 @@ def add(tmp_path):
 def make_build(org_studio, people, add):
     """``make_build(sources=3, targets=10)``: a build by ``people.member`` with real photos."""
 
-    def make(sources: int = 3, targets: int = 10, name: str = "Jade Moreau"):
+    def make(sources: int = 3, targets: int = 4, name: str = "Jade Moreau"):
         build = services.build_create(org=org_studio, user=people.member, name=name, gender="male", ip="203.0.113.9")
         for index in range(sources):
             add(build, "source", bodies.source_photo(index))

@@ -18,6 +18,7 @@ from providers.adapters import demo_video
 from providers.adapters.base import ProviderError
 
 PER_PHOTO = 18  # 9 swap + 8 enhance + 1 caption
+N = 4  # body photos per build (conftest lowers the minimum to keep dlib's time down)
 
 
 def _run(capture, build, **kwargs):
@@ -26,7 +27,7 @@ def _run(capture, build, **kwargs):
 
 
 @pytest.mark.django_db
-def test_prices_are_per_step_and_the_plan_shows_them_before_paying(make_build, fund):
+def test_prices_are_per_step_and_the_plan_shows_them_before_paying(make_build, full_limits):
     assert rules.steps_credits(rules.STEPS) == PER_PHOTO
     build = make_build(sources=3, targets=10)
     plan = services.plan(build)
@@ -34,25 +35,27 @@ def test_prices_are_per_step_and_the_plan_shows_them_before_paying(make_build, f
     assert (plan.swaps, plan.enhancements, plan.captions, plan.credits) == (10, 10, 10, 10 * PER_PHOTO)
     # Consent for the face is the photo path's record; rights to the bodies are kept with the build.
     consent = Consent.objects.get(character=build.character)
-    assert consent.ip == "203.0.113.9" and "written permission" in consent.text
-    assert build.rights_email == build.created_by.email and "body photos" in build.rights_text
+    assert consent.ip == "203.0.113.9"
+    assert "written permission" in consent.text
+    assert build.rights_email == build.created_by.email
+    assert "body photos" in build.rights_text
 
 
 @pytest.mark.django_db
 def test_a_full_run_makes_scored_captioned_1024_results_and_charges_each_step_once(
     make_build, fund, django_capture_on_commit_callbacks
 ):
-    build = make_build(sources=3, targets=10)
+    build = make_build()
     fund(500)
     run = _run(django_capture_on_commit_callbacks, build)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    assert run.credits == 10 * PER_PHOTO
+    assert run.credits == N * PER_PHOTO
     units = BuildUnit.objects.filter(run=run)
-    assert units.count() == 40
+    assert units.count() == 4 * N
     assert set(units.values_list("status", flat=True)) == {"succeeded"}
     assert Hold.objects.get(pk=run.hold_id).status == "captured"
-    assert credits_available(build.org) == 500 - 10 * PER_PHOTO
+    assert credits_available(build.org) == 500 - N * PER_PHOTO
     assert ledger_problems(build.org) == []
     trigger = build.character.trigger_word
     for target in build.targets.select_related("result", "source"):
@@ -61,14 +64,16 @@ def test_a_full_run_makes_scored_captioned_1024_results_and_charges_each_step_on
             assert Image.open(fh).size == (1024, 1024)
         assert target.caption.startswith(trigger)
         # The demo pasted person A's face onto person B's body: the result looks like the sources.
-        assert target.identity is not None and target.identity >= rules.DRIFT_SCORE, target.identity
+        assert target.identity is not None
+        assert target.identity >= rules.DRIFT_SCORE, target.identity
         assert target.bucket in {"closeup", "half", "full", "variety"}
         assert target.demo
         assert target.result.recipe["operation"] == "dataset_build"
         assert {p.pk for p in target.result.parents.all()} == {target.asset_id, target.source.asset_id}
     # Full-body shots are padded so head and feet stay; the others are face-aware crops.
     rules_used = dict(build.targets.values_list("position", "crop_rule"))
-    assert rules_used[2] == "padded" and rules_used[0] == "face-crop"
+    assert rules_used[2] == "padded"
+    assert rules_used[0] == "face-crop"
     buckets = dict(build.targets.values_list("position", "bucket"))
     assert buckets[0] == "closeup"
     # Everything is done: nothing left to pay for.
@@ -81,13 +86,13 @@ def test_a_full_run_makes_scored_captioned_1024_results_and_charges_each_step_on
 def test_a_provider_failure_fails_only_that_unit_refunds_it_and_resume_runs_only_it(
     make_build, fund, monkeypatch, django_capture_on_commit_callbacks
 ):
-    build = make_build(sources=3, targets=10)
+    build = make_build()
     fund(500)
-    bad = build.targets.get(position=3)
+    bad = build.targets.get(position=2)
     real = demo_video.face_swap
 
     def flaky(request_id, arguments):
-        if str(bad.asset.public_id) in str(arguments["target_image"]) or _is_target(arguments, bad):
+        if str(bad.asset.public_id) in str(arguments["target_image"]):
             raise ProviderError("Simulated outage for this photo.")
         return real(request_id, arguments)
 
@@ -97,13 +102,14 @@ def test_a_provider_failure_fails_only_that_unit_refunds_it_and_resume_runs_only
     assert run.status == "succeeded"  # partly: 9 of 10 photos
     assert "Resume" in run.error
     failed = BuildUnit.objects.get(run=run, target=bad, step="swap")
-    assert failed.status == "failed" and "Simulated outage" in failed.error
+    assert failed.status == "failed"
+    assert "Simulated outage" in failed.error
     later = BuildUnit.objects.filter(run=run, target=bad).exclude(step="swap")
     assert set(later.values_list("status", flat=True)) == {"cancelled"}
     assert all(u.error.startswith("Not run") for u in later)
     others = BuildUnit.objects.filter(run=run).exclude(target=bad)
     assert set(others.values_list("status", flat=True)) == {"succeeded"}
-    assert credits_available(build.org) == 500 - 9 * PER_PHOTO  # the failed photo's 18 came back
+    assert credits_available(build.org) == 500 - (N - 1) * PER_PHOTO  # the failed photo's 18 came back
 
     # The plan now covers that one photo only; resume runs and pays only its units.
     monkeypatch.setattr(demo_video, "face_swap", real)
@@ -114,24 +120,13 @@ def test_a_provider_failure_fails_only_that_unit_refunds_it_and_resume_runs_only
     assert resumed.credits == PER_PHOTO
     assert set(BuildUnit.objects.filter(run=resumed).values_list("target_id", flat=True)) == {bad.pk}
     assert resumed.status == "succeeded", resumed.error
-    assert credits_available(build.org) == 500 - 10 * PER_PHOTO  # nothing paid twice
+    assert credits_available(build.org) == 500 - N * PER_PHOTO  # nothing paid twice
     assert ledger_problems(build.org) == []
 
 
-def _is_target(arguments, target: TargetPhoto) -> bool:
-    from assets import storage as st
-
-    url = arguments["target_image"]["url"]
-    return url.startswith("storage:") and str(target.asset.public_id) in url or st.org_prefix(target.org) in url and (
-        f"{target.asset.public_id}" in url
-    )
-
-
 @pytest.mark.django_db
-def test_cancel_mid_run_keeps_what_finished_and_returns_the_rest(
-    make_build, fund, django_capture_on_commit_callbacks
-):
-    build = make_build(sources=3, targets=10)
+def test_cancel_mid_run_keeps_what_finished_and_returns_the_rest(make_build, fund, django_capture_on_commit_callbacks):
+    build = make_build()
     fund(500)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = services.run_start(build=build, user=build.created_by)
@@ -149,25 +144,27 @@ def test_cancel_mid_run_keeps_what_finished_and_returns_the_rest(
     assert credits_available(build.org) == 500 - PER_PHOTO
     assert ledger_problems(build.org) == []
     # A resume picks up exactly the cancelled photos.
-    assert services.plan(build).credits == 9 * PER_PHOTO
+    assert services.plan(build).credits == (N - 1) * PER_PHOTO
 
 
 @pytest.mark.django_db
 def test_without_enough_credits_nothing_starts(make_build, fund):
-    build = make_build(sources=3, targets=10)
-    fund(100)
+    build = make_build()
+    fund(60)
     with pytest.raises(DomainError) as exc:
         services.run_start(build=build, user=build.created_by)
-    assert "180" in exc.value.message and "100" in exc.value.message
-    assert not BuildRun.objects.exists() and not BuildUnit.objects.exists()
-    assert credits_available(build.org) == 100
+    assert str(N * PER_PHOTO) in exc.value.message
+    assert "60" in exc.value.message
+    assert not BuildRun.objects.exists()
+    assert not BuildUnit.objects.exists()
+    assert credits_available(build.org) == 60
 
 
 @pytest.mark.django_db
 def test_redo_uses_another_face_photo_and_seed_and_is_paid_once_more(
     make_build, fund, django_capture_on_commit_callbacks
 ):
-    build = make_build(sources=3, targets=10)
+    build = make_build()
     fund(500)
     _run(django_capture_on_commit_callbacks, build)
     target = build.targets.get(position=1)
@@ -176,18 +173,21 @@ def test_redo_uses_another_face_photo_and_seed_and_is_paid_once_more(
         run = services.redo(target=target, user=build.created_by)
     run.refresh_from_db()
     target.refresh_from_db()
-    assert run.kind == BuildRun.Kind.REDO and run.credits == PER_PHOTO and run.status == "succeeded"
-    assert target.source_id != before_source and target.seed != before_seed
+    assert run.kind == BuildRun.Kind.REDO
+    assert run.credits == PER_PHOTO
+    assert run.status == "succeeded"
+    assert target.source_id != before_source
+    assert target.seed != before_seed
     assert target.result_id != before_result
     assert target.review == TargetPhoto.Review.PENDING
-    assert credits_available(build.org) == 500 - 11 * PER_PHOTO
+    assert credits_available(build.org) == 500 - (N + 1) * PER_PHOTO
 
 
 @pytest.mark.django_db
 def test_review_buckets_captions_and_hand_over_to_the_character_dataset(
     make_build, fund, monkeypatch, django_capture_on_commit_callbacks
 ):
-    build = make_build(sources=3, targets=10)
+    build = make_build()
     fund(500)
     _run(django_capture_on_commit_callbacks, build)
     targets = list(build.targets.all())
@@ -202,12 +202,12 @@ def test_review_buckets_captions_and_hand_over_to_the_character_dataset(
     assert targets[1].caption == f"{build.character.trigger_word} standing by a striped wall"
     with pytest.raises(DomainError):
         services.bucket_set(target=targets[0], bucket="nowhere")
-    monkeypatch.setattr(services, "MIN_IMAGES", 10)
+    monkeypatch.setattr(services, "MIN_IMAGES", N)
     with django_capture_on_commit_callbacks(execute=True):
         count = services.hand_over(build=build, user=build.created_by)
-    assert count == 10
+    assert count == N
     images = DatasetImage.objects.filter(character=build.character)
-    assert images.count() == 10
+    assert images.count() == N
     first = images.get(asset=targets[0].result)
     assert first.bucket == "variety"
     assert images.get(asset=targets[1].result).caption.endswith("striped wall")
@@ -216,6 +216,9 @@ def test_review_buckets_captions_and_hand_over_to_the_character_dataset(
 
 @pytest.mark.django_db
 def test_caption_parse_reads_the_nsfw_line():
-    assert runner.caption_parse("prsnabcd in a bikini on a beach\nNSFW: yes") == ("prsnabcd in a bikini on a beach", True)
+    assert runner.caption_parse("prsnabcd in a bikini on a beach\nNSFW: yes") == (
+        "prsnabcd in a bikini on a beach",
+        True,
+    )
     assert runner.caption_parse("a portrait\nNSFW: no") == ("a portrait", False)
     assert runner.caption_parse("“a portrait”") == ("a portrait", False)
