@@ -27,7 +27,7 @@ def test_target_with_no_face_is_flagged(build, add):
 @pytest.mark.django_db
 def test_target_with_several_faces_is_flagged(build, add):
     target = add(build, "target", bodies.jpeg(bodies.fixture("group-3-faces")))
-    assert "has 3 faces" in target.problem
+    assert "faces. Use one with only the person" in target.problem
 
 
 @pytest.mark.django_db

@@ -46,7 +46,9 @@ def _bucket(page: Page, target: TargetPhoto, bucket: str) -> None:
     card = page.locator(f"#t-{target.public_id}")
     card.get_by_label("Bucket (suggested from the face size)").select_option(bucket)
     card.get_by_role("button", name="Save").click()
-    expect(page.locator(f"#t-{target.public_id}")).to_be_visible()
+    expect(page.locator(f"#t-{target.public_id}").get_by_label("Bucket (suggested from the face size)")).to_have_value(
+        bucket, timeout=30_000
+    )
 
 
 def test_a_member_builds_a_training_set_from_a_face_and_body_photos(page: Page, site, worker, files, tmp_path):
@@ -77,15 +79,16 @@ def test_a_member_builds_a_training_set_from_a_face_and_body_photos(page: Page, 
     page.locator("#id_new-consent").check()
     page.locator("#id_new-rights").check()
     page.get_by_role("button", name="Continue to photos").click()
+    expect(page.locator("h1")).to_contain_text("face + body set", timeout=30_000)
     build = DatasetBuild.objects.get(character__name="Jade Moreau")
-    expect(page).to_have_url(f"{site.url}/o/bright/datasets/{build.public_id}/")
+    expect(page).to_have_url(f"{site.url}/o/bright/datasets/{build.public_id}/", timeout=30_000)
 
     page.locator("#source-files").set_input_files([str(p) for p in faces])
     page.get_by_role("button", name="Add face photos").click()
-    expect(page.locator("[data-testid=source]")).to_have_count(3)
+    expect(page.locator("[data-testid=source]")).to_have_count(3, timeout=60_000)
     page.locator("#target-files").set_input_files([str(p) for p in body_files])
     page.get_by_role("button", name="Add body photos").click()
-    expect(page.locator("body")).to_contain_text(f"Added {BODIES} body photos.")
+    expect(page.locator("body")).to_contain_text(f"Added {BODIES} body photos.", timeout=240_000)
     expect(page.locator("[data-testid=plan-credits]")).to_have_text(f"{BODIES * 18} credits")
     page.screenshot(path=str(shots / "plan.png"), full_page=True)
 
@@ -96,7 +99,7 @@ def test_a_member_builds_a_training_set_from_a_face_and_body_photos(page: Page, 
     assert credits_available(org) == 1000 - BODIES * 18
 
     page.get_by_role("button", name="Accept all that kept the face").click()
-    expect(page.locator("[data-testid=accepted-count]")).to_contain_text(f"{BODIES} accepted")
+    expect(page.locator("[data-testid=accepted-count]")).to_contain_text(f"{BODIES} accepted", timeout=30_000)
     # 12-9-6-3 for 20 is 8/6/4/2: the suggestions give 7 close-ups, 7 half-body, 6 full-body.
     targets = list(build.targets.order_by("position"))
     suggested = {t.position: t.bucket for t in targets}
@@ -106,7 +109,7 @@ def test_a_member_builds_a_training_set_from_a_face_and_body_photos(page: Page, 
     _bucket(page, targets[5], "variety")
 
     page.get_by_role("button", name=f"Use the {BODIES} accepted as Jade Moreau's dataset").click()
-    expect(page).to_have_url(f"{site.url}/o/bright/characters/{build.character.public_id}/dataset/")
+    expect(page).to_have_url(f"{site.url}/o/bright/characters/{build.character.public_id}/dataset/", timeout=30_000)
     assert DatasetImage.objects.filter(character=build.character).count() == BODIES
     expect(page.locator("#dataset-status")).not_to_contain_text("Analysing", timeout=120_000)
     page.locator("#check").get_by_role("button", name="Check photos").click()
@@ -116,9 +119,9 @@ def test_a_member_builds_a_training_set_from_a_face_and_body_photos(page: Page, 
     if accept_all.count():
         accept_all.click()
     start = page.get_by_role("button", name="Start training · 300 credits")
-    expect(start).to_be_enabled()
+    expect(start).to_be_enabled(timeout=30_000)
     start.click()
-    expect(page.locator("#training-card")).to_be_visible()
+    expect(page.locator("#training-card")).to_be_visible(timeout=30_000)
     assert TrainingRun.objects.filter(character=build.character).count() == 1
     page.screenshot(path=str(shots / "training.png"), full_page=True)
     assert errors == []
