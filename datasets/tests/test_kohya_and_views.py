@@ -112,7 +112,7 @@ def test_uploads_report_each_file_and_the_page_shows_the_plan(client, org_studio
     page = response.content.decode()
     assert "Added 2 body photos. 1 can&#x27;t be used" in page or "Added 2 body photos. 1 can't be used" in page
     assert "already in this set" in page
-    assert "has 3 faces" in page
+    assert "faces. Use one with only the person" in page
     assert "Add 3 more face photo(s)" in page
     assert build.targets.count() == 2
     # A viewer sees the page but has no upload form; a POST is refused.
