@@ -74,7 +74,8 @@ def _new_page(request, form, import_form):
 @org_view(Role.MEMBER)
 def build_import(request: OrgHttpRequest):
     form = forms.BuildForm(prefix="new")
-    import_form = forms.ImportForm(request.POST, request.FILES, prefix="zip")
+    # An empty POST (nothing filled in) shows the page again, as the New form does.
+    import_form = forms.ImportForm(request.POST or None, request.FILES or None, prefix="zip")
     if import_form.is_valid():
         upload = import_form.cleaned_data["file"]
         try:
