@@ -83,7 +83,9 @@ _PRICES = [
     OperationPrice(
         "dataset_swap", "Dataset builder: face swap", 9, "per photo", CHARACTERS, "the source face onto a body photo"
     ),
-    OperationPrice("dataset_enhance", "Dataset builder: enhance", 8, "per photo", CHARACTERS, "2× detail, kept at 1024²"),
+    OperationPrice(
+        "dataset_enhance", "Dataset builder: enhance", 8, "per photo", CHARACTERS, "2× detail, kept at 1024²"
+    ),
     OperationPrice("dataset_caption", "Dataset builder: caption", 1, "per photo", CHARACTERS, "with the trigger word"),
     OperationPrice("wizard_candidates", "Wizard base images", 16, "per set of four", CHARACTERS),
     OperationPrice("character_sheet", "Character sheet", 60, "per sheet", CHARACTERS, "7–10 angles and expressions"),
