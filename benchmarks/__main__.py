@@ -142,6 +142,9 @@ def main() -> int:
     from benchmarks import identity as identity_benchmark
 
     identity_benchmark.print_table(identity_benchmark.run())
+    from benchmarks import datasets as datasets_benchmark
+
+    datasets_benchmark.print_table(datasets_benchmark.run())
 
     from benchmarks import safety as safety_benchmark
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
     "projects",
+    "datasets",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("characters.urls")),
     path("", include("styles.urls")),
     path("", include("projects.urls")),
+    path("", include("datasets.urls")),
     path("", include("usage.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),

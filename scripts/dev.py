@@ -132,6 +132,7 @@ def lint() -> int:
             "jobs",
             "styles",
             "projects",
+            "datasets",
             "video",
             "tools",
             "characters",

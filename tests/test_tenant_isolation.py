@@ -216,6 +216,22 @@ ORG_URLS = {
     "characters:training_start": ({POST}, MEMBER, MEMBER, "character"),
     "characters:training_status": ({GET}, VIEWER, None, "character"),
     "characters:training_cancel": ({POST}, MEMBER, MEMBER, "character"),
+    # Dataset builder: viewers look (page, progress, export); members build, run, review, hand over.
+    "datasets:new": ({GET, POST}, MEMBER, MEMBER, None),
+    "datasets:import": ({POST}, MEMBER, MEMBER, None),
+    "datasets:build": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:progress": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:export": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:upload_source": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:upload_target": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:remove_source": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:remove_target": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:run": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:cancel": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:redo": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:review": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:accept_all": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:hand_over": ({POST}, MEMBER, MEMBER, "dataset_build"),
     # Video: viewers watch clips and animations; members make, upscale, animate, cancel and retry.
     "video:home": ({GET}, VIEWER, None, None),
     "video:make": ({GET, POST}, MEMBER, MEMBER, "asset"),
@@ -264,6 +280,9 @@ SUB_IDS = {
     "<uuid:breakdown_id>": "breakdown",
     "<uuid:message_id>": "chat_message",
     "<uuid:character_id>": "character",
+    "<uuid:source_id>": "dataset_source",
+    "<uuid:target_id>": "dataset_target",
+    "<uuid:build_run_id>": "dataset_run",
 }
 # Image positions in a pack: the first image.
 SUB_VALUES = {
@@ -418,7 +437,22 @@ def _character_objects(org):
         "prompt_draft": draft,
         "video": video,
         "pipeline": pipeline,
+        **_dataset_objects(org),
     }
+
+
+def _dataset_objects(org):
+    """A dataset build with one face photo, one body photo with a result, and a finished run."""
+    from datasets.models import BuildRun, DatasetBuild, SourcePhoto, TargetPhoto
+
+    build = DatasetBuild.objects.create(org=org, character=CharacterFactory(org=org, name=f"Jade {org.slug}"))
+    source = SourcePhoto.objects.create(org=org, build=build, asset=AssetRowFactory(org=org))
+    result = AssetRowFactory(org=org)
+    target = TargetPhoto.objects.create(
+        org=org, build=build, asset=AssetRowFactory(org=org), result=result, source=source
+    )
+    run = BuildRun.objects.create(org=org, build=build, status="succeeded")
+    return {"dataset_build": build, "dataset_source": source, "dataset_target": target, "dataset_run": run}
 
 
 def _studio_objects(org, character, face):
