@@ -92,6 +92,7 @@ def notify(
     return notification
 
 
+@transaction.atomic  # notify runs after a job's commit too, in autocommit: the row lock needs its own
 def _group_add(org: Organization, user: User, group: Group) -> Notification | None:
     """Count one more event into the person's recent unread notification of ``group``, if there is one."""
     since = timezone.now() - timedelta(minutes=settings.NOTIFICATION_GROUP_MINUTES)

@@ -106,3 +106,13 @@ def test_the_bell_answers_its_live_count(login, org, people):
     html = client.get(url).content.decode()
     assert 'data-unread="2"' in html
     assert 'hx-trigger="every 20s"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grouping_works_outside_a_transaction_as_after_a_job_commits(org, people):
+    # job_finish notifies from an on_commit hook, in autocommit: the group's row lock must bring
+    # its own transaction rather than raise.
+    for n in range(3):
+        _done(org, people.member, n)
+    [note] = Notification.objects.filter(user=people.member)
+    assert note.count == 3

@@ -21,6 +21,7 @@ SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "first-h
 # Text cut off by its own box: wider than the box, with the overflow hidden and no ellipsis to say so.
 CLIPPED_JS = """() => [...document.querySelectorAll('h1, h2, h3, label, button, .btn, .badge, .pack-title, a')]
   .filter(el => el.offsetParent !== null && el.getClientRects().length)
+  .filter(el => !el.closest('.sr-only'))  // visually hidden on purpose, for screen readers
   .filter(el => {
     const style = getComputedStyle(el);
     const hides = ['hidden', 'clip'].includes(style.overflowX);
