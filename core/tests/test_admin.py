@@ -77,7 +77,7 @@ def test_staff_see_packs_refused_prompts_and_analytics(client, support, people, 
     AnalyticsEvent.objects.create(name="studio_opened", org=org, user=people.member, properties={"mode": "hd"})
 
     packs_page = client.get("/admin/generation/generationjob/?q=nova&status__exact=queued&mode__exact=face_swap")
-    assert "1 generation job" in text_of(packs_page)
+    assert "1 image pack" in text_of(packs_page)
     assert "Simulated failure" in text_of(client.get(f"/admin/generation/generationjob/{job.pk}/change/"))
     refusals = client.get("/admin/safety/safetyevent/?q=teen&where__exact=studio")
     assert "a teen at school" in text_of(refusals)

@@ -130,7 +130,7 @@ def test_a_new_user_goes_from_the_landing_page_to_a_finished_pack(page: Page, si
     # An image of the pack: its breadcrumbs lead back to the character and the pack.
     page.locator("#pack .tile a.tile-media").first.click()
     crumbs = page.get_by_role("navigation", name="Breadcrumb")
-    expect(crumbs.get_by_role("link", name="Nova Reyes")).to_be_visible()
+    expect(crumbs.get_by_role("link", name="Nova Reyes", exact=True)).to_be_visible()
     expect(crumbs.get_by_role("link", name="Nova Reyes's pack")).to_be_visible()
     check(page, "08-image", console_errors)
     crumbs.get_by_role("link", name="Nova Reyes's pack").click()

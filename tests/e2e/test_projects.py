@@ -56,7 +56,7 @@ def test_a_member_breaks_a_script_down_and_asks_the_assistant(page: Page, site, 
     # The breakdown arrives (polled), read from the script's structure and labelled as a demo.
     expect(page.locator(".breakdown-table")).to_contain_text("INT. LIGHTHOUSE KITCHEN - NIGHT", timeout=30_000)
     expect(page.get_by_text("Demo breakdown · not AI")).to_be_visible()
-    page.get_by_role("link", name="Characters", exact=True).click()
+    page.locator("a[href='?tab=characters']").click()  # the breakdown's tab, not the sidebar
     expect(page.locator(".breakdown-table")).to_contain_text("Tomas")
     expect(page.get_by_role("link", name="Create a character from this").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "projects-breakdown.png"), full_page=True)
