@@ -227,6 +227,15 @@ class BillingSubscription(models.Model):
     amount_cents = models.PositiveIntegerField(default=0, help_text="What each renewal charges.")
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
+    scheduled_plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A change chosen in the portal that starts with the next period (a downgrade).",
+    )
+    scheduled_change_at = models.DateTimeField(null=True, blank=True)
     grace_until = models.DateTimeField(
         null=True, blank=True, help_text="After a failed payment: the paid plan stays on until then."
     )

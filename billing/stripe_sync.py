@@ -88,6 +88,27 @@ def subscription_refresh(subscription_id: str) -> BillingSubscription | None:
     return subscription_apply(sub.to_dict())
 
 
+def _scheduled_change(sub: dict[str, Any], period_end: datetime | None) -> tuple[Plan | None, datetime | None]:
+    """The plan a subscription schedule moves to after this period (how the portal schedules a
+    downgrade), and when: (None, None) when nothing is scheduled."""
+    schedule = sub.get("schedule")
+    if not schedule:
+        return None, None
+    if isinstance(schedule, str):
+        schedule = stripe.SubscriptionSchedule.retrieve(schedule, **stripe_setup.api_options()).to_dict()
+    if schedule.get("status") not in {"active", "not_started"}:
+        return None, None
+    current = (sub.get("items") or {}).get("data", [{}])[0].get("price", {}).get("id")
+    after = period_end.timestamp() if period_end else 0
+    for phase in schedule.get("phases") or []:
+        items = phase.get("items") or [{}]
+        price = items[0].get("price")
+        price_id = price.get("id") if isinstance(price, dict) else price
+        if (phase.get("start_date") or 0) >= after and price_id and price_id != current:
+            return _plan_for_price(price_id), _ts(phase["start_date"])
+    return None, None
+
+
 @transaction.atomic
 def subscription_apply(sub: dict[str, Any]) -> BillingSubscription | None:
     org = org_for(customer=sub.get("customer"), metadata=sub.get("metadata"))
@@ -122,6 +143,9 @@ def subscription_apply(sub: dict[str, Any]) -> BillingSubscription | None:
     else:
         plan = _plan_for_price(price.get("id")) or row.plan or org.plan
     row.plan = None if status == Status.CANCELED else plan
+    row.scheduled_plan, row.scheduled_change_at = (
+        (None, None) if status == Status.CANCELED else _scheduled_change(sub, row.current_period_end)
+    )
     row.save()
     _set_plan(org, plan)
     return row

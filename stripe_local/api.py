@@ -28,6 +28,7 @@ RETRIEVABLE = {
     "products": "product",
     "prices": "price",
     "subscriptions": "subscription",
+    "subscription_schedules": "subscription_schedule",
     "invoices": "invoice",
     "charges": "charge",
     "payment_intents": "payment_intent",

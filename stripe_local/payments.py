@@ -425,6 +425,8 @@ def subscription_update(sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
         value = str(params["cancel_at_period_end"]).lower() == "true"
         previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
         sub["cancel_at_period_end"] = value
+        if value:
+            _schedule_release(sub)  # ending the plan drops a scheduled change
         sub["cancel_at"] = sub["current_period_end"] if value else None
         sub["canceled_at"] = now() if value else None
     items = params.get("items")
@@ -433,7 +435,7 @@ def subscription_update(sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
         old_price = sub["items"]["data"][0]["price"]
         if new_price["id"] != old_price["id"]:
             previous["items"] = sub["items"]
-            sub["_next_price"] = None
+            _schedule_release(sub)
             _set_price(sub, new_price, sub["current_period_start"], sub["current_period_end"])
             lines = [
                 (old_price, -old_price["unit_amount"], f"Unused time on {old_price.get('nickname') or 'the old plan'}"),
@@ -454,11 +456,50 @@ def subscription_update(sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
     return sub
 
 
+def _schedule_release(sub: dict[str, Any], status: str = "released") -> None:
+    """End the subscription's schedule (an undone downgrade, an upgrade, or the change applied)."""
+    if sub.get("schedule"):
+        schedule = get(sub["schedule"], "subscription_schedule")
+        schedule["status"] = status
+        schedule[f"{status}_at"] = now()
+        schedule["released_subscription"] = sub["id"] if status == "released" else None
+        save(schedule)
+    sub["schedule"], sub["_next_price"] = None, None
+
+
+def _schedule_create(sub: dict[str, Any], price: dict[str, Any]) -> dict[str, Any]:
+    """A subscription schedule as the portal makes one for a change at the period end: this period
+    on the current price, then the new price from the next period on."""
+    current = sub["items"]["data"][0]["price"]
+    start, end = sub["current_period_start"], sub["current_period_end"]
+    schedule = {
+        "id": new_id("sub_sched"),
+        "object": "subscription_schedule",
+        "created": now(),
+        "customer": sub["customer"],
+        "subscription": sub["id"],
+        "status": "active",
+        "end_behavior": "release",
+        "current_phase": {"start_date": start, "end_date": end},
+        "phases": [
+            {"start_date": start, "end_date": end, "items": [{"price": current["id"], "quantity": 1}]},
+            {"start_date": end, "end_date": add_month(end), "items": [{"price": price["id"], "quantity": 1}]},
+        ],
+        "livemode": False,
+        "metadata": {},
+    }
+    return save(schedule)
+
+
 def subscription_change_at_period_end(sub_id: str, price_id: str) -> dict[str, Any]:
-    """A downgrade as the portal schedules it: the new price starts with the next period."""
+    """A downgrade as the portal schedules it: a subscription schedule whose next phase, from the
+    next period, is on the new price. Choosing the current price again releases the schedule."""
     sub = get(sub_id, "subscription", lock=True)
     price = get(price_id, "price")
-    sub["_next_price"] = None if price["id"] == sub["items"]["data"][0]["price"]["id"] else price["id"]
+    _schedule_release(sub)
+    if price["id"] != sub["items"]["data"][0]["price"]["id"]:
+        sub["schedule"] = _schedule_create(sub, price)["id"]
+        sub["_next_price"] = price["id"]
     sub["cancel_at_period_end"], sub["cancel_at"] = False, None
     save(sub)
     emit("customer.subscription.updated", sub, previous={"cancel_at_period_end": True})
@@ -468,6 +509,7 @@ def subscription_change_at_period_end(sub_id: str, price_id: str) -> dict[str, A
 def subscription_cancel(sub_id: str) -> dict[str, Any]:
     sub = get(sub_id, "subscription", lock=True)
     sub["status"], sub["ended_at"], sub["canceled_at"] = "canceled", now(), sub.get("canceled_at") or now()
+    _schedule_release(sub, "canceled")
     save(sub)
     emit("customer.subscription.deleted", sub)
     return sub
@@ -484,7 +526,7 @@ def subscription_advance(sub_id: str, *, fail: bool = False) -> dict[str, Any]:
     start, end = sub["current_period_end"], add_month(sub["current_period_end"])
     price = get(sub["_next_price"] or sub["items"]["data"][0]["price"]["id"], "price")
     previous = {"items": sub["items"], "current_period_end": sub["current_period_end"]}
-    sub["_next_price"] = None
+    _schedule_release(sub, "completed")
     _set_price(sub, price, start, end)
     invoice = _invoice(sub, price, "subscription_cycle", start)
     sub["latest_invoice"] = invoice["id"]

@@ -195,10 +195,14 @@ def test_upgrade_now_downgrade_at_period_end_cancel_to_free(owner_client):
     deliver()
     org.refresh_from_db()
     assert org.plan.slug == "studio"  # until the period ends
+    row = BillingSubscription.objects.get(org=org)
+    assert row.scheduled_plan == creator  # read from the subscription schedule Stripe keeps
+    assert row.scheduled_change_at == row.current_period_end
     payments.subscription_advance(_sub_id(org))
     deliver()
     org.refresh_from_db()
     assert org.plan.slug == "creator"
+    assert BillingSubscription.objects.get(org=org).scheduled_plan is None
     payments.subscription_update(_sub_id(org), {"cancel_at_period_end": "true"})
     deliver()
     org.refresh_from_db()
@@ -209,6 +213,45 @@ def test_upgrade_now_downgrade_at_period_end_cancel_to_free(owner_client):
     org.refresh_from_db()
     assert org.plan.slug == "free"
     assert BillingSubscription.objects.get(org=org).status == "canceled"
+
+
+def test_a_scheduled_downgrade_is_shown_on_billing_until_it_is_undone(owner_client):
+    org = owner_client.org
+    subscribe(owner_client, plan="studio")
+    deliver()
+    creator = Plan.objects.get(slug="creator")
+    payments.subscription_change_at_period_end(_sub_id(org), creator.stripe_price_id)
+    deliver()
+    schedule_id = get(_sub_id(org), "subscription")["schedule"]
+    assert get(schedule_id, "subscription_schedule")["phases"][1]["items"][0]["price"] == creator.stripe_price_id
+    page = owner_client.get(reverse("orgs:billing", args=[org.slug])).content.decode()
+    assert "Moves to Creator" in page
+    assert "you move to Creator ($" in page
+    assert "Until then Studio stays on" in page
+
+    studio = Plan.objects.get(slug="studio")
+    payments.subscription_change_at_period_end(_sub_id(org), studio.stripe_price_id)  # keep Studio
+    deliver()
+    assert get(schedule_id, "subscription_schedule")["status"] == "released"
+    row = BillingSubscription.objects.get(org=org)
+    assert row.scheduled_plan is None and row.scheduled_change_at is None
+    page = owner_client.get(reverse("orgs:billing", args=[org.slug])).content.decode()
+    assert "Moves to" not in page
+    assert "Renews on" in page
+
+
+def test_cancelling_drops_a_scheduled_downgrade(owner_client):
+    org = owner_client.org
+    subscribe(owner_client, plan="studio")
+    deliver()
+    creator = Plan.objects.get(slug="creator")
+    payments.subscription_change_at_period_end(_sub_id(org), creator.stripe_price_id)
+    payments.subscription_update(_sub_id(org), {"cancel_at_period_end": "true"})
+    deliver()
+    row = BillingSubscription.objects.get(org=org)
+    assert row.cancel_at_period_end and row.scheduled_plan is None
+    page = owner_client.get(reverse("orgs:billing", args=[org.slug])).content.decode()
+    assert "your plan ends on" in page and "Moves to" not in page
 
 
 def test_failed_renewal_is_past_due_with_grace(owner_client):
