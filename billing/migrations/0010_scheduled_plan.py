@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0009_queued_webhook_delivery'),
+        ("billing", "0009_queued_webhook_delivery"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='billingsubscription',
-            name='scheduled_change_at',
+            model_name="billingsubscription",
+            name="scheduled_change_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='billingsubscription',
-            name='scheduled_plan',
-            field=models.ForeignKey(blank=True, help_text='A change chosen in the portal that starts with the next period (a downgrade).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='billing.plan'),
+            model_name="billingsubscription",
+            name="scheduled_plan",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A change chosen in the portal that starts with the next period (a downgrade).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="billing.plan",
+            ),
         ),
     ]

@@ -234,7 +234,8 @@ def test_a_scheduled_downgrade_is_shown_on_billing_until_it_is_undone(owner_clie
     deliver()
     assert get(schedule_id, "subscription_schedule")["status"] == "released"
     row = BillingSubscription.objects.get(org=org)
-    assert row.scheduled_plan is None and row.scheduled_change_at is None
+    assert row.scheduled_plan is None
+    assert row.scheduled_change_at is None
     page = owner_client.get(reverse("orgs:billing", args=[org.slug])).content.decode()
     assert "Moves to" not in page
     assert "Renews on" in page
@@ -249,9 +250,11 @@ def test_cancelling_drops_a_scheduled_downgrade(owner_client):
     payments.subscription_update(_sub_id(org), {"cancel_at_period_end": "true"})
     deliver()
     row = BillingSubscription.objects.get(org=org)
-    assert row.cancel_at_period_end and row.scheduled_plan is None
+    assert row.cancel_at_period_end
+    assert row.scheduled_plan is None
     page = owner_client.get(reverse("orgs:billing", args=[org.slug])).content.decode()
-    assert "your plan ends on" in page and "Moves to" not in page
+    assert "your plan ends on" in page
+    assert "Moves to" not in page
 
 
 def test_failed_renewal_is_past_due_with_grace(owner_client):
