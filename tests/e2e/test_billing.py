@@ -77,6 +77,14 @@ def test_an_owner_upgrades_and_cancels_in_the_portal_and_a_bank_top_up_settles(p
     expect(page.locator("h2").first).to_contain_text("Studio")
     expect(page.locator("body")).to_contain_text("6,000 available")
 
+    # Downgrade: scheduled for the renewal, Studio stays until then, and Billing says so.
+    page.get_by_role("button", name="Manage billing", exact=True).click()
+    page.get_by_role("button", name="Switch to Personae Creator").click()
+    expect(page.locator("body")).to_contain_text("Starts at renewal")
+    back_from_the_portal(page)
+    expect(page.locator("h2").first).to_contain_text("Moves to Creator")
+    expect(page.locator("#plan-status")).to_contain_text("you move to Creator")
+
     # Cancel: the plan stays until the period ends, and Billing says so.
     page.get_by_role("button", name="Manage billing", exact=True).click()
     page.get_by_role("button", name="Cancel plan").click()
