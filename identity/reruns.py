@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import User
 from assets.models import Asset
 from assets.storage import storage
-from characters.models import TrainingRun
+from characters.models import CharacterJobItem, TrainingRun
 from core.exceptions import DomainError
 from core.jobs import JobStatus
 from generation import edits, packs, presets
@@ -41,6 +41,13 @@ def rerun_problem(asset: Asset) -> str:
         return "" if video.source_id else "The image this video was made from was deleted, so it can't be made again."
     if AnimateStep.objects.filter(result=asset).exists():
         return "An animation is made again from its pipeline page, step by step."
+    if item := CharacterJobItem.objects.filter(asset=asset).select_related("job").first():
+        # Its prompt is kept (the Recipe card shows it), but the wizard makes its images as a set
+        # for the character, so one of them isn't made again on its own.
+        return (
+            f"This is one of the {item.job.get_kind_display().lower()} the character wizard made as a set. "
+            "Its prompt is kept under Recipe, but it isn't made again on its own."
+        )
     if asset.source in (Asset.Source.UPLOAD, Asset.Source.EXTENSION, Asset.Source.IMPORT):
         return "This was added to the library, not made here, so there is no recipe to run again."
     return "There is no recipe kept for this item, so it can't be made again."

@@ -140,6 +140,18 @@ def test_an_upload_has_no_recipe_to_rerun(face, people):
     assert "not made here" in reruns.rerun_problem(upload)
 
 
+def test_a_wizard_candidate_keeps_its_prompt_but_is_not_made_again_on_its_own(face, people):
+    from characters.tests.factories import CharacterJobFactory, CharacterJobItemFactory
+
+    candidate = face("person-a-3")
+    job = CharacterJobFactory(character__org=candidate.org, kind="candidates")
+    CharacterJobItemFactory(job=job, asset=candidate, prompt="portrait, soft light")
+    problem = reruns.rerun_problem(candidate)
+    assert "base image candidates the character wizard made as a set" in problem
+    assert "prompt is kept under Recipe" in problem
+    assert "There is no recipe" not in problem
+
+
 def test_exports_embed_the_lineage_in_each_images_metadata(chain, org, people):
     _generated, upscaled = chain
     export = exports.export_create(org=org, user=people.member, ids=[str(upscaled.public_id)])
