@@ -20,7 +20,7 @@ from core.exceptions import DomainError
 from core.tests.pages import text_of
 from generation import services as generation_services
 from generation.models import EditJob, GenerationJob
-from generation.tests.conftest import face_photo, hd_character, swap_character  # noqa: F401 (fixtures)
+from generation.tests import conftest as generation_fixtures
 from projects import selectors, services
 from projects.models import ProjectAsset, ProjectCharacter, ProjectWork
 from projects.tests.factories import ProjectFactory
@@ -31,6 +31,11 @@ from tools.tests import fixtures as tool_fixtures
 from video.models import VideoJob
 
 pytestmark = pytest.mark.django_db
+
+# The Studio's characters (a real face, a trained face model), as the generation tests make them.
+face_photo = generation_fixtures.face_photo
+swap_character = generation_fixtures.swap_character
+hd_character = generation_fixtures.hd_character
 
 
 @pytest.fixture(autouse=True)
@@ -165,7 +170,8 @@ def test_a_pack_started_in_a_project_is_one_of_its_jobs_and_its_images_land_in_i
     pack = GenerationJob.objects.get()
     assert pack.status == "succeeded", pack.error
     delivered = [image.asset for image in pack.images.all()]
-    assert delivered and _in_project(project) == delivered
+    assert delivered
+    assert _in_project(project) == delivered
     assert [job.pk for job in selectors.work_jobs(project)] == [pack.pk]
     page = text_of(client.get(project.get_absolute_url()))
     assert f"Image pack: {pack.centre_title()}" in page
