@@ -26,13 +26,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django import forms
 
 log = logging.getLogger(__name__)
 
 FIELD = "project"
+F = TypeVar("F", bound=forms.BaseForm)
 
 
 class Destination(Protocol):
@@ -102,7 +103,7 @@ def field(org: Any, *, initial: str = "") -> PlacementField | None:
     )
 
 
-def add_field(form: forms.BaseForm, org: Any, *, initial: str = "") -> forms.BaseForm:
+def add_field(form: F, org: Any, *, initial: str = "") -> F:
     """Add the "Project" field to ``form`` (preselected with ``initial``, e.g. ``?project=``)."""
     if (made := field(org, initial=initial)) is not None:
         form.fields[FIELD] = made
@@ -119,7 +120,7 @@ def form_choice(form: forms.BaseForm) -> str:
 def form_for(org: Any, data: Any = None, *, initial: str = "", prefix: str | None = None) -> forms.Form:
     """A form of the "Project" field alone, for pages that read their other inputs without a form
     (``prefix``: for a page with two such choices, ``upscale-project``)."""
-    return add_field(forms.Form(data, prefix=prefix), org, initial=initial)  # type: ignore[return-value]
+    return add_field(forms.Form(data, prefix=prefix), org, initial=initial)
 
 
 def bound_field(form: forms.BaseForm) -> forms.BoundField | None:

@@ -201,8 +201,8 @@ def project_jobs(project: Project) -> list:
     """The project's jobs of every kind, newest first: its own (breakdowns, questions) and those
     started in it from the tools."""
     jobs: list = [*project_breakdowns(project), *project.chat_messages.select_related("org", "project")]
-    for job in jobs:
-        job.project_label, job.project_url = str(job), job.get_absolute_url()
+    for own in jobs:
+        own.project_label, own.project_url = str(own), own.get_absolute_url()
     jobs += work_jobs(project)
     jobs.sort(key=lambda j: j.created_at, reverse=True)
     return jobs
