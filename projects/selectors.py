@@ -145,8 +145,9 @@ def project_timeline(project: Project, limit: int = 30) -> list[Activity]:
     for clink in project.character_links.select_related("character"):
         what = "Created the character" if clink.made_here else "Added the character"
         events.append(Activity(clink.added_at, f"{what} {clink.character.name}", "", ""))
-    for job in work_jobs(project):
-        events.append(Activity(job.created_at, f"Started: {job.project_label}", _who(job.created_by), job.project_url))
+    for work in work_jobs(project):
+        label, url = getattr(work, "project_label", ""), getattr(work, "project_url", "")
+        events.append(Activity(work.created_at, f"Started: {label}", _who(work.created_by), url))
     for upload in work_uploads(project):
         events.append(Activity(upload.created_at, f"Uploading “{upload.filename}”", _who(upload.created_by), ""))
     events.sort(key=lambda e: e.at, reverse=True)
