@@ -15,6 +15,7 @@ from assets import selectors, services, storage
 from assets.forms import BulkForm, CollectionForm, LibraryFilterForm, RenameForm, TagsForm, UploadStartForm
 from assets.models import Asset, Export, Upload
 from assets.serving import stored_file_response
+from core import placement
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import AuthenticatedHttpRequest, OrgHttpRequest
@@ -53,6 +54,10 @@ def _grid(request: OrgHttpRequest, *, collection=None):
             "tags": selectors.tags_for_org(request.org),
             "collections": selectors.collections_for_org(request.org),
             "bulk_form": BulkForm(),
+            # Where the uploads go: preselected with the project the library is filtered to.
+            "upload_project": placement.bound_field(
+                placement.form_for(request.org, initial=request.GET.get("project", ""), prefix="upload")
+            ),
             "has_any": collection is not None or Asset.objects.for_org(request.org).exists(),
         }
     )
@@ -326,17 +331,20 @@ def _upload_json(request: OrgHttpRequest, upload: Upload, **extra) -> dict:
 @require_POST
 @org_view(Role.MEMBER)
 def upload_start(request: OrgHttpRequest):
-    form = UploadStartForm(request.POST)
+    form = placement.add_field(UploadStartForm(request.POST), request.org)
+    if refused := placement.form_error(form):
+        return JsonResponse({"error": refused}, status=400)
     if not form.is_valid():
         return JsonResponse({"error": "The upload request was incomplete. Reload the page and try again."}, status=400)
     try:
-        upload, target = services.upload_start(
-            org=request.org,
-            user=request.user,
-            filename=form.cleaned_data["filename"],
-            size=form.cleaned_data["size"],
-            content_type=form.cleaned_data["content_type"] or "",
-        )
+        with placement.chosen(placement.form_choice(form)):
+            upload, target = services.upload_start(
+                org=request.org,
+                user=request.user,
+                filename=form.cleaned_data["filename"],
+                size=form.cleaned_data["size"],
+                content_type=form.cleaned_data["content_type"] or "",
+            )
     except DomainError as e:
         return JsonResponse({"error": e.text}, status=400)
     return JsonResponse(

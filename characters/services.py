@@ -27,6 +27,7 @@ from characters import dataset, synthetic
 from characters.models import Character, Consent, DatasetImage, TrainingRun
 from characters.rules import BUCKET_KEYS, BUCKET_LABELS, MAX_IMAGES
 from characters.selectors import characters_count
+from core import placement
 from core.exceptions import DomainError
 from core.jobs import ACTIVE
 from orgs.models import Organization
@@ -145,6 +146,7 @@ def _character_create(*, org: Organization, user: User | None, name: str, origin
     org_lock(org.pk)  # two tabs can't both create the last allowed character
     limits.characters_check(org, count=characters_count(org))
     character = Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
+    placement.landed(character)  # into the project chosen on the form, if any (core.placement)
     track("character_created", org=org, user=user, influencer_id=str(character.public_id), origin=origin)
     return character
 

@@ -41,6 +41,7 @@ from assets.services import asset_create_from_file
 from billing import limits
 from billing.models import Hold
 from billing.services import InsufficientCredits, credit_account_lock, hold_capture, hold_release, hold_reserve
+from core import placement
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs import deliveries
@@ -139,6 +140,9 @@ def job_start_created(
             job = _rows(model).create(
                 org=org, created_by=user, idempotency_key=key or None, credits=credits, operation=operation, **fields
             )
+            # The project chosen on the form (or the one of the job that starts this one) takes note;
+            # an archived project refuses, rolling the start back (core.placement).
+            placement.started(job)
             if hold is not None:
                 job.hold = hold
             elif credits:

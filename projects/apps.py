@@ -8,4 +8,9 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         # The breakdown's provider-call handler registers itself on import.
+        # Every tool's "Project" choice (core.placement): the tools sit below projects and call it.
+        from core import placement
         from projects import breakdowns  # noqa: F401
+        from projects.placement import Destination
+
+        placement.register(Destination())

@@ -11,11 +11,15 @@ chat about them, and library items and characters linked to it.
 - ``ChatMessage``: one question to the project's assistant and its streamed answer, a paid job
   (``chat``, 2 credits), with the passages it was given and cites.
 - ``ProjectAsset`` / ``ProjectCharacter``: the links that put library items and characters in a project.
+- ``ProjectWork``: a job or upload started in a project from a tool's "Project" choice
+  (``core.placement``); what it makes lands in the project (``projects.placement``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -150,6 +154,7 @@ class ProjectAsset(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="asset_links")
     asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="project_links")
     added_at = models.DateTimeField(auto_now_add=True)
+    made_here = models.BooleanField(default=False, help_text="Made by a job or upload started in the project.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "asset"], name="projectasset_once")]
@@ -162,12 +167,35 @@ class ProjectCharacter(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="character_links")
     character = models.ForeignKey("characters.Character", on_delete=models.CASCADE, related_name="project_links")
     added_at = models.DateTimeField(auto_now_add=True)
+    made_here = models.BooleanField(default=False, help_text="Created with the project chosen.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "character"], name="projectcharacter_once")]
 
     def __str__(self):
         return f"{self.character_id} in {self.project_id}"
+
+
+class ProjectWork(models.Model):
+    """A job (of any kind) or an upload started with this project chosen on its form: the job is
+    listed with the project's jobs, and what it makes is added to the project when it lands.
+    Deleting the project deletes these rows only; the jobs and their results stay."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="work")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    work = GenericForeignKey("content_type", "object_id")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="projectwork_once")]
+
+    def __str__(self):
+        return f"{self.content_type_id}:{self.object_id} in {self.project_id}"
 
 
 class Passage(models.Model):

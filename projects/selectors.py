@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
+from django.urls import NoReverseMatch, reverse
 
-from assets.models import Asset
+from assets.models import Asset, Upload
 from characters.models import Character
 from core.lookups import one_or_404
+from jobs.models import Job
 from orgs.models import Organization
 from projects.models import Breakdown, ChatMessage, Project, Script
 
@@ -136,19 +139,71 @@ def project_timeline(project: Project, limit: int = 30) -> list[Activity]:
             )
         )
     for link in project.asset_links.select_related("asset", "asset__org"):
-        events.append(Activity(link.added_at, f"Added “{link.asset.title or 'an item'}” from the library", "", ""))
+        title = link.asset.title or "an item"
+        what = f"“{title}” arrived in the project" if link.made_here else f"Added “{title}” from the library"
+        events.append(Activity(link.added_at, what, "", _asset_url(link.asset) if link.made_here else ""))
     for clink in project.character_links.select_related("character"):
-        events.append(Activity(clink.added_at, f"Added the character {clink.character.name}", "", ""))
+        what = "Created the character" if clink.made_here else "Added the character"
+        events.append(Activity(clink.added_at, f"{what} {clink.character.name}", "", ""))
+    for work in work_jobs(project):
+        label, url = getattr(work, "project_label", ""), getattr(work, "project_url", "")
+        events.append(Activity(work.created_at, f"Started: {label}", _who(work.created_by), url))
+    for upload in work_uploads(project):
+        events.append(Activity(upload.created_at, f"Uploading “{upload.filename}”", _who(upload.created_by), ""))
     events.sort(key=lambda e: e.at, reverse=True)
     return events[:limit]
+
+
+def _asset_url(asset: Asset) -> str:
+    return reverse("assets:detail", args=[asset.org.slug, asset.public_id])
 
 
 def _who(user) -> str:
     return user.display_name if user is not None else ""
 
 
+def _work_ids(project: Project) -> dict[type[Model], list[int]]:
+    """The jobs and uploads started in the project from the tools' "Project" choice, by model."""
+    found: dict[type[Model], list[int]] = defaultdict(list)
+    for link in project.work.select_related("content_type"):
+        model = link.content_type.model_class()
+        if model is not None:
+            found[model].append(link.object_id)
+    return found
+
+
+def work_jobs(project: Project, ids: dict[type[Model], list[int]] | None = None) -> list[Job]:
+    """The jobs of every kind started in the project from a tool (a pack, an edit, a video, a
+    grade …), each with ``project_label`` (what it is) and ``project_url`` (its page)."""
+    jobs: list[Job] = []
+    for model, pks in (ids if ids is not None else _work_ids(project)).items():
+        if not issubclass(model, Job):
+            continue
+        rows = model._default_manager.filter(org=project.org, pk__in=pks).select_related(
+            "org", "created_by", "hold", *model.centre_related
+        )
+        for job in rows:
+            job.project_label = f"{job.kind_label()}: {job.centre_title()}"  # type: ignore[attr-defined]
+            try:
+                job.project_url = job.get_absolute_url()  # type: ignore[attr-defined]
+            except (AttributeError, NoReverseMatch):
+                job.project_url = ""  # type: ignore[attr-defined]
+            jobs.append(job)
+    return jobs
+
+
+def work_uploads(project: Project) -> list[Upload]:
+    """Uploads started in the project that are still on their way (a finished one is its item)."""
+    pks = _work_ids(project).get(Upload, [])
+    return list(Upload.objects.filter(org=project.org, pk__in=pks, asset__isnull=True).select_related("created_by"))
+
+
 def project_jobs(project: Project) -> list:
-    """The project's jobs of every kind, newest first."""
+    """The project's jobs of every kind, newest first: its own (breakdowns, questions) and those
+    started in it from the tools."""
     jobs: list = [*project_breakdowns(project), *project.chat_messages.select_related("org", "project")]
+    for own in jobs:
+        own.project_label, own.project_url = str(own), own.get_absolute_url()
+    jobs += work_jobs(project)
     jobs.sort(key=lambda j: j.created_at, reverse=True)
     return jobs

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from core import placement
+
 if TYPE_CHECKING:
     from providers.models import ProviderCall
 
@@ -60,4 +62,6 @@ def get(name: str) -> CallHandler:
 
 
 def dispatch(call: ProviderCall, event: Event, *, last_attempt: bool) -> None:
-    get(call.handler)(call, event, last_attempt=last_attempt)
+    # What the handler makes or starts goes where the call's job was meant to go (core.placement).
+    with placement.working_for(call):
+        get(call.handler)(call, event, last_attempt=last_attempt)

@@ -26,6 +26,7 @@ from assets.models import Asset
 from assets.services import asset_create_file, asset_create_from_file, asset_delete
 from billing.prices import operation_credits
 from billing.services import InsufficientCredits
+from core import placement
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs import engine
@@ -161,7 +162,8 @@ def tool_run(job_id: int) -> None:
             made = _maker(job.kind)(job, work, report)
             if not report(0.99):
                 return
-            asset = _store(job, made)
+            with placement.working_for(job):  # into the project the job was started in, if any
+                asset = _store(job, made)
     except ffmpeg.Stopped:
         return
     except (DomainError, media.MediaError) as exc:

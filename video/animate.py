@@ -35,6 +35,7 @@ from billing.services import credits_available
 from characters import attributes
 from characters.models import Character
 from characters.services import character_words_screen, nsfw_permitted
+from core import placement
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
 from jobs import engine
@@ -228,6 +229,7 @@ def pipeline_start(
             auto_animate=request.auto_animate,
             created_by=user,
         )
+        placement.started(pipeline)  # its steps' results land in the project chosen, if any
         steps.step_create(pipeline, Kind.PREPARE, user, key=key)
     return pipeline
 

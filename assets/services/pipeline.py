@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from accounts.models import User
 from assets import media, storage
 from assets.models import Asset
+from core import placement
 from core.exceptions import DomainError
 from orgs.models import Organization
 
@@ -190,6 +191,7 @@ def asset_create_from_original(
             if parents:
                 asset.parents.set(list(parents))
             asset_reindex(asset.pk)
+            placement.landed(asset)  # into the project its job or upload was started in, if any
     except BaseException:
         for key in written:
             with suppress(Exception):
@@ -300,4 +302,5 @@ def asset_create_file(
         created_by=created_by,
     )
     asset_reindex(asset.pk)
+    placement.landed(asset)
     return asset

@@ -20,6 +20,7 @@ from assets.models import Asset, Upload
 from assets.selectors import storage_used
 from assets.services.pipeline import CHUNK, asset_create_from_original, clean_filename, original_prepared
 from billing import limits
+from core import placement
 from core.exceptions import DomainError
 from orgs.models import Organization
 from orgs.services import org_lock
@@ -74,6 +75,7 @@ def upload_start(*, org: Organization, user: User, filename: str, size: int, con
     )
     upload.key = storage.upload_key(org, upload)
     upload.save()
+    placement.started(upload)  # the project chosen with the upload, if any (core.placement)
     if storage.is_s3():
         target = storage.presigned_put(upload.key, content_type=content_type or "application/octet-stream", size=size)
     else:
@@ -163,6 +165,11 @@ def upload_process(*, upload_id: int) -> None:
     if not claimed:
         return
     upload = Upload.objects.select_related("org__plan", "created_by").get(pk=upload_id)
+    with placement.working_for(upload):  # the item lands in the project chosen with the upload
+        _upload_process(upload)
+
+
+def _upload_process(upload: Upload) -> None:
     try:
         with _local_copy(upload.key) as path, original_prepared(path) as original:
             # Duplicates are recognised by the file we keep, so the same photo with other
@@ -170,6 +177,7 @@ def upload_process(*, upload_id: int) -> None:
             existing = Asset.objects.for_org(upload.org).filter(sha256=original.sha256).first()
             if existing:
                 _finish_upload(upload, Upload.Status.DUPLICATE, asset=existing)
+                placement.landed(existing)  # already in the library: still put it in the project
                 return
             _check_quota(upload.org, original.size, exclude_upload=upload)
             asset = asset_create_from_original(
@@ -179,7 +187,7 @@ def upload_process(*, upload_id: int) -> None:
     except (media.MediaError, DomainError) as exc:
         _finish_upload(upload, Upload.Status.FAILED, error=exc.text if isinstance(exc, DomainError) else exc.message)
     except Exception:
-        logger.exception("Processing upload %s failed", upload_id)
+        logger.exception("Processing upload %s failed", upload.pk)
         _finish_upload(
             upload, Upload.Status.FAILED, error="Something went wrong while processing this file. Try again."
         )

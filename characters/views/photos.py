@@ -27,6 +27,7 @@ from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from characters.rules import BUCKETS, MAX_IMAGES, MIN_IMAGES
 from characters.selectors import character_or_404, characters_count, dataset_image_or_404, training_run_or_404
 from characters.views import run_elapsed
+from core import placement
 from core.exceptions import DomainError, plain_text
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
@@ -46,15 +47,17 @@ TEMPLATE = "characters/dataset.html"
 def photos_new(request: OrgHttpRequest):
     remaining = services.characters_remaining(request.org)
     form = forms.PhotosCharacterForm(request.POST or None)
+    placement.add_field(form, request.org, initial=request.GET.get("project", ""))
     if request.method == "POST" and form.is_valid():
         try:
-            character = services.character_create(
-                org=request.org,
-                user=request.user,
-                name=form.cleaned_data["name"],
-                origin=Character.Origin.PHOTOS,
-                **form.attributes(),
-            )
+            with placement.chosen(placement.form_choice(form)):
+                character = services.character_create(
+                    org=request.org,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    origin=Character.Origin.PHOTOS,
+                    **form.attributes(),
+                )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -24,6 +24,7 @@ from characters.forms import CharacterAttributesForm
 from characters.models import Character, CharacterJob, TrainingRun
 from characters.selectors import character_or_404
 from characters.wizard import hd_price
+from core import placement
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
@@ -49,12 +50,15 @@ def _credits_message(exc: InsufficientCredits, what: str) -> str:
 @org_view(Role.MEMBER)
 def wizard_start(request: OrgHttpRequest):
     form = CharacterAttributesForm(request.POST or None, wizard=True, initial=_prefill(request))
+    placement.add_field(form, request.org, initial=request.GET.get("project", ""))
     key = one_time_key(request) if request.method == "POST" else str(uuid.uuid4())
     if request.method == "POST" and form.is_valid():
+        attributes = {name: value for name, value in form.cleaned_data.items() if name != placement.FIELD}
         try:
-            job, created = wizard_pipeline.wizard_character_start(
-                org=request.org, user=request.user, attributes=form.cleaned_data, key=key
-            )
+            with placement.chosen(placement.form_choice(form)):
+                job, created = wizard_pipeline.wizard_character_start(
+                    org=request.org, user=request.user, attributes=attributes, key=key
+                )
         except InsufficientCredits as exc:
             form.add_error(None, _credits_message(exc, "Making four faces"))
         except DomainError as exc:

@@ -7,6 +7,7 @@ from django import template
 
 from assets import storage
 from billing.services import credits_available
+from core import placement
 from generation import edits, selectors, services
 from providers import registry
 
@@ -30,6 +31,10 @@ def asset_edits(context, asset):
         "jobs": selectors.edit_jobs_for_asset(asset),
         "form_key": uuid.uuid4(),
         "csrf_token": context.get("csrf_token"),
+        # The upscale dialog's "Project" choice, preselected when the page came from a project.
+        "project_field": placement.bound_field(
+            placement.form_for(request.org, initial=request.GET.get("project", ""), prefix="upscale")
+        ),
     }
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,6 +24,7 @@ from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import InsufficientCredits, credits_available
 from characters import attributes
+from core import placement
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from generation import edits, masks, selectors
@@ -37,6 +41,22 @@ def _refusal(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, InsufficientCredits):
         return {"general": exc.refusal("This edit") + " Nothing was charged."}
     return {exc.field or "general": exc.message}
+
+
+def _where(request: OrgHttpRequest) -> forms.Form:
+    """The page's "Project" choice: posted, or preselected by ``?project=`` (core.placement)."""
+    if request.method == "POST":
+        return placement.form_for(request.org, request.POST)
+    return placement.form_for(request.org, initial=request.GET.get("project", ""))
+
+
+@contextmanager
+def _chosen(where: forms.Form) -> Iterator[None]:
+    """Start the edit for the chosen project; a refused choice is the ``project`` field's error."""
+    if not where.is_valid():
+        raise DomainError(placement.form_error(where), field=placement.FIELD)
+    with placement.chosen(placement.form_choice(where)):
+        yield
 
 
 def _opened(request: OrgHttpRequest, asset: Asset, edit: str) -> None:
@@ -76,13 +96,15 @@ def inpaint(request: OrgHttpRequest, public_id):
     asset = asset_selectors.asset_or_404(request.org, public_id)
     errors: dict[str, str] = {}
     prompt, mask_url = "", ""
+    where = _where(request)
     if request.method == "POST":
         prompt = request.POST.get("prompt", "")
         mask = request.FILES.get("mask")
         try:
-            job = edits.inpaint_start(
-                org=request.org, user=request.user, asset=asset, prompt=prompt, mask=mask, key=one_time_key(request)
-            )
+            with _chosen(where):
+                job = edits.inpaint_start(
+                    org=request.org, user=request.user, asset=asset, prompt=prompt, mask=mask, key=one_time_key(request)
+                )
         except DomainError as exc:
             errors = _refusal(exc)
             if mask is not None and "mask" not in errors:
@@ -96,7 +118,14 @@ def inpaint(request: OrgHttpRequest, public_id):
             prompt, mask_url = earlier.params.get("prompt", ""), masks.mask_data_url(earlier)
         _opened(request, asset, "inpaint")
     return _page(
-        request, "generation/inpaint.html", asset, EditJob.Kind.INPAINT, errors, prompt=prompt, mask_url=mask_url
+        request,
+        "generation/inpaint.html",
+        asset,
+        EditJob.Kind.INPAINT,
+        errors,
+        prompt=prompt,
+        mask_url=mask_url,
+        project_field=placement.bound_field(where),
     )
 
 
@@ -121,6 +150,7 @@ def clothes(request: OrgHttpRequest, public_id):
     asset = asset_selectors.asset_or_404(request.org, public_id)
     errors: dict[str, str] = {}
     choice: dict[str, Any] = {"via": "outfit", "outfit": "", "description": "", "clothing": None}
+    where = _where(request)
     if request.method == "POST":
         choice.update(
             via="photo" if request.POST.get("via") == "photo" else "outfit",
@@ -130,15 +160,16 @@ def clothes(request: OrgHttpRequest, public_id):
         try:
             if choice["via"] == "photo":
                 choice["clothing"] = _clothing(request, asset)
-            job = edits.clothes_start(
-                org=request.org,
-                user=request.user,
-                asset=asset,
-                outfit=choice["outfit"],
-                description=choice["description"],
-                clothing=choice["clothing"],
-                key=one_time_key(request),
-            )
+            with _chosen(where):
+                job = edits.clothes_start(
+                    org=request.org,
+                    user=request.user,
+                    asset=asset,
+                    outfit=choice["outfit"],
+                    description=choice["description"],
+                    clothing=choice["clothing"],
+                    key=one_time_key(request),
+                )
         except DomainError as exc:
             errors = _refusal(exc)
         else:
@@ -156,6 +187,7 @@ def clothes(request: OrgHttpRequest, public_id):
         outfits=attributes.OUTFITS,
         library=selectors.clothing_choices(request.org, exclude=asset, selected=choice["clothing"]),
         max_description=edits.MAX_DESCRIPTION,
+        project_field=placement.bound_field(where),
     )
 
 

@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from assets import selectors as asset_selectors
 from billing.services import InsufficientCredits
+from core import placement
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from core.refusals import refusals_as_messages
@@ -29,8 +30,12 @@ def upscale(request: OrgHttpRequest, public_id):
     except ValueError:
         factor = 0
     key = one_time_key(request)
+    where = placement.form_for(request.org, request.POST, prefix="upscale")
     try:
-        job = services.upscale_start(org=request.org, user=request.user, asset=asset, factor=factor, key=key)
+        if not where.is_valid():
+            raise DomainError(placement.form_error(where))
+        with placement.chosen(placement.form_choice(where)):
+            job = services.upscale_start(org=request.org, user=request.user, asset=asset, factor=factor, key=key)
     except InsufficientCredits as exc:
         messages.error(request, f"{exc.message} Nothing was queued.")
     except DomainError as exc:

@@ -25,6 +25,7 @@ from billing.selectors import credit_summary
 from characters.models import Character
 from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
+from core import placement
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
@@ -57,7 +58,11 @@ def studio_home(request: OrgHttpRequest):
     )
     # Arriving from a style's "Use in Studio": each character opens with that style chosen.
     style = style_selectors.studio_style(request.org, request.GET.get("style", ""))
-    return render(request, "generation/studio_home.html", {"characters": characters, "style": style})
+    # Arriving from a project's "New pack": each character opens with the project chosen.
+    project = request.GET.get("project", "")
+    return render(
+        request, "generation/studio_home.html", {"characters": characters, "style": style, "project": project}
+    )
 
 
 # --- The Studio ---------------------------------------------------------------------------------------
@@ -148,6 +153,7 @@ def studio(request: OrgHttpRequest, public_id):
     if wanted_style := style_selectors.studio_style(request.org, request.GET.get("style", "")):
         initial["style"] = str(wanted_style.public_id)  # from "Use in Studio"
     form = StudioForm(initial=initial, nsfw_allowed=allowed, styles=styles)
+    placement.add_field(form, request.org, initial=request.GET.get("project", ""))  # "New pack" on a project
     track(
         "studio_opened",
         org=request.org,
@@ -186,6 +192,7 @@ def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> H
     form = StudioForm(
         request.POST, request.FILES, nsfw_allowed=allowed, styles=style_selectors.styles_for_studio(request.org)
     )
+    placement.add_field(form, request.org)
     if form.is_valid():
         try:
             garment = None
@@ -197,9 +204,10 @@ def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> H
                     org=request.org, user=request.user, upload=upload, for_name=character.name
                 )
             key = str(form.cleaned_data.get("key") or "")
-            job = packs.pack_start(
-                character=character, user=request.user, recipe=form.recipe(clothing=garment), key=key
-            )
+            with placement.chosen(placement.form_choice(form)):
+                job = packs.pack_start(
+                    character=character, user=request.user, recipe=form.recipe(clothing=garment), key=key
+                )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -127,8 +127,9 @@ def _sorted(rows: list[dict], tab: str, sort: str) -> list[dict]:
     return sorted(rows, key=key, reverse=reverse_)
 
 
-def _character_link(request: OrgHttpRequest, row: dict) -> str:
-    """The character wizard, pre-filled from a breakdown character's name and description."""
+def _character_link(request: OrgHttpRequest, row: dict, project) -> str:
+    """The character wizard, pre-filled from a breakdown character's name and description, with
+    the project chosen (the character lands in it) unless it is archived."""
     description = row.get("description", "")
     words = description.lower()
     params = {"name": row["name"][:80], "notes": description[:1000]}
@@ -138,6 +139,8 @@ def _character_link(request: OrgHttpRequest, row: dict) -> str:
         params["gender"] = "male"
     if age := re.search(r"\b([2-7]\d)s?\b", description):
         params["age"] = age.group(1)
+    if not project.is_archived:
+        params["project"] = str(project.public_id)
     return reverse("characters:wizard", args=[request.org.slug]) + "?" + urlencode(params)
 
 
@@ -148,7 +151,7 @@ def _breakdown_context(request: OrgHttpRequest, project, job) -> dict:
     sort = request.GET.get("sort", "")
     rows = _sorted(list((job.result or {}).get(tab, [])), tab, sort)
     if tab == "characters":
-        rows = [{**row, "wizard_url": _character_link(request, row)} for row in rows]
+        rows = [{**row, "wizard_url": _character_link(request, row, project)} for row in rows]
     return {
         "project": project,
         "job": job,

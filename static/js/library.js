@@ -97,7 +97,10 @@
       row.started = true;
       row.say("Preparing…");
       var type = row.file.type || "";
-      return postForm(startUrl, { filename: row.file.name, size: row.file.size, content_type: type }).then(function (res) {
+      // The "Project" choice (when the organisation has open projects): the upload lands in it too.
+      var project = zone.querySelector("select[name='upload-project']");
+      var data = { filename: row.file.name, size: row.file.size, content_type: type, project: project ? project.value : "" };
+      return postForm(startUrl, data).then(function (res) {
         if (row.cancelled) return;
         if (!res.ok) { row.say(res.json.error || "This file can't be uploaded.", "error"); return; }
         row.upload = res.json;

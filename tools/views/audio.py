@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import credits_available
+from core import placement
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from orgs.decorators import org_view
@@ -133,12 +134,17 @@ def clean(request: OrgHttpRequest, public_id):
     data: dict = {}
     errors: dict[str, str] = {}
     status = 200
+    where = placement.form_for(request.org, initial=request.GET.get("project", ""))
     if request.method == "POST":
         data = request.POST.dict()
+        where = placement.form_for(request.org, request.POST)
         try:
-            job = audio.cleanup_start(
-                org=request.org, user=request.user, asset=asset, data=data, key=one_time_key(request)
-            )
+            if not where.is_valid():
+                raise DomainError(placement.form_error(where), field=placement.FIELD)
+            with placement.chosen(placement.form_choice(where)):
+                job = audio.cleanup_start(
+                    org=request.org, user=request.user, asset=asset, data=data, key=one_time_key(request)
+                )
         except DomainError as exc:
             errors = {exc.field or "general": exc.message}
             status = 400
@@ -157,6 +163,7 @@ def clean(request: OrgHttpRequest, public_id):
             "errors": errors,
             "jobs": selectors.jobs_for_asset(asset),
             "is_video": asset.kind == Asset.Kind.VIDEO,
+            "project_field": placement.bound_field(where),
         },
         status=status,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import credits_available
+from core import placement
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from orgs.decorators import org_view
@@ -51,7 +53,16 @@ def _looks(request: OrgHttpRequest) -> list[dict]:
     return looks
 
 
-def _page(request: OrgHttpRequest, asset: Asset, data: dict, errors: dict[str, str], *, status: int = 200):
+def _page(
+    request: OrgHttpRequest,
+    asset: Asset,
+    data: dict,
+    errors: dict[str, str],
+    *,
+    status: int = 200,
+    where: forms.Form | None = None,
+):
+    where = where or placement.form_for(request.org, initial=request.GET.get("project", ""))
     return render(
         request,
         "tools/grade.html",
@@ -65,6 +76,7 @@ def _page(request: OrgHttpRequest, asset: Asset, data: dict, errors: dict[str, s
             "available": credits_available(request.org),
             "jobs": selectors.jobs_for_asset(asset),
             "form_key": uuid.uuid4(),
+            "project_field": placement.bound_field(where),
         },
         status=status,
     )
@@ -76,12 +88,17 @@ def grade(request: OrgHttpRequest, public_id):
     asset = asset_selectors.asset_or_404(request.org, public_id)
     if request.method == "GET":
         return _page(request, asset, {"look": request.GET.get("look", "")}, {})
+    where = placement.form_for(request.org, request.POST)
+    if not where.is_valid():
+        return _page(request, asset, request.POST.dict(), {}, status=400, where=where)
     try:
-        job = grading.grade_start(
-            org=request.org, user=request.user, asset=asset, data=request.POST.dict(), key=one_time_key(request)
-        )
+        with placement.chosen(placement.form_choice(where)):
+            job = grading.grade_start(
+                org=request.org, user=request.user, asset=asset, data=request.POST.dict(), key=one_time_key(request)
+            )
     except DomainError as exc:
-        return _page(request, asset, request.POST.dict(), {exc.field or "general": exc.message}, status=400)
+        errors = {exc.field or "general": exc.message}
+        return _page(request, asset, request.POST.dict(), errors, status=400, where=where)
     messages.success(request, f"{job.label} queued: {job.credits} credits held. The graded copy lands in your library.")
     return redirect(job.get_absolute_url())
 

@@ -18,6 +18,7 @@ from characters import attributes
 from characters.models import Character
 from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
+from core import placement
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
@@ -80,6 +81,7 @@ def _page(request: OrgHttpRequest, video: Asset, form: AnimateForm, errors: dict
             },
             "available": credits_available(request.org),
             "form_key": uuid.uuid4(),
+            "project_field": form[placement.FIELD] if placement.FIELD in form.fields else None,
         },
         status=status,
     )
@@ -90,19 +92,22 @@ def _page(request: OrgHttpRequest, video: Asset, form: AnimateForm, errors: dict
 def start(request: OrgHttpRequest, public_id):
     video = asset_selectors.asset_or_404(request.org, public_id)
     if request.method == "GET":
-        return _page(request, video, AnimateForm(), {})
-    form = AnimateForm(request.POST)
+        return _page(
+            request, video, placement.add_field(AnimateForm(), request.org, initial=request.GET.get("project", "")), {}
+        )
+    form = placement.add_field(AnimateForm(request.POST), request.org)
     if not form.is_valid():
         return _page(request, video, form, {name: str(errs[0]) for name, errs in form.errors.items()}, status=400)
     character = character_or_404(request.org, form.cleaned_data["character"])
     try:
-        pipeline = animate.pipeline_start(
-            org=request.org,
-            user=request.user,
-            video=video,
-            request=form.animate_request(character),
-            key=one_time_key(request),
-        )
+        with placement.chosen(placement.form_choice(form)):
+            pipeline = animate.pipeline_start(
+                org=request.org,
+                user=request.user,
+                video=video,
+                request=form.animate_request(character),
+                key=one_time_key(request),
+            )
     except animate.AnimateRefused as exc:
         return _page(request, video, form, exc.errors, status=400)
     except DomainError as exc:

@@ -13,6 +13,7 @@ from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import InsufficientCredits, credits_available
 from characters.services import nsfw_permitted
+from core import placement
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from orgs.decorators import org_view
@@ -72,6 +73,7 @@ def _page(request: OrgHttpRequest, asset: Asset, form: MakeVideoForm, errors: di
             "adult_why": adult_why,
             "max_motion": motion.MAX_MOTION,
             "form_key": uuid.uuid4(),
+            "project_field": form[placement.FIELD] if placement.FIELD in form.fields else None,
         },
         status=status,
     )
@@ -85,15 +87,21 @@ def make(request: OrgHttpRequest, public_id):
     asset = asset_selectors.asset_or_404(request.org, public_id)
     if request.method == "GET":
         track("video_opened", org=request.org, user=request.user, image_id=str(asset.public_id))
-        return _page(request, asset, MakeVideoForm(), {})
-    form = MakeVideoForm(request.POST)
+        return _page(
+            request,
+            asset,
+            placement.add_field(MakeVideoForm(), request.org, initial=request.GET.get("project", "")),
+            {},
+        )
+    form = placement.add_field(MakeVideoForm(request.POST), request.org)
     if not form.is_valid():
         errors = {name: str(errs[0]) for name, errs in form.errors.items()}
         return _page(request, asset, form, errors, status=400)
     try:
-        job = services.video_start(
-            org=request.org, user=request.user, asset=asset, request=form.video_request(), key=one_time_key(request)
-        )
+        with placement.chosen(placement.form_choice(form)):
+            job = services.video_start(
+                org=request.org, user=request.user, asset=asset, request=form.video_request(), key=one_time_key(request)
+            )
     except services.VideoRefused as exc:
         return _page(request, asset, form, exc.errors, status=400)
     except DomainError as exc:
