@@ -131,7 +131,8 @@ def _host(url: str) -> str:
 
 
 def _import_link(item: MediaImport) -> str:
-    return reverse("assets:detail", args=[item.org.slug, item.asset.public_id]) if item.asset_id else ""
+    asset = item.asset if item.asset_id else None
+    return reverse("assets:detail", args=[item.org.slug, asset.public_id]) if asset is not None else ""
 
 
 def _import_results(item: MediaImport) -> list[Result]:
