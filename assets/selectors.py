@@ -94,6 +94,16 @@ class LibraryFilters:
 
 
 def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset]:
+    """Every item matching ``filters``, the search included (each word as a substring, or within a
+    small typo)."""
+    qs = _filtered(org, filters)
+    for term in search_terms(filters.q):
+        qs = qs.filter(_term_match(term))
+    return qs
+
+
+def _filtered(org: Organization, filters: LibraryFilters) -> QuerySet[Asset]:
+    """The items matching every filter but the search."""
     qs = Asset.objects.for_org(org)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -133,13 +143,23 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
         qs = qs.filter(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
     if filters.date_to:
         qs = qs.filter(created_at__lte=datetime.combine(filters.date_to, time.max, tzinfo=tz))
-    for term in search_terms(filters.q):
-        match = Q(search_text__contains=term)
-        if len(term) >= FUZZY_MIN_LENGTH:
-            # pg_trgm's word similarity (``term <% search_text``): "sumer" finds "summer.campaign".
-            match |= Q(search_text__trigram_word_similar=term)
-        qs = qs.filter(match)
     return qs
+
+
+def _term_match(term: str) -> Q:
+    match = Q(search_text__contains=term)
+    if len(term) >= FUZZY_MIN_LENGTH:
+        # pg_trgm's word similarity (``term <% search_text``): "sumer" finds "summer.campaign".
+        match |= Q(search_text__trigram_word_similar=term)
+    return match
+
+
+def _every_term_found(terms: list[str]) -> Q:
+    """Every word found as written (a substring), no typo needed."""
+    found = Q()
+    for term in terms:
+        found &= Q(search_text__contains=term)
+    return found
 
 
 def search_terms(q: str) -> list[str]:
@@ -149,21 +169,55 @@ def search_terms(q: str) -> list[str]:
     return [word for word in words if word][:MAX_SEARCH_TERMS]
 
 
-def _ranked(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
-    """Best matches first: the exact title, then titles starting with the search, then the search
-    found as written anywhere (title, file name, tags, prompt, caption), then by closeness
-    (trigram word similarity), newest first within each."""
-    phrase = " ".join(search_terms(q))
-    return qs.annotate(
-        title_lower=Lower("title"),
-        match_tier=Case(
-            When(title_lower=phrase, then=Value(0)),
-            When(title_lower__startswith=phrase, then=Value(1)),
-            When(search_text__contains=phrase, then=Value(2)),
-            default=Value(3),
-        ),
-        closeness=TrigramWordSimilarity(phrase, "search_text"),
-    ).order_by("match_tier", "-closeness", "-created_at", "-id")
+def _search_page(org: Organization, filters: LibraryFilters, start: int, size: int) -> list[Asset]:
+    """Items ``start`` to ``start + size`` (one more, to know if there is a next page) of a search,
+    best match first, in two passes so that a common word costs what a rare one does.
+
+    1. Every word found as written: the exact title, then titles starting with the search, then
+       the search found as one piece anywhere (title, file name, tags, prompt, caption), then the
+       words found apart; newest first within each. Nothing is scored, so the thousands of items
+       a common word matches cost one index scan and a top-N sort.
+    2. Only when those run out: the items found within a small typo (pg_trgm word similarity),
+       closest first, then newest. Only these are scored, and there are few of them unless the
+       search is a typo of a common word.
+    """
+    terms = search_terms(filters.q)
+    exact, fuzzy = search_passes(org, filters)
+    page = list(exact.only(*_PAGE_FIELDS)[start : start + size + 1])
+    if len(page) > size or not any(len(term) >= FUZZY_MIN_LENGTH for term in terms):
+        return page
+    # How many exact matches came before this page: known from the page, unless it is past them.
+    exact_total = start + len(page) if page or not start else exact.count()
+    fuzzy_start = max(0, start - exact_total)
+    return page + list(fuzzy.only(*_PAGE_FIELDS)[fuzzy_start : fuzzy_start + size + 1 - len(page)])
+
+
+def search_passes(org: Organization, filters: LibraryFilters) -> tuple[QuerySet[Asset], QuerySet[Asset]]:
+    """The two passes of a search, each in its order (``_search_page``): every word found as
+    written, then the rest found within a small typo."""
+    terms = search_terms(filters.q)
+    phrase = " ".join(terms)
+    exact = (
+        _filtered(org, filters)
+        .filter(_every_term_found(terms))
+        .annotate(
+            title_lower=Lower("title"),
+            match_tier=Case(
+                When(title_lower=phrase, then=Value(0)),
+                When(title_lower__startswith=phrase, then=Value(1)),
+                When(search_text__contains=phrase, then=Value(2)),
+                default=Value(3),
+            ),
+        )
+        .order_by("match_tier", "-created_at", "-id")
+    )
+    fuzzy = (
+        asset_queryset(org, filters)
+        .exclude(_every_term_found(terms))
+        .annotate(closeness=TrigramWordSimilarity(phrase, "search_text"))
+        .order_by("-closeness", "-created_at", "-id")
+    )
+    return exact, fuzzy
 
 
 def _encode_cursor(asset: Asset, *, by_likeness: bool = False) -> str:
@@ -226,10 +280,10 @@ def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", siz
     """One page of the grid. Returns (assets, next_cursor).
 
     Browsing is newest first (or by likeness), by keyset (fast at any depth); a search is best
-    match first (``_ranked``), paged by position since its order isn't a column."""
+    match first (``_search_page``), paged by position since its order isn't a column."""
     if search_terms(filters.q):
         start = _decode_offset(cursor)
-        ranked = list(_ranked(asset_queryset(org, filters), filters.q).only(*_PAGE_FIELDS)[start : start + size + 1])
+        ranked = _search_page(org, filters, start, size)
         next_cursor = _encode_offset(start + size) if len(ranked) > size else ""
         return ranked[:size], next_cursor
     by_likeness = filters.sort in ("likeness", "likeness_low")

@@ -4,13 +4,15 @@ first, filtered, with progress, an ETA and the credits, in a few queries whateve
 A page is the union of one query per kind, each limited to a page's worth and ordered by
 ``created_at``; the rows are merged in Python and the next page starts before the last one shown
 (a cursor, so deep pages cost what the first does). Nothing here knows a kind by name: it reads
-each model's metadata and the hooks of ``jobs.models.Job``.
+each model's metadata and the hooks of ``jobs.models.Job``. Beside the jobs, the same page lists
+the activities of ``jobs.activities`` (imports, library downloads, data exports: free, not ``Job``
+models), one query per source, read through their sources' hooks.
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,9 +25,11 @@ from django.utils import timezone
 from accounts.models import User
 from core.jobs import ACTIVE, JobStatus
 from core.lookups import one_or_404
+from jobs import activities
+from jobs.activities import Activity, ActivitySource, Result
 from jobs.engine import job_models
 from jobs.models import Job, JobItem
-from orgs.models import Organization
+from orgs.models import Membership, Organization
 
 STATUSES = {
     "active": ACTIVE,
@@ -45,6 +49,13 @@ def kind_key(model: type[Job]) -> str:
 def job_kinds() -> dict[str, type[Job]]:
     """Every kind by its key, in the order of their labels."""
     return {kind_key(m): m for m in sorted(job_models(), key=lambda m: m.kind_label())}
+
+
+def centre_kinds(membership: Membership | None = None) -> dict[str, type[Job] | ActivitySource]:
+    """Every kind the job centre lists (jobs and the activities ``membership`` may see), by key, in
+    the order of their labels: the kind filter's choices."""
+    kinds: dict[str, type[Job] | ActivitySource] = {**job_kinds(), **activities.sources(membership)}
+    return dict(sorted(kinds.items(), key=lambda item: item[1].kind_label()))
 
 
 def kind_model(key: str) -> type[Job]:
@@ -73,7 +84,16 @@ class JobFilter:
 
     def models(self) -> list[type[Job]]:
         kinds = job_kinds()
+        if self.kind in activities.sources():
+            return []
         return [kinds[self.kind]] if self.kind in kinds else list(kinds.values())
+
+    def sources(self, membership: Membership | None = None) -> list[ActivitySource]:
+        """The activity sources this filter shows, of those ``membership`` may see."""
+        visible = activities.sources(membership)
+        if self.kind in job_kinds():
+            return []
+        return [visible[self.kind]] if self.kind in visible else list(visible.values())
 
 
 def _rows(model: type[Job], org: Organization, where: JobFilter, now: datetime) -> QuerySet[Job]:
@@ -94,24 +114,45 @@ def _rows(model: type[Job], org: Organization, where: JobFilter, now: datetime) 
     return rows.order_by("-created_at", "-id")
 
 
+def _activity_rows(source: ActivitySource, org: Organization, where: JobFilter, now: datetime) -> QuerySet:
+    rows = source.rows(org)
+    if where.status in STATUSES:
+        rows = rows.filter(status__in=source.model_statuses(STATUSES[where.status]))
+    if where.who is not None:
+        rows = rows.filter(**{source.user_field: where.who})
+    if where.period in PERIODS:
+        rows = rows.filter(created_at__gte=now - PERIODS[where.period])
+    if where.before is not None:
+        rows = rows.filter(created_at__lt=where.before)
+    return rows.order_by("-created_at", "-id")
+
+
 @dataclass(frozen=True)
 class JobRow:
-    """A job as the job centre shows it."""
+    """A job (or an activity: an import, a download, an export) as the job centre shows it."""
 
-    job: Job
-    kind: str  # kind_key
+    job: Job | Activity
+    kind: str  # kind_key, or the activity source's key
     title: str
     link: str  # "" when its page is gone
     progress: int | None  # percent, measured or estimated; None when nothing says
     estimated: bool  # progress is the ETA's estimate, not measured
     eta: datetime | None
+    detail: str = ""  # a line under the title (where an import came from)
+    results: list[Result] = field(default_factory=list)  # links to what it made, once done
+
+    @property
+    def is_activity(self) -> bool:
+        return isinstance(self.job, Activity)
 
     @property
     def can_cancel(self) -> bool:
-        return self.job.is_active and type(self.job).can_cancel()
+        return isinstance(self.job, Job) and self.job.is_active and type(self.job).can_cancel()
 
     @property
     def can_retry(self) -> bool:
+        if isinstance(self.job, Activity):
+            return self.job.status == JobStatus.FAILED and self.job.source.retry is not None
         return self.job.status in (JobStatus.FAILED, JobStatus.CANCELLED) and type(self.job).can_retry()
 
 
@@ -125,19 +166,53 @@ class JobPage:
         return any(row.job.is_active for row in self.rows)
 
 
-def job_page(org: Organization, where: JobFilter, *, size: int = PAGE_SIZE) -> JobPage:
-    """One page of the organisation's jobs of every kind (or ``where.kind``), newest first: one
-    query per kind, each limited to ``size + 1`` rows, then ETAs in one query per kind and operation
-    among the active ones."""
+def job_page(
+    org: Organization, where: JobFilter, *, membership: Membership | None = None, size: int = PAGE_SIZE
+) -> JobPage:
+    """One page of the organisation's jobs of every kind (or ``where.kind``), and of the activities
+    ``membership`` may see, newest first: one query per kind and source, each limited to ``size + 1``
+    rows, then ETAs in one query per kind and operation among the active jobs."""
     now = timezone.now()
-    found: list[Job] = []
+    found: list[Job | Activity] = []
     for model in where.models():
         found.extend(_rows(model, org, where, now)[: size + 1])
+    for source in where.sources(membership):
+        found.extend(Activity(source, obj) for obj in _activity_rows(source, org, where, now)[: size + 1])
     found.sort(key=lambda job: job.created_at, reverse=True)
-    jobs, more = found[:size], len(found) > size
+    shown, more = found[:size], len(found) > size
+    jobs = [job for job in shown if isinstance(job, Job)]
     for job in jobs:
         _share_org(job, org)
-    return JobPage(rows=job_rows(jobs, now=now), next_before=jobs[-1].created_at if more and jobs else None)
+    job_rows_in_order = iter(job_rows(jobs, now=now))
+    rows = [next(job_rows_in_order) if isinstance(job, Job) else activity_row(job, org) for job in shown]
+    return JobPage(rows=rows, next_before=shown[-1].created_at if more and shown else None)
+
+
+def activity_row(activity: Activity, org: Organization) -> JobRow:
+    activity.obj.org = org  # the links need the slug: the organisation already in hand
+    source = activity.source
+    return JobRow(
+        job=activity,
+        kind=source.key,
+        title=activity.centre_title(),
+        link=source.link(activity.obj),
+        progress=activity.progress_percent(),
+        estimated=False,
+        eta=None,
+        detail=source.detail(activity.obj),
+        results=source.results(activity.obj) if not activity.is_active else [],
+    )
+
+
+def activity_get(membership: Membership, kind: str, public_id) -> Activity:
+    """One activity of the member's organisation, by its source's key and public id; a 404 for
+    another org's, one the member may not see, a malformed id or an unknown kind, alike."""
+    source = activities.sources(membership).get(kind)
+    if source is None:
+        raise Http404("No such kind of job.")
+    activity = Activity(source, one_or_404(source.rows(membership.org), public_id))
+    activity.obj.org = membership.org
+    return activity
 
 
 def _share_org(job: Job, org: Organization) -> None:

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from core.http import OrgHttpRequest
 from core.refusals import refusals_as_messages
-from jobs import selectors, services
+from jobs import activities, selectors, services
 from orgs.decorators import org_view
 from orgs.models import Role
 from orgs.selectors import members_for_org, membership_get
@@ -24,7 +24,7 @@ def _filter(request: OrgHttpRequest) -> tuple[selectors.JobFilter, list[str]]:
     """The filters asked for, and what couldn't be understood (each then shows everything)."""
     problems = []
     kind = request.GET.get("kind", "")
-    if kind and kind not in selectors.job_kinds():
+    if kind and kind not in selectors.centre_kinds(request.membership):
         problems.append(f"There is no kind of job called “{kind[:40]}”, so jobs of every kind are shown.")
         kind = ""
     status = request.GET.get("status", "")
@@ -57,12 +57,12 @@ def _is_uuid(text: str) -> bool:
 @org_view()
 def centre(request: OrgHttpRequest):
     where, problems = _filter(request)
-    page = selectors.job_page(request.org, where)
+    page = selectors.job_page(request.org, where, membership=request.membership)
     context = {
         "page": page,
         "where": where,
         "who": request.GET.get("who", ""),
-        "kinds": selectors.job_kinds(),
+        "kinds": selectors.centre_kinds(request.membership),
         "members": members_for_org(request.org).select_related("user"),
         "problems": problems,
         "query": request.GET.urlencode(),
@@ -88,6 +88,12 @@ def cancel(request: OrgHttpRequest, kind: str, public_id):
 @require_POST
 @org_view(Role.MEMBER)
 def retry(request: OrgHttpRequest, kind: str, public_id):
+    if kind in activities.sources():
+        activity = selectors.activity_get(request.membership, kind, public_id)
+        with refusals_as_messages(request):
+            again = services.activity_retry(activity=activity, membership=request.membership)
+            messages.success(request, f"{again.centre_title()}: started again.")
+        return _back(request)
     job = selectors.job_get(request.org, kind, public_id)
     with refusals_as_messages(request):
         new = services.job_retry(job=job, user=request.user)

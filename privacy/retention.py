@@ -1,9 +1,11 @@
 """Retention on a schedule (beat): what Personae deletes by itself, and when.
 
 - Failed and cancelled jobs, ``FAILED_JOB_RETENTION_DAYS`` (30) after they ended: their
-  in-between files (edit masks, images waiting for a try-on, training zips), and the job rows
-  that delivered nothing (video clips and animations whose every step ended so included). Jobs
-  that delivered something keep their rows; the credit ledger is never touched.
+  in-between files (edit masks, images waiting for a try-on, training zips, the dataset builder's
+  face-swap and crop stages), and the job rows that delivered nothing (video clips and animations
+  whose every step ended so included; dataset build runs with their units, tool runs, script
+  breakdowns, assistant messages that got no answer). Jobs that delivered something keep their
+  rows; the credit ledger is never touched.
 - Abandoned, refused and cancelled uploads, the same 30 days after they stopped.
 - Training photos, ``Organization.dataset_retention_days`` (30 by default; 0 keeps them) after the
   character's face model was ready.
@@ -37,10 +39,13 @@ from characters import services as character_services
 from characters.models import Character, CharacterJob, DatasetImage, TrainingRun
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
+from datasets.models import BuildRun, TargetPhoto
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from privacy.models import DataExport
+from projects.models import Breakdown, ChatMessage
 from providers.models import ProviderCall, WebhookDelivery
 from styles.models import StyleRecipe
+from tools.models import ToolJob
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 log = logging.getLogger(__name__)
@@ -103,9 +108,35 @@ def failed_jobs_purge(*, now=None) -> dict[str, int]:
     )
     # A style extraction that failed or was cancelled made no recipe: nothing of it is worth keeping.
     counts["style_recipes"] = StyleRecipe.objects.filter(ended).delete()[1].get(StyleRecipe._meta.label, 0)
+    keys += _builder_tools_projects_purge(ended, counts)
     counts["files"] = len(keys)
     _delete_files(keys)
     return counts
+
+
+def _builder_tools_projects_purge(ended: Q, counts: dict[str, int]) -> list[str]:
+    """The dataset builder, the AI tools and projects: their ended jobs' stage files (returned, for
+    deletion after commit) and the rows of those that delivered nothing, counted into ``counts``."""
+    # Dataset builder: the face-swap and crop stages of targets that got no result and that only
+    # ended runs ever worked on (a live or succeeded run may still resume from them) ...
+    live_runs = BuildRun.objects.exclude(ended)
+    stale_targets = TargetPhoto.objects.filter(result__isnull=True, units__isnull=False).exclude(
+        units__run__in=live_runs
+    )
+    stale_targets = TargetPhoto.objects.filter(pk__in=stale_targets.values("pk")).exclude(swap_key="", crop_key="")
+    keys = [k for pair in stale_targets.values_list("swap_key", "crop_key") for k in pair if k]
+    stale_targets.update(swap_key="", crop_key="")
+    # ... and the runs (with their units) in which not one step succeeded.
+    empty_runs = BuildRun.objects.filter(ended).exclude(units__status=JobStatus.SUCCEEDED)
+    counts["dataset_runs"] = (
+        BuildRun.objects.filter(pk__in=empty_runs.values("pk")).delete()[1].get(BuildRun._meta.label, 0)
+    )
+    counts["tool_jobs"] = ToolJob.objects.filter(ended, result__isnull=True).delete()[1].get(ToolJob._meta.label, 0)
+    # A breakdown that failed holds only the chunks it was reading and their partial answers.
+    counts["breakdowns"] = Breakdown.objects.filter(ended).delete()[1].get(Breakdown._meta.label, 0)
+    # An answer cut off mid-way stays in the conversation; a question that got none goes.
+    counts["chat_messages"] = ChatMessage.objects.filter(ended, answer="").delete()[1].get(ChatMessage._meta.label, 0)
+    return keys
 
 
 @transaction.atomic

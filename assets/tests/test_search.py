@@ -177,3 +177,35 @@ def test_renaming_and_tagging_update_what_search_finds(owner, org):
     assert _found(org, "porto") == [asset]
     services.asset_set_tags(asset=asset, text="travel, lookbook")
     assert _found(org, "lookbok") == [asset]
+
+
+def test_a_common_word_lists_its_matches_newest_first_within_each_tier(org):
+    """Matches as typed aren't scored (a common word would score thousands): newest first."""
+    older = _indexed(org, title="Old summer photos")
+    newer = _indexed(org, title="New summer photos")
+    starts = _indexed(org, title="Summer campaign")
+    Asset.objects.filter(pk=older.pk).update(created_at=older.created_at.replace(year=2020))
+
+    assert _found(org, "summer") == [starts, newer, older]
+
+
+def test_typos_come_after_every_match_as_typed_and_page_across_both_without_repeats(org):
+    typos = [_indexed(org, title=f"Sumer holiday {n}") for n in range(3)]  # newest of all
+    exact = [_indexed(org, title=f"My summer {n}") for n in range(3)]
+    Asset.objects.filter(pk__in=[a.pk for a in exact]).update(created_at=typos[0].created_at.replace(year=2020))
+
+    pages, cursor = [], ""
+    while True:
+        found, cursor = selectors.asset_page(org, LibraryFilters(q="summer"), cursor=cursor, size=2)
+        pages.append(found)
+        if not cursor:
+            break
+
+    assert [len(page) for page in pages] == [2, 2, 2]
+    order = [a.pk for page in pages for a in page]
+    assert set(order[:3]) == {a.pk for a in exact}  # every match as typed first, though older
+    assert set(order[3:]) == {a.pk for a in typos}
+    assert len(set(order)) == 6
+    # A page wholly past the matches as typed (its start beyond them) still finds the typos.
+    past, _next = selectors.asset_page(org, LibraryFilters(q="summer"), cursor=selectors._encode_offset(4), size=2)
+    assert [a.pk for a in past] == order[4:]

@@ -22,7 +22,7 @@ from generation.tests.factories import (
     GenerationJobFactory,
     PromptDraftFactory,
 )
-from jobs import selectors, services
+from jobs import activities, selectors, services
 from jobs.engine import job_models
 from jobs.models import Job
 from tests.factories import OrganizationFactory
@@ -152,7 +152,8 @@ def test_it_pages_with_a_cursor_and_few_queries(org):
         first = selectors.job_page(org, selectors.JobFilter())
     assert len(first.rows) == 30
     assert first.next_before is not None
-    assert len(queries) <= len(job_models()) + 2  # one per kind (+ ETAs), not one per job
+    # One per kind and per activity source (+ ETAs), not one per job.
+    assert len(queries) <= len(job_models()) + len(activities.sources()) + 2
     rest = selectors.job_page(org, selectors.JobFilter(before=first.next_before))
     assert len(rest.rows) == 10
     assert rest.next_before is None

@@ -114,6 +114,10 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "video_jobs": 1,
         "animations": 1,
         "style_recipes": 1,
+        "dataset_runs": 0,
+        "tool_jobs": 0,
+        "breakdowns": 0,
+        "chat_messages": 0,
         "files": 4,
     }
     assert again == {
@@ -125,6 +129,10 @@ def test_failed_and_cancelled_jobs_lose_their_files_after_30_days_and_empty_ones
         "video_jobs": 0,
         "animations": 0,
         "style_recipes": 0,
+        "dataset_runs": 0,
+        "tool_jobs": 0,
+        "breakdowns": 0,
+        "chat_messages": 0,
         "files": 0,
     }
     assert not EditJob.objects.filter(pk=failed_edit.pk).exists()

@@ -46,8 +46,8 @@ from providers import registry
 from providers.adapters import demo_faces, demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 from providers.adapters.demo_drawing import corner_label as _label
+from providers.adapters.demo_drawing import edit_band_at_bottom, edit_labels, placeholder
 from providers.adapters.demo_drawing import fit_lines as _lines
-from providers.adapters.demo_drawing import placeholder
 from providers.adapters.demo_drawing import text_font as _font
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
@@ -348,7 +348,7 @@ def _from_reference(request_id: str, arguments: dict) -> dict:
     reference = _open_input(arguments["image_url"])
     width, height = _size(arguments.get("image_size"))
     image = ImageOps.fit(reference, (width, height), Image.Resampling.LANCZOS)
-    _label(image, "Demo · image-to-image from your reference · not AI")
+    edit_labels(image, "Demo · image-to-image from your reference · not AI", faces=_faces(image))
     url, w, h = _save(request_id, image)
     seed = int(arguments.get("seed") or random.randrange(2**31))
     return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
@@ -369,7 +369,7 @@ def _inpaint(request_id: str, arguments: dict) -> dict:
     result = Image.composite(fill, image, mask)
     edge = mask.filter(ImageFilter.FIND_EDGES).filter(ImageFilter.MaxFilter(3))
     result.paste((255, 255, 255), mask=edge)
-    _label(result, "Demo · inpaint · placeholder fill · not AI")
+    edit_labels(result, "Demo · inpaint · placeholder fill · not AI", faces=_faces(image), changed=[box])
     url, width, height = _save(request_id, result)
     seed = int(arguments.get("seed") or random.randrange(2**31))
     return {
@@ -512,8 +512,12 @@ def _tryon(request_id: str, arguments: dict) -> dict:
         anchor="mm",
     )
     margin = max(8, person.width // 40)
-    person.paste(frame, (person.width - frame.width - margin, margin))
-    _label(person, "Demo · try-on · garment shown as an inset · not AI")
+    faces = _faces(person)
+    at_bottom = edit_band_at_bottom(person.size, faces)
+    # The inset goes top right, below the band when the band is at the top.
+    top = margin if at_bottom else demo_render.band_box(*person.size)[3] + margin
+    person.paste(frame, (person.width - frame.width - margin, top))
+    edit_labels(person, "Demo · try-on · garment inset · not AI", faces=faces, at_bottom=at_bottom)
     url, width, height = _save(request_id, person)
     return {"images": [{"url": url, "width": width, "height": height, "content_type": "image/jpeg"}]}
 
@@ -531,9 +535,17 @@ def _upscale(image: Image.Image, factor: float) -> Image.Image:
     width, height = round(image.width * factor), round(image.height * factor)
     if width * height > MAX_OUTPUT_PIXELS:
         raise ProviderError(f"The result would be {width:,} × {height:,} pixels, over the 100 MP limit.")
+    scale = width / image.width
+    faces = [(left * scale, top * scale, right * scale, bottom * scale) for left, top, right, bottom in _faces(image)]
     result = image.resize((width, height), Image.Resampling.LANCZOS)
-    _label(result, f"Demo upscale · Lanczos {factor:g}× · not AI")
+    edit_labels(result, f"Demo upscale · Lanczos {factor:g}× · not AI", faces=faces)
     return result
+
+
+def _faces(image: Image.Image) -> list[tuple[float, float, float, float]]:
+    """The face an edit's labels keep clear of (so likeness stays measurable), if dlib finds one."""
+    face = _face_box(image)
+    return [face] if face else []
 
 
 def _size(value) -> tuple[int, int]:

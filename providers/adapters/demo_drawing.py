@@ -1,7 +1,10 @@
 """Drawing for the demo provider's placeholders: the font, text fitted to a width, the corner
-label that says what a demo output stands for, and the labelled placeholder image."""
+label that says what a demo output stands for, the DEMO band placed clear of what an edit changed,
+and the labelled placeholder image."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
@@ -29,8 +32,12 @@ def fit_lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int)
     return lines
 
 
-def corner_label(image: Image.Image, text: str) -> None:
-    """A small, legible tag in the corner, so a demo output is never mistaken for a model's."""
+Box = tuple[float, float, float, float]
+
+
+def corner_label(image: Image.Image, text: str, *, top: bool = False) -> None:
+    """A small, legible tag in the bottom (or top) left corner saying what the demo output stands
+    for, so it is never mistaken for a model's."""
     size = max(12, image.width // 60)
     font = text_font(size)
     draw = ImageDraw.Draw(image)
@@ -38,9 +45,40 @@ def corner_label(image: Image.Image, text: str) -> None:
     text = fit_lines(draw, text, font, image.width - pad * 4, 1)[0]
     box = draw.textbbox((0, 0), text, font=font)
     w, h = box[2] - box[0], box[3] - box[1]
-    x, y = pad, image.height - h - pad * 3
+    x, y = pad, pad if top else image.height - h - pad * 3
     draw.rectangle((x, y, x + w + pad * 2, y + h + pad * 2), fill=(17, 17, 27))
     draw.text((x + pad, y + pad - box[1]), text, font=font, fill=(255, 255, 255))
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def edit_band_at_bottom(size: tuple[int, int], faces: Sequence[Box], changed: Sequence[Box] = ()) -> bool:
+    """Whether an edit's DEMO band goes at the bottom of the centred square rather than the top:
+    the side that hides less of the face (likeness is measured on it), then less of ``changed``
+    (the area the edit painted)."""
+    top = demo_render.band_box(*size)
+    bottom = demo_render.band_box(*size, at_bottom=True)
+
+    def hidden(band: tuple[int, int, int, int]) -> tuple[float, float]:
+        return sum(_overlap(band, box) for box in faces), sum(_overlap(band, box) for box in changed)
+
+    return hidden(bottom) < hidden(top)
+
+
+def edit_labels(
+    image: Image.Image, detail: str, *, faces: Sequence[Box], changed: Sequence[Box] = (), at_bottom: bool | None = None
+) -> None:
+    """An edit's labels: the large "DEMO · not AI" band that a 150 px grid tile still shows, placed
+    clear of the face and of the changed area, and ``detail`` (what was asked: the scale, the fill,
+    the garment) in the corner label, on the side away from the band so neither hides the other."""
+    if at_bottom is None:
+        at_bottom = edit_band_at_bottom(image.size, faces, changed)
+    label_height = max(12, image.width // 60) * 3  # corner_label's text and padding
+    band_bottom = demo_render.band_box(*image.size, at_bottom=at_bottom)[3]
+    corner_label(image, detail, top=band_bottom > image.height - label_height)
+    demo_render.band(image, at_bottom=at_bottom)
 
 
 def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Image.Image:

@@ -417,17 +417,19 @@ def _card(image: Image.Image, recipe: DemoRecipe, model: str, *, has_face: bool)
         y += line_h
 
 
-def band_box(width: int, height: int) -> tuple[int, int, int, int]:
-    """Where the DEMO band goes: full width, at the top of the picture's centred square, which a
-    square grid tile (``object-fit: cover``) shows."""
+def band_box(width: int, height: int, *, at_bottom: bool = False) -> tuple[int, int, int, int]:
+    """Where the DEMO band goes: full width, at the top (or the bottom) of the picture's centred
+    square, which a square grid tile (``object-fit: cover``) shows."""
     band_h = round(min(width, height) * BAND_SHARE)
     top = max(0, (height - width) // 2)
+    if at_bottom:
+        top += min(width, height) - band_h
     return 0, top, width, top + band_h
 
 
-def band(image: Image.Image) -> None:
+def band(image: Image.Image, *, at_bottom: bool = False) -> None:
     """A solid band across the picture with "DEMO · not AI" in large letters."""
-    left, top, right, bottom = band_box(*image.size)
+    left, top, right, bottom = band_box(*image.size, at_bottom=at_bottom)
     draw = ImageDraw.Draw(image)
     draw.rectangle((left, top, right, bottom), fill=BAND_COLOUR)
     size = round((bottom - top) * 0.68)

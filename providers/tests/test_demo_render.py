@@ -6,10 +6,11 @@ import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from assets import storage
 from providers.adapters import demo, demo_render
+from providers.tests import tiles
 
 pytestmark = pytest.mark.django_db
 
@@ -72,25 +73,7 @@ def test_it_reads_the_studio_recipe_from_the_prompt():
 def test_the_demo_label_is_legible_in_a_square_grid_thumbnail(size, ratio):
     image = demo_render.render(*size, prompt=STUDIO_PROMPT, model="FLUX.1 LoRA", face=Image.new("RGB", (50, 60)))
     assert demo_render.ratio_label(*size) == ratio
-    # The library's 300 px thumbnail, shown in a 150 px square tile (object-fit: cover).
-    thumb = image.copy()
-    thumb.thumbnail((300, 300))
-    tile = ImageOps.fit(thumb, (150, 150))
-    band_rows = [
-        y
-        for y in range(150)
-        if sum(
-            1
-            for x in range(150)
-            if max(abs(a - b) for a, b in zip(tile.getpixel((x, y)), demo_render.BAND_COLOUR, strict=True)) < 30
-        )
-        > 40
-    ]
-    assert len(band_rows) >= 10, "the DEMO band is at least 10 px tall in the tile"
-    text_rows = [y for y in band_rows if sum(1 for x in range(150) if min(tile.getpixel((x, y))) > 200) >= 3]
-    assert len(text_rows) >= 6, "its white letters are at least 6 px tall in the tile"
-    columns = [x for x in range(150) if any(min(tile.getpixel((x, y))) > 200 for y in text_rows)]
-    assert max(columns) - min(columns) >= 60, "the words span most of the tile"
+    tiles.band_in_tile(image)
 
 
 def test_it_composites_the_face_it_is_given():
