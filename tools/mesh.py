@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, UnidentifiedImageError
@@ -98,9 +99,11 @@ def load(path: Path):
     if head != b"glTF":
         raise DomainError("The provider's result wasn't a GLB 3D model, so nothing was saved.")
     try:
-        scene = trimesh.load(str(path), file_type="glb", force="scene")
+        scene: Any = trimesh.load(str(path), file_type="glb", force="scene")
     except Exception as exc:  # untrusted bytes: any parser error means a broken file
-        raise DomainError(f"The provider's 3D model couldn't be read ({type(exc).__name__}), so nothing was saved.")
+        raise DomainError(
+            f"The provider's 3D model couldn't be read ({type(exc).__name__}), so nothing was saved."
+        ) from None
     meshes = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
     if not meshes:
         raise DomainError("The provider's 3D model has no surface in it, so nothing was saved.")
@@ -223,7 +226,11 @@ def demo_band(image: Image.Image) -> None:
     draw.rectangle((0, image.height - band, image.width, image.height), fill=(17, 17, 27))
     font = text_font(max(11, int(band * 0.55)))
     draw.text(
-        (image.width // 2, image.height - band // 2), "DEMO · relief, not AI", font=font, fill=(255, 214, 10), anchor="mm"
+        (image.width // 2, image.height - band // 2),
+        "DEMO · relief, not AI",
+        font=font,
+        fill=(255, 214, 10),
+        anchor="mm",
     )
 
 

@@ -142,8 +142,12 @@ def seconds_left(job: MeshJob) -> int | None:
 
 
 def model_url(output: dict | None) -> str:
-    """The GLB's URL in TRELLIS's output (``model_file``). Raises ``ProviderError`` when there is none."""
-    url = (output or {}).get("model_file")
+    """The GLB's URL in TRELLIS's output (``model_file``; the Replicate adapter nests a model's
+    output under ``output``). Raises ``ProviderError`` when there is none."""
+    output = output or {}
+    if isinstance(output.get("output"), dict):
+        output = output["output"]
+    url = output.get("model_file")
     if isinstance(url, dict):  # a File object in some client versions
         url = url.get("url")
     if not isinstance(url, str) or not url:

@@ -117,4 +117,3 @@ def work(request_id: str, arguments: dict) -> dict:
     data = relief_glb(image, faces_for(arguments.get("mesh_simplify")))
     key = default_storage.save(f"demo/{request_id}.glb", ContentFile(data))
     return {"model_file": f"storage:{key}"}
-

@@ -226,7 +226,8 @@ def test_progress_is_estimated_while_it_runs_and_the_job_centre_lists_it(org, pe
     from jobs.engine import job_models
 
     assert MeshJob in job_models()
-    assert MeshJob.can_cancel() and MeshJob.can_retry()
+    assert MeshJob.can_cancel()
+    assert MeshJob.can_retry()
     job = MeshJob(org=org, status=JobStatus.QUEUED, params={"faces": 25_000})
     assert job.progress_percent() is None
     job.status, job.started_at = JobStatus.RUNNING, timezone.now() - timedelta(seconds=45)

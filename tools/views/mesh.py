@@ -85,7 +85,9 @@ def make(request: OrgHttpRequest, public_id):
         return _page(request, asset, {"faces": faces, "format": fmt}, exc.errors, status=400)
     except DomainError as exc:
         return _page(request, asset, {"faces": faces, "format": fmt}, {"general": exc.message}, status=400)
-    messages.success(request, f"3D model queued: {job.credits} credits held. It lands in your library next to the image.")
+    messages.success(
+        request, f"3D model queued: {job.credits} credits held. It lands in your library next to the image."
+    )
     return redirect(job.get_absolute_url())
 
 
