@@ -218,20 +218,15 @@ def render(scene, size: int, *, demo: bool = False) -> Image.Image:
 
 
 def demo_band(image: Image.Image) -> None:
-    """ "DEMO · not AI" across the bottom, legible at thumbnail size."""
+    """ "DEMO · relief, not AI" across the top (the library's tiles put the title at the bottom),
+    legible at thumbnail size."""
     from providers.adapters.demo_drawing import text_font
 
     draw = ImageDraw.Draw(image)
     band = max(22, image.height // 8)
-    draw.rectangle((0, image.height - band, image.width, image.height), fill=(17, 17, 27))
+    draw.rectangle((0, 0, image.width, band), fill=(17, 17, 27))
     font = text_font(max(11, int(band * 0.55)))
-    draw.text(
-        (image.width // 2, image.height - band // 2),
-        "DEMO · relief, not AI",
-        font=font,
-        fill=(255, 214, 10),
-        anchor="mm",
-    )
+    draw.text((image.width // 2, band // 2), "DEMO · relief, not AI", font=font, fill=(255, 214, 10), anchor="mm")
 
 
 def png(image: Image.Image) -> bytes:

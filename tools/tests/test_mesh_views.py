@@ -54,6 +54,8 @@ def test_making_a_model_from_the_page_shows_it_in_the_viewer(
     assert viewer.status_code == 200
     assert "Download OBJ (zip)" in text_of(viewer)
     assert "Download GLB" in text_of(viewer)
+    assert "by the offline demo provider (a relief of the image, not AI)" in text_of(viewer)
+    assert "TRELLIS" not in text_of(viewer)
     # The library: the model's page shows its drawing and links to the viewer; the image's page offers a model.
     detail = client.get(reverse("assets:detail", args=[org.slug, job.result.public_id]))
     assert reverse("tools:mesh_viewer", args=[org.slug, job.result.public_id]) in detail.content.decode()
