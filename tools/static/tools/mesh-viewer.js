@@ -31,8 +31,14 @@ function viewer(root) {
     renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
   } catch (error) {
     root.setAttribute("data-mesh-error", "webgl");
-    say(root, "This browser can't show 3D (WebGL is off or unavailable). The picture above the downloads shows the model.");
     canvas.remove();
+    if (root.dataset.still) {
+      const still = document.createElement("img");
+      still.src = root.dataset.still;
+      still.alt = "The 3D model, drawn from one side";
+      stage.appendChild(still);
+    }
+    say(root, "This browser can't show 3D (WebGL is off or unavailable), so the model is shown as a picture. Download it to turn it in Blender.");
     return;
   }
   renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
