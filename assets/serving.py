@@ -17,6 +17,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 
 from assets import storage
 
+# 3D models (tools: image → 3D) are served with their own type; Python knows neither by default.
+mimetypes.add_type("model/gltf-binary", ".glb")
+mimetypes.add_type("model/obj", ".obj")
+
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 

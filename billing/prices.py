@@ -134,7 +134,7 @@ _PRICES = [
         "width × height × frames: a 10 s 720p clip at 2× is 154 credits",
     ),
     OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
-    OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, on_sale=False),
+    OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, "TRELLIS; GLB or OBJ"),
     OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
     OperationPrice("audio_cleanup", "Audio cleanup", 10, "per file", TOOLS, "a recording, or a video's sound"),
     OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS, on_sale=False),

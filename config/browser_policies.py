@@ -33,7 +33,8 @@ def content_security_policies(
         "default-src": [SELF],
         "img-src": [SELF, "data:", "blob:", *media_origins],
         "media-src": [SELF, "blob:", *media_origins],
-        "connect-src": [SELF, *media_origins],
+        # blob:: three.js's GLTFLoader fetches a 3D model's embedded textures from blob URLs (tools).
+        "connect-src": [SELF, "blob:", *media_origins],
         "object-src": [NONE],
         "frame-src": [SELF],
         "worker-src": [SELF, "blob:"],

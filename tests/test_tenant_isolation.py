@@ -46,7 +46,8 @@ from styles.tests.factories import WORDS, style_ready
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
 from tools.grading import grade_start, lut_upload
-from tools.models import Lut, ToolJob
+from tools.mesh_jobs import mesh_start
+from tools.models import Lut, MeshJob, ToolJob
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 from video.services import VideoRequest, video_start
 
@@ -259,6 +260,13 @@ ORG_URLS = {
     "tools:job_card": ({GET}, VIEWER, None, "tool_job"),
     "tools:job_cancel": ({POST}, MEMBER, MEMBER, "tool_job"),
     "tools:job_retry": ({POST}, MEMBER, MEMBER, "tool_job"),
+    "tools:mesh_choose": ({GET}, VIEWER, None, None),
+    "tools:mesh_make": ({GET, POST}, MEMBER, MEMBER, "mesh_image"),
+    "tools:mesh_viewer": ({GET}, VIEWER, None, "mesh_model"),
+    "tools:mesh_job": ({GET}, VIEWER, None, "mesh_job"),
+    "tools:mesh_job_card": ({GET}, VIEWER, None, "mesh_job"),
+    "tools:mesh_job_cancel": ({POST}, MEMBER, MEMBER, "mesh_job"),
+    "tools:mesh_job_retry": ({POST}, MEMBER, MEMBER, "mesh_job"),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -347,6 +355,8 @@ def _library_objects(org):
     tool_job = grade_start(org=org, user=None, asset=source, data={"look": "vintage"})  # queued: cancellable
     lut = lut_upload(org=org, user=None, name="Mine.cube", data=CUBE)
     recording = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="audio/wav", duration=3.0)
+    mesh_job = mesh_start(org=org, user=None, asset=source)  # queued: cancellable
+    mesh_model = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="model/gltf-binary")
     style = style_ready(org, source=source)
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
@@ -371,6 +381,9 @@ def _library_objects(org):
         "tool_job": tool_job,
         "lut": lut,
         "recording": recording,
+        "mesh_job": mesh_job,
+        "mesh_image": source,
+        "mesh_model": mesh_model,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -526,6 +539,7 @@ POST_DATA = {
     "tools:lut_upload": lambda t: {"asset": str(t["asset"].public_id), "cube": SimpleUploadedFile("x.cube", CUBE)},
     "tools:audio": lambda t: {"action": "upload", "files": SimpleUploadedFile("voice.wav", _wav())},
     "tools:audio_clean": {"loudness": "-16"},
+    "tools:mesh_make": {"faces": "25000", "format": "glb"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
         "character": str(t["wizard_character"].public_id),
@@ -645,6 +659,7 @@ def _state():
         sorted(DataExport.objects.values_list("pk", "status")),
         sorted(VideoJob.objects.values_list("pk", "status")),
         sorted(ToolJob.objects.values_list("pk", "status")),
+        sorted(MeshJob.objects.values_list("pk", "status")),
         sorted(Lut.objects.values_list("pk", "name")),
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from core.exceptions import DomainError
 from tools import services
-from tools.models import Lut, ToolJob
+from tools.models import Lut, MeshJob, ToolJob
 
 
 @admin.register(ToolJob)
@@ -56,3 +56,40 @@ class LutAdmin(admin.ModelAdmin):
     search_fields = ("name", "org__name", "org__slug")
     raw_id_fields = ("created_by",)
     readonly_fields = ("size", "text", "created_at")
+
+
+@admin.register(MeshJob)
+class MeshJobAdmin(admin.ModelAdmin):
+    """Image → 3D jobs: cancelled through the same service as the app (credits back, call cancelled)."""
+
+    list_display = ("created_at", "org", "label", "status", "credits", "created_by", "short_error")
+    list_filter = ("status",)
+    search_fields = ("public_id", "org__name", "org__slug", "source_title", "error")
+    date_hierarchy = "created_at"
+    list_select_related = ("org", "created_by")
+    raw_id_fields = ("source", "result", "hold", "retry_of", "created_by", "call")
+    readonly_fields = [f.name for f in MeshJob._meta.fields]
+    actions = ["cancel_jobs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, job):
+        return (job.error[:80] + "…") if len(job.error) > 80 else job.error
+
+    @admin.action(description="Cancel the selected jobs and return their credits")
+    def cancel_jobs(self, request, queryset):
+        from tools.mesh_jobs import mesh_cancel
+
+        done = 0
+        for job in queryset:
+            try:
+                mesh_cancel(job=job, user=None)
+                done += 1
+            except DomainError:
+                pass
+        self.message_user(request, f"Cancelled {done} job(s); finished ones were left alone.", messages.SUCCESS)

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from core.models import OrgOwnedModel
-from jobs.models import Job
+from jobs.models import CallJob, Job
 
 
 class ToolJob(Job):
@@ -68,3 +68,66 @@ class Lut(OrgOwnedModel):
 
     def __str__(self):
         return self.name
+
+
+class MeshJob(CallJob):
+    """Image → 3D: one library image made into a 3D model (GLB, and OBJ when asked) by TRELLIS,
+    paid by one credit hold and waiting on one provider call (``tools.mesh_jobs``)."""
+
+    HOLD_KEY = "mesh"
+
+    class Format(models.TextChoices):
+        GLB = "glb", "GLB (binary glTF)"
+        OBJ = "obj", "OBJ (with its MTL and texture, zipped)"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="mesh_jobs")
+    params = models.JSONField(default=dict, blank=True, help_text="What was asked for: faces, format, seed …")
+    source = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="mesh_jobs"
+    )
+    source_title = models.CharField(max_length=200, blank=True, help_text="Kept if the image is deleted.")
+    result = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+
+    class Meta:
+        verbose_name = "image to 3D model"
+        verbose_name_plural = "images to 3D models"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "-created_at"], name="meshjob_org_newest")]
+        constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="meshjob_key_once")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        faces = self.params.get("faces")
+        return f"3D model · {faces:,} faces" if isinstance(faces, int) else "3D model"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tools:mesh_job", args=[self.org.slug, self.public_id])
+
+    def centre_title(self) -> str:
+        return f"3D model of “{self.source_title}”" if self.source_title else "3D model"
+
+    def progress_percent(self) -> int | None:
+        from tools import mesh_jobs
+
+        return mesh_jobs.progress(self)
+
+    def centre_cancel(self, user) -> None:
+        from tools import mesh_jobs
+
+        mesh_jobs.mesh_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> MeshJob:
+        from tools import mesh_jobs
+
+        return mesh_jobs.mesh_retry(job=self, user=user)
+
+    def attempts(self, limit: int = 20) -> list[MeshJob]:
+        """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
+        chain: list[MeshJob] = [self]
+        while len(chain) < limit and (earlier := chain[-1].retry_of) is not None:
+            chain.append(earlier)
+        return chain

@@ -43,3 +43,26 @@ def luts(org: Organization) -> QuerySet[Lut]:
 
 def lut_or_404(org: Organization, public_id) -> Lut:
     return one_or_404(luts(org), public_id)
+
+
+# --- Image → 3D ----------------------------------------------------------------------------------
+
+
+def mesh_jobs(org: Organization):
+    from tools.models import MeshJob
+
+    return MeshJob.objects.for_org(org).select_related("org", "source", "result", "created_by", "retry_of")
+
+
+def mesh_job_or_404(org: Organization, public_id):
+    return one_or_404(mesh_jobs(org), public_id)
+
+
+def mesh_jobs_for_asset(asset: Asset, limit: int = 5) -> list:
+    return list(mesh_jobs(asset.org).filter(source=asset)[:limit])
+
+
+def images(org: Organization, limit: int = 24) -> list[Asset]:
+    """The newest images, to choose one to make a 3D model of."""
+    rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.IMAGE)
+    return list(rows.order_by("-created_at", "-id")[:limit])

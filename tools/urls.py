@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tools.views import audio, grade, jobs
+from tools.views import audio, grade, jobs, mesh
 
 app_name = "tools"
 
@@ -22,4 +22,15 @@ urlpatterns = [
     path(T + "jobs/<uuid:public_id>/card/", jobs.job_card, name="job_card"),
     path(T + "jobs/<uuid:public_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path(T + "jobs/<uuid:public_id>/retry/", jobs.job_retry, name="job_retry"),
+]
+
+# Image → 3D: choose an image, make its model, watch the job; any 3D model in the library in the viewer.
+urlpatterns += [
+    path(T + "3d/", mesh.choose, name="mesh_choose"),
+    path(LIB + "3d/", mesh.make, name="mesh_make"),
+    path(LIB + "model/", mesh.viewer, name="mesh_viewer"),
+    path(T + "3d/jobs/<uuid:public_id>/", mesh.job, name="mesh_job"),
+    path(T + "3d/jobs/<uuid:public_id>/card/", mesh.job_card, name="mesh_job_card"),
+    path(T + "3d/jobs/<uuid:public_id>/cancel/", mesh.job_cancel, name="mesh_job_cancel"),
+    path(T + "3d/jobs/<uuid:public_id>/retry/", mesh.job_retry, name="mesh_job_retry"),
 ]
