@@ -12,6 +12,7 @@ from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
+from config.licensing_settings import *  # noqa: F403  (likeness licensing: payouts)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "jobs",
     "generation",
     "video",
+    "licensing",
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
@@ -262,6 +264,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
+    # Likeness licensing: last month's royalty transfers (once per creator and month), and retries.
+    "royalty-payouts": {"task": "licensing.tasks.royalty_payouts", "schedule": crontab(hour=6, minute=23)},
     # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
     "poll-provider-calls": {
         "task": "providers.tasks.poll_due_calls",

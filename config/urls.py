@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("", include("generation.urls")),
     path("", include("video.urls")),
+    path("", include("licensing.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),
     path("", include("styles.urls")),

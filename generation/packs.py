@@ -28,10 +28,10 @@ from characters.services import character_words_screen, nsfw_permitted
 from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import pack_images, presets, prompts, routing
+from generation import licence_checks, pack_images, presets, prompts, routing
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
-from providers import gateway
+from orgs.models import Organization
 from safety.services import text_screen
 from styles.models import StyleRecipe
 
@@ -149,21 +149,35 @@ def pack_start(
     source_job: GenerationJob | None = None,
     seeds: list[int] | None = None,
     counts=presets.COUNTS,
+    org: Organization | None = None,
+    use: str = "",
 ) -> GenerationJob:
     """Start a pack of ``recipe.count`` images of ``character``. ``key`` (one per form) makes a
-    double click start one pack. ``seeds``: exact seeds per image (a re-run). Raises ``DomainError``
-    (the recipe's first problem, not enough credits, a prompt naming a minor)."""
-    if key and (existing := _job_by_key(character, key)):
+    double click start one pack. ``seeds``: exact seeds per image (a re-run). ``org``: the
+    organisation that pays and receives the images when it isn't the character's own — a licensee
+    of the character's likeness, for ``use`` (``generation.licence_checks``). Raises ``DomainError``
+    (the recipe's first problem, not enough credits, a prompt naming a minor, no licence for it)."""
+    payer = org or character.org
+    if key and (existing := _job_by_key(character, key, org=payer)):
         return existing
     if seeds is not None:
         recipe.count = len(seeds)
+    if payer.pk != character.org_id:
+        licence = licence_checks.checker(payer.pk, character)
+        refusal = (
+            licence.pack_refusal(org=payer, character=character, nsfw=recipe.nsfw, count=recipe.count, use=use)
+            if licence
+            else "That character isn't in this organisation."
+        )
+        if refusal:
+            raise DomainError(refusal, field="licence")
     if problems := recipe_problems(character, recipe, counts=counts):
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
     route = routing.route(character, quality=recipe.quality)
     text_screen(
         [recipe.prompt_text, *recipe.prompts],
-        org=character.org,
+        org=payer,
         user=user,
         where=origin,
         field="prompt_text",
@@ -189,8 +203,10 @@ def pack_start(
             prompt = written[n % len(written)]
         specs.append(ImageSpec(prompt=prompt, seed=seed))
     # The prompts as sent: the character's words, the presets and the person's, together.
-    text_screen([s.prompt for s in specs], org=character.org, user=user, where=origin, nsfw=recipe.nsfw)
-    return _create(character, user, recipe, route, specs, key=key, origin=origin, source_job=source_job)
+    text_screen([s.prompt for s in specs], org=payer, user=user, where=origin, nsfw=recipe.nsfw)
+    return _create(
+        character, user, recipe, route, specs, key=key, origin=origin, source_job=source_job, org=payer, use=use
+    )
 
 
 @dataclass
@@ -251,8 +267,8 @@ def batch_start(
     )
 
 
-def _job_by_key(character: Character, key: str) -> GenerationJob | None:
-    job = engine.job_by_key(GenerationJob, character.org, key)
+def _job_by_key(character: Character, key: str, *, org: Organization | None = None) -> GenerationJob | None:
+    job = engine.job_by_key(GenerationJob, org or character.org, key)
     if job is not None and job.character_id != character.pk:
         raise _key_reused(character)
     return job
@@ -273,7 +289,11 @@ def _create(
     origin: str,
     source_job: GenerationJob | None = None,
     use_prompt_writer: bool = False,
+    org: Organization | None = None,
+    use: str = "",
 ) -> GenerationJob:
+    payer = org or character.org
+    licence = licence_checks.checker(payer.pk, character)
     per_image = price_per_image(recipe.quality, clothing=recipe.clothing is not None, describe=use_prompt_writer)
     width, height = presets.size(recipe.aspect_ratio, recipe.quality)
 
@@ -289,10 +309,12 @@ def _create(
             )
             image.call = pack_images.first_call(job, image, character)
             image.save(update_fields=["call"])
+        if licence:
+            licence.pack_started(job=job, use=use)
 
     job, created = engine.job_start_created(
         GenerationJob,
-        org=character.org,
+        org=payer,
         user=user,
         key=key,
         credits=per_image * len(specs),
@@ -334,7 +356,7 @@ def _create(
         return job
     track(
         "generation_started",
-        org=character.org,
+        org=payer,
         user=user,
         influencer_id=str(character.public_id),
         job_id=str(job.public_id),
@@ -374,12 +396,23 @@ def pack_cancel(*, job: GenerationJob, user: User | None) -> int:
 
 
 def _cancel_images(job: GenerationJob, reason: str) -> int:
-    images = list(job.images.select_for_update(of=("self",)).filter(status__in=ACTIVE).select_related("call", "hold"))
-    for image in images:
-        pack_images.image_finish(job, image, JobStatus.CANCELLED, reason)
-        if image.call:
-            gateway.call_cancel(image.call, reason=reason)
-    return len(images)
+    return pack_images.stop_rest(job, reason)
+
+
+def pack_stop(*, job: GenerationJob, reason: str) -> int:
+    """Stop a running pack's images not yet made, for ``reason`` (a revoked licence); they are
+    refunded, the delivered ones kept. Returns how many were stopped; 0 for a finished pack."""
+    with transaction.atomic():
+        locked = (
+            GenerationJob.objects.select_for_update(of=("self",))
+            .select_related("org", "character", "hold", "created_by")
+            .get(pk=job.pk)
+        )
+        if locked.status not in ACTIVE:
+            return 0
+        stopped = _cancel_images(locked, reason)
+        pack_images.job_refresh(locked)
+        return stopped
 
 
 def packs_cancel_for_character(character: Character, reason: str) -> None:
@@ -465,7 +498,15 @@ def pack_rerun(*, job: GenerationJob, user: User | None, key: str = "") -> Gener
         origin=GenerationJob.Origin.RERUN,
         source_job=job,
         seeds=[i.seed for i in images],
+        org=job.org,
+        use=_licensed_use(job),
     )
+
+
+def _licensed_use(job: GenerationJob) -> str:
+    """The use a licensed pack was made for (a re-run is for the same use); "" for an own character."""
+    licence = licence_checks.checker(job.org_id, job.character)
+    return licence.use_of(job=job) if licence else ""
 
 
 def _recipe_of(job: GenerationJob) -> PackRecipe:
@@ -504,6 +545,8 @@ def image_rerun(*, image: GenerationImage, user: User | None, variations: int = 
         source_job=job,
         seeds=None if variations else [image.seed],
         counts=range(1, max(presets.COUNTS) + 1),
+        org=job.org,
+        use=_licensed_use(job),
     )
 
 

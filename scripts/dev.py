@@ -130,6 +130,7 @@ def lint() -> int:
             "generation",
             "styles",
             "video",
+            "licensing",
             "characters",
             "notifications",
             "onboarding",

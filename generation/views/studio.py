@@ -219,7 +219,8 @@ def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> H
 @org_view()
 def pack(request: OrgHttpRequest, public_id):
     job = selectors.pack_or_404(request.org, public_id)
-    if job.character is not None:
+    # A licensed likeness's character lives in the creator's organisation: no Studio page here.
+    if job.character is not None and job.character.org_id == request.org.pk:
         url = reverse("generation:studio", args=[request.org.slug, job.character.public_id])
         return redirect(f"{url}?pack={job.public_id}#pack")
     return render(
