@@ -4,6 +4,7 @@ image be delivered, and the royalty once it is. Refusals name the limit that was
 from __future__ import annotations
 
 from calendar import monthrange
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ def used_this_month(licence: License) -> int:
 def _resets_on() -> str:
     now = timezone.now()
     days = monthrange(now.year, now.month)[1] - now.day + 1
-    return (now + timezone.timedelta(days=days)).strftime("%-d %B")
+    return (now + timedelta(days=days)).strftime("%-d %B")
 
 
 def limit_refusal(licence: License, used: int) -> str:
@@ -100,6 +101,8 @@ class LicenceCheck:
         licence = License.objects.select_for_update().select_related("profile").get(pk=pack.license_id)
         if refusal := ended_refusal(licence):
             return refusal
+        if licence.profile.character_id is None:
+            return f"{licence.profile.display_name} withdrew their character, so no more images can be made."
         used = used_this_month(licence)
         return limit_refusal(licence, used) if used >= licence.monthly_limit else ""
 

@@ -60,7 +60,9 @@ class CreatorForm(TermsForm):
 
     def __init__(self, *args, characters=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["character"].choices = [(str(c.public_id), c.name) for c in characters]
+        field = self.fields["character"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(c.public_id), c.name) for c in characters]
 
     def consents(self) -> dict[str, bool]:
         return {key: bool(self.cleaned_data.get(key)) for key in CONSENT_CLAUSES}

@@ -30,6 +30,8 @@ def licensed_key_input(call: ProviderCall, marker: dict) -> str:
     if pack is None or pack.job.org_id != call.org_id:
         raise ProviderError("That file isn't in this organisation's storage.")
     character = pack.license.profile.character
+    if character is None:
+        raise ProviderError("The creator withdrew their character, so its face model can't be used.")
     if key not in {character.lora_key, character.zimage_lora_key} or not key:
         raise ProviderError("That file isn't the licensed character's face model.")
     if not storage.storage().exists(key):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from core.models import OrgOwnedModel, PublicIdModel
+from core.models import OrgOwnedModel
 
 USES = [("personal", "Personal"), ("commercial", "Commercial"), ("advertising", "Advertising")]
 USE_KEYS = [key for key, _label in USES]
@@ -21,7 +21,11 @@ class CreatorProfile(OrgOwnedModel):
     gave, and the Stripe Express account royalties are paid to."""
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
-    character = models.OneToOneField("characters.Character", on_delete=models.PROTECT, related_name="creator")
+    # Deleting the character ends the offer: licences can't make images any more; the royalty
+    # records and what is owed stay.
+    character = models.OneToOneField(
+        "characters.Character", null=True, on_delete=models.SET_NULL, related_name="creator"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     display_name = models.CharField(max_length=80)
     bio = models.TextField(max_length=1000, blank=True)
@@ -129,6 +133,9 @@ class LicensedPack(models.Model):
     use = models.CharField(max_length=20, choices=USES)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Pack {self.job_id} under licence {self.license_id}"
+
 
 class RoyaltyEntry(models.Model):
     """Append-only: a royalty accrued for one delivered image. Money owed to the creator."""
@@ -148,6 +155,9 @@ class RoyaltyEntry(models.Model):
         verbose_name_plural = "royalty entries"
         indexes = [models.Index(fields=["profile", "period"], name="licensing_royalty_period")]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="licensing_royalty_gte_0")]
+
+    def __str__(self) -> str:
+        return f"${self.amount} for licence {self.license_id} ({self.period})"
 
 
 class Payout(models.Model):
@@ -171,6 +181,9 @@ class Payout(models.Model):
     class Meta:
         ordering = ["-period"]
         constraints = [models.UniqueConstraint(fields=["profile", "period"], name="licensing_payout_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"Payout {self.period} of ${self.amount} ({self.status})"
 
     @property
     def amount(self) -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import stripe
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def previous_period(today=None) -> str:
     today = (today or timezone.now()).date()
     first = today.replace(day=1)
-    last_month = first - timezone.timedelta(days=1)
+    last_month = first - timedelta(days=1)
     return last_month.strftime("%Y-%m")
 
 
@@ -164,14 +165,13 @@ def statement_send(*, payout: Payout) -> None:
     profile = payout.profile
     month = next((m for m in statement(profile) if m["period"] == payout.period), None)
     email_send(
-        prefix="emails/licensing_statement",
+        prefix="licensing_statement",
         to=[profile.consent_email],
         context={
             "profile": profile,
             "payout": payout,
             "month": month,
             "balance": balance(profile),
-            "dashboard_url": settings.SITE_URL.rstrip("/")
-            + reverse("licensing:dashboard", args=[profile.org.slug]),
+            "dashboard_url": settings.SITE_URL.rstrip("/") + reverse("licensing:dashboard", args=[profile.org.slug]),
         },
     )

@@ -52,13 +52,16 @@ def _404():
 
 
 def licence_of_licensee(org: Organization, public_id) -> License:
-    return License.objects.for_org(org).select_related("profile", "profile__character").filter(
-        public_id=public_id
-    ).first() or _404()
+    return (
+        License.objects.for_org(org).select_related("profile", "profile__character").filter(public_id=public_id).first()
+        or _404()
+    )
 
 
 def licence_of_creator(org: Organization, public_id) -> License:
-    return License.objects.filter(profile__org=org, public_id=public_id).select_related("profile", "org").first() or _404()
+    return (
+        License.objects.filter(profile__org=org, public_id=public_id).select_related("profile", "org").first() or _404()
+    )
 
 
 def licences_held(org: Organization) -> QuerySet[License]:
@@ -76,19 +79,21 @@ def sample_urls(profile: CreatorProfile) -> list[str]:
 
 def licensee_months(profile: CreatorProfile) -> list[dict]:
     """Images per licensee per month, newest month first."""
-    return list(
+    rows = (
         RoyaltyEntry.objects.filter(profile=profile)
         .values("period", "license__org__name", "license__public_id")
         .annotate(images=Count("id"))
         .order_by("-period", "license__org__name")
     )
+    return [dict(row) for row in rows]
 
 
-def unpaid_royalty_problems(org: Organization) -> list[str]:
-    """Why the organisation (and so its sole member's account) can't be deleted yet: royalties
-    owed to its creators that haven't been transferred. [] when there are none."""
+def unpaid_royalty_problems(*, org: Organization | None = None, user=None) -> list[str]:
+    """Why the organisation (``org``), or the creator's account (``user``), can't be deleted yet:
+    royalties owed to its creators that haven't been transferred. [] when there are none."""
     problems = []
-    for profile in CreatorProfile.objects.for_org(org):
+    profiles = CreatorProfile.objects.filter(org=org) if org is not None else CreatorProfile.objects.filter(user=user)
+    for profile in profiles:
         state = balance(profile)
         owed_cents = cents_down(state.accrued) - state.paid_cents
         if owed_cents > 0:

@@ -70,7 +70,9 @@ def creator_problems(character: Character) -> list[str]:
     """Why ``character`` can't be offered for licensing; [] if it can."""
     problems = []
     if character.origin != Character.Origin.PHOTOS:
-        problems.append(f"{character.name} was made in the wizard; only a character trained from your own photos can be licensed.")
+        problems.append(
+            f"{character.name} was made in the wizard; only a character trained from your own photos can be licensed."
+        )
     photos = character.dataset.count()
     if not MIN_PHOTOS <= photos <= MAX_PHOTOS:
         problems.append(
@@ -199,7 +201,9 @@ def listing_problems(profile: CreatorProfile) -> list[str]:
     problems = []
     if not profile.payouts_enabled:
         problems.append("Stripe hasn't confirmed your payout account yet.")
-    if profile.character.lora_status != Character.LoraStatus.READY:
+    if profile.character is None:
+        problems.append("Your character was deleted: licensees can't make images any more.")
+    elif profile.character.lora_status != Character.LoraStatus.READY:
         problems.append("Your character isn't trained yet.")
     if not profile.listed:
         problems.append("You chose not to be listed.")
@@ -236,9 +240,9 @@ def connect_link(*, profile: CreatorProfile, return_url: str, refresh_url: str) 
 def connect_account_updated(account: dict) -> None:
     """Stripe's ``account.updated``: payouts (and listing) follow the transfers capability."""
     enabled = (account.get("capabilities") or {}).get("transfers") == "active"
-    CreatorProfile.objects.filter(stripe_account_id=account.get("id") or "-").exclude(
-        payouts_enabled=enabled
-    ).update(payouts_enabled=enabled, updated_at=timezone.now())
+    CreatorProfile.objects.filter(stripe_account_id=account.get("id") or "-").exclude(payouts_enabled=enabled).update(
+        payouts_enabled=enabled, updated_at=timezone.now()
+    )
 
 
 # --- Licences ----------------------------------------------------------------------------------
@@ -289,9 +293,7 @@ def licence_request(*, org: Organization, user: User, profile: CreatorProfile, p
 def _activate(licence: License, profile: CreatorProfile) -> None:
     others = License.objects.filter(profile=profile, status=License.Status.ACTIVE).exclude(pk=licence.pk)
     now = timezone.now()
-    if (licence.exclusive or others.filter(exclusive=True).exists()) and others.filter(
-        ends_at__gt=now
-    ).exists():
+    if (licence.exclusive or others.filter(exclusive=True).exists()) and others.filter(ends_at__gt=now).exists():
         raise DomainError(
             f"{profile.display_name}'s likeness is licensed exclusively: only one organisation at a time can hold it."
         )

@@ -90,7 +90,6 @@ def creator(request: OrgHttpRequest, public_id) -> HttpResponse:
             "held": held,
             "own": profile.org_id == request.org.pk,
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -102,6 +101,8 @@ def licence(request: OrgHttpRequest, public_id) -> HttpResponse:
     if request.method == "POST":
         if not request.membership.can_create:
             form.add_error(None, "Viewers can't start packs; ask an admin for the member role.")
+        elif licence.profile.character is None:
+            form.add_error(None, f"{licence.profile.display_name} withdrew their character; no images can be made.")
         elif form.is_valid():
             data = form.cleaned_data
             recipe = PackRecipe(
@@ -135,7 +136,6 @@ def licence(request: OrgHttpRequest, public_id) -> HttpResponse:
             "used": used_this_month(licence),
             "packs": packs,
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -152,7 +152,7 @@ def creator_new(request: OrgHttpRequest) -> HttpResponse:
         .order_by("name")
     )
     for character in characters:
-        character.licensing_problems = services.creator_problems(character)  # type: ignore[attr-defined]
+        character.licensing_problems = services.creator_problems(character)
     form = CreatorForm(request.POST or None, characters=characters, initial={"display_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
         character = character_or_404(request.org, form.cleaned_data["character"])
@@ -175,7 +175,6 @@ def creator_new(request: OrgHttpRequest) -> HttpResponse:
         request,
         "licensing/creator_new.html",
         {"form": form, "characters": characters, "consent_version": services.CONSENT_VERSION},
-        status=400 if form.errors else 200,
     )
 
 
@@ -191,7 +190,7 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
             {
                 "profile": profile,
                 "terms": profile.current_terms(),
-                "terms_form": TermsForm(initial=profile.current_terms().snapshot()),  # type: ignore[union-attr]
+                "terms_form": TermsForm(initial=profile.current_terms().snapshot()),
                 "profile_form": ProfileForm(
                     initial={
                         "display_name": profile.display_name,
@@ -224,7 +223,9 @@ def profile_update(request: OrgHttpRequest, public_id) -> HttpResponse:
         CreatorProfile.objects.filter(pk=profile.pk).update(**form.cleaned_data)
         messages.success(request, "Profile saved.")
     else:
-        messages.error(request, "The profile wasn't saved: " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "The profile wasn't saved: " + " ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
     return _dashboard(request)
 
 
@@ -234,7 +235,9 @@ def terms_update(request: OrgHttpRequest, public_id) -> HttpResponse:
     profile = selectors.own_profile(request.org, public_id)
     form = TermsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The terms weren't changed: " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "The terms weren't changed: " + " ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
         return _dashboard(request)
     try:
         terms = services.terms_change(profile=profile, user=request.user, terms=form.terms())
@@ -254,7 +257,9 @@ def payouts_setup(request: OrgHttpRequest, public_id) -> HttpResponse:
     dashboard_url = request.build_absolute_uri(reverse("licensing:dashboard", args=[request.org.slug]))
     refresh = request.build_absolute_uri(reverse("licensing:payouts_setup", args=[request.org.slug, profile.public_id]))
     try:
-        url = services.connect_link(profile=profile, return_url=dashboard_url + "?payouts=returned", refresh_url=refresh)
+        url = services.connect_link(
+            profile=profile, return_url=dashboard_url + "?payouts=returned", refresh_url=refresh
+        )
     except Exception as exc:  # Stripe unreachable or refusing: say so on the dashboard
         messages.error(request, f"Stripe couldn't start payout setup just now ({exc}). Try again in a minute.")
         return _dashboard(request)
@@ -270,11 +275,15 @@ def payout_now(request: OrgHttpRequest, public_id) -> HttpResponse:
         return _dashboard(request)
     payout = payouts.payout_now(profile=profile)
     if payout is None:
-        messages.info(request, "Nothing to pay out now: no whole cent is owed, or this month's payout was already made.")
+        messages.info(
+            request, "Nothing to pay out now: no whole cent is owed, or this month's payout was already made."
+        )
     elif payout.status == payout.Status.PAID:
         messages.success(request, f"${payout.amount} is on its way to your Stripe account.")
     else:
-        messages.error(request, f"Stripe refused the transfer ({payout.error}). It will be tried again; nothing is lost.")
+        messages.error(
+            request, f"Stripe refused the transfer ({payout.error}). It will be tried again; nothing is lost."
+        )
     return _dashboard(request)
 
 
@@ -295,7 +304,11 @@ def licence_answer(request: OrgHttpRequest, public_id, answer: str) -> HttpRespo
             form = RevokeForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             stopped = services.licence_revoke(licence=licence, user=request.user, reason=reason)
-            extra = f" {stopped} image{'s' if stopped != 1 else ''} in progress were stopped and refunded." if stopped else ""
+            extra = (
+                f" {stopped} image{'s' if stopped != 1 else ''} in progress were stopped and refunded."
+                if stopped
+                else ""
+            )
             messages.success(request, f"{licence.org.name}'s licence is revoked.{extra}")
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -41,7 +41,9 @@ def character(creator_org, creator_user):
     )
     for n in range(6):
         asset = AssetFactory(org=creator_org, filename=f"maya-{n}.jpg", seed=n)
-        DatasetImage.objects.create(org=creator_org, character=character, asset=asset, bucket=DatasetImage.Bucket.CLOSEUP, position=n)
+        DatasetImage.objects.create(
+            org=creator_org, character=character, asset=asset, bucket=DatasetImage.Bucket.CLOSEUP, position=n
+        )
     Consent.objects.create(
         org=creator_org,
         character=character,

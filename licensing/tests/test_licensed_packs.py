@@ -40,7 +40,8 @@ def test_it_delivers_a_licensed_pack_to_the_licensee_with_royalties_and_the_lice
     licence = licence_for(make_profile(royalty_per_image="0.125"))
     job, _ = start(django_capture_on_commit_callbacks, licence, licensee.member)
 
-    assert job.org_id == licensee.org.pk and job.status == "succeeded"
+    assert job.org_id == licensee.org.pk
+    assert job.status == "succeeded"
     assert credits_available(licensee.org) == 1000 - 5 * 4  # credits charged to the licensee as usual
     made = GenerationImage.objects.filter(job=job).select_related("asset")
     for image in made:
@@ -54,7 +55,9 @@ def test_it_delivers_a_licensed_pack_to_the_licensee_with_royalties_and_the_lice
     assert ledger_problems(licensee.org) == []
 
 
-def test_failed_images_accrue_nothing(make_profile, licence_for, licensee, settings, django_capture_on_commit_callbacks):
+def test_failed_images_accrue_nothing(
+    make_profile, licence_for, licensee, settings, django_capture_on_commit_callbacks
+):
     licence = licence_for(make_profile())
     settings.DEMO_PROVIDER_FAILURE_RATE = 1
     job, _ = start(django_capture_on_commit_callbacks, licence, licensee.member)
@@ -83,7 +86,9 @@ def test_a_use_the_licence_does_not_cover_is_refused_naming_what_it_covers(
 def test_an_org_without_a_licence_cannot_use_the_character(make_profile, licensee, django_capture_on_commit_callbacks):
     profile = make_profile()
     with pytest.raises(DomainError, match="no active licence for Maya Lindqvist"):
-        packs.pack_start(character=profile.character, user=licensee.member, recipe=PackRecipe(), org=licensee.org, use="personal")
+        packs.pack_start(
+            character=profile.character, user=licensee.member, recipe=PackRecipe(), org=licensee.org, use="personal"
+        )
 
 
 def test_the_monthly_limit_reached_mid_pack_refuses_and_refunds_the_rest(
