@@ -12,9 +12,9 @@ from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
-from config.licensing_settings import *  # noqa: F403  (likeness licensing: payouts)
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
+from config.licensing_settings import *  # noqa: F403  (likeness licensing: payouts)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
