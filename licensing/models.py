@@ -187,4 +187,4 @@ class Payout(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return Decimal(self.amount_cents) / 100
+        return (Decimal(self.amount_cents) / 100).quantize(Decimal("0.01"))

@@ -47,7 +47,7 @@ class Balance:
 
     @property
     def paid(self) -> Decimal:
-        return Decimal(self.paid_cents) / 100
+        return (Decimal(self.paid_cents) / 100).quantize(Decimal("0.01"))
 
     @property
     def owed(self) -> Decimal:
