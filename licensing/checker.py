@@ -98,7 +98,7 @@ class LicenceCheck:
         if pack is None:
             return "This pack has no licence for the character's likeness."
         # The licence row serialises the month's count between packs delivering at once.
-        licence = License.objects.select_for_update().select_related("profile").get(pk=pack.license_id)
+        licence = License.objects.select_for_update(of=("self",)).select_related("profile").get(pk=pack.license_id)
         if refusal := ended_refusal(licence):
             return refusal
         if licence.profile.character_id is None:

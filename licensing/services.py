@@ -252,7 +252,7 @@ def connect_account_updated(account: dict) -> None:
 def licence_request(*, org: Organization, user: User, profile: CreatorProfile, purpose: str) -> License:
     """``org`` asks for a licence under the creator's current terms (snapshotted). Approved at once
     when the creator chose auto-approval."""
-    profile = CreatorProfile.objects.select_for_update().select_related("character").get(pk=profile.pk)
+    profile = CreatorProfile.objects.select_for_update(of=("self",)).select_related("character").get(pk=profile.pk)
     if profile.org_id == org.pk:
         raise DomainError("This is your own organisation's creator; you don't need a licence.")
     if listing_problems(profile):
@@ -305,7 +305,7 @@ def _activate(licence: License, profile: CreatorProfile) -> None:
 
 @transaction.atomic
 def licence_approve(*, licence: License, user: User) -> License:
-    licence = License.objects.select_for_update().select_related("profile").get(pk=licence.pk)
+    licence = License.objects.select_for_update(of=("self",)).select_related("profile").get(pk=licence.pk)
     if licence.status != License.Status.REQUESTED:
         raise DomainError("This request has already been answered.")
     profile = CreatorProfile.objects.select_for_update().get(pk=licence.profile_id)

@@ -62,10 +62,10 @@ def directory(request: OrgHttpRequest) -> HttpResponse:
 def creator(request: OrgHttpRequest, public_id) -> HttpResponse:
     profile = selectors.listed_or_own(request.org, public_id)
     form = RequestForm(request.POST or None)
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         if not request.membership.has_role(Role.ADMIN):
             form.add_error(None, "Only an admin or owner can ask for a licence.")
-        elif form.is_valid():
+        else:
             try:
                 licence = services.licence_request(
                     org=request.org, user=request.user, profile=profile, purpose=form.cleaned_data["purpose"]
@@ -98,12 +98,12 @@ def creator(request: OrgHttpRequest, public_id) -> HttpResponse:
 def licence(request: OrgHttpRequest, public_id) -> HttpResponse:
     licence = selectors.licence_of_licensee(request.org, public_id)
     form = LicensedPackForm(request.POST or None, initial={"use": (licence.uses or [""])[0], "count": 5})
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         if not request.membership.can_create:
             form.add_error(None, "Viewers can't start packs; ask an admin for the member role.")
         elif licence.profile.character is None:
             form.add_error(None, f"{licence.profile.display_name} withdrew their character; no images can be made.")
-        elif form.is_valid():
+        else:
             data = form.cleaned_data
             recipe = PackRecipe(
                 scene=data["scene"],
