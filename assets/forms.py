@@ -1,7 +1,7 @@
 from django import forms
 
 from assets.models import Asset
-from assets.selectors import LENGTHS, LibraryFilters
+from assets.selectors import LENGTHS, LIKENESS, SORTS, LibraryFilters, search_terms
 
 
 class LibraryFilterForm(forms.Form):
@@ -10,9 +10,14 @@ class LibraryFilterForm(forms.Form):
     length = forms.ChoiceField(
         required=False, choices=[("", "Any length"), *((key, row[0]) for key, row in LENGTHS.items())]
     )
+    likeness = forms.ChoiceField(
+        required=False, choices=[("", "Any likeness"), *((key, row[0]) for key, row in LIKENESS.items())]
+    )
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
     source = forms.ChoiceField(required=False, choices=[("", "All sources"), *Asset.Source.choices])
     tag = forms.UUIDField(required=False)
     collection = forms.UUIDField(required=False)
+    project = forms.UUIDField(required=False)
     liked = forms.BooleanField(required=False, label="Liked only")
     nsfw = forms.ChoiceField(
         required=False,
@@ -22,6 +27,12 @@ class LibraryFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if q and not search_terms(q):
+            raise forms.ValidationError("Search needs at least one letter or number.")
+        return q
+
     def filters(self) -> LibraryFilters:
         """The valid filters; an invalid value is ignored rather than failing the page."""
         self.is_valid()
@@ -29,9 +40,12 @@ class LibraryFilterForm(forms.Form):
         return LibraryFilters(
             kind=data.get("kind") or "",
             length=data.get("length") or "",
+            likeness=data.get("likeness") or "",
+            sort=data.get("sort") or "",
             source=data.get("source") or "",
             tag=str(data["tag"]) if data.get("tag") else "",
             collection=str(data["collection"]) if data.get("collection") else "",
+            project=str(data["project"]) if data.get("project") else "",
             liked=bool(data.get("liked")),
             nsfw=data.get("nsfw") or "",
             date_from=data.get("date_from"),

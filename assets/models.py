@@ -1,17 +1,30 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from core.models import OrgOwnedModel
 
 
+class Likeness(models.TextChoices):
+    """Where an asset's likeness score stands (``Asset.likeness_status``; blank: nothing to score)."""
+
+    PENDING = "pending", "Scoring"
+    SCORED = "scored", "Scored"
+    NO_FACE = "no_face", "No face"
+    SEVERAL_FACES = "several_faces", "Several faces"
+    NO_REFERENCE = "no_reference", "No identity reference"
+    NOT_SCORED = "not_scored", "Not scored (demo render)"
+    UNREADABLE = "unreadable", "Couldn't be read"
+
+
 class Asset(OrgOwnedModel):
     """A file in an organisation's library: an upload, a generation, an edit, a video, a LoRA."""
+
+    Likeness = Likeness
 
     class Kind(models.TextChoices):
         IMAGE = "image", "Image"
@@ -70,16 +83,27 @@ class Asset(OrgOwnedModel):
         help_text="What providers billed for it; empty: unknown.",
     )
     provider_cost_note = models.CharField(max_length=200, blank=True, help_text="The calls behind the provider cost.")
+    # Likeness (identity app): how much the face in it looks like its character, 0–100, from dlib's
+    # embeddings; for a video, the worst sampled frame (``likeness_frames``: one score a second).
+    likeness = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0–100; empty: not scored.")
+    likeness_status = models.CharField(max_length=14, choices=Likeness.choices, blank=True, default="")
+    likeness_frames = models.JSONField(
+        default=list, blank=True, help_text="Video: [{second, score, status}] for the frames sampled."
+    )
+    likeness_scored_at = models.DateTimeField(null=True, blank=True)
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     tags = models.ManyToManyField("assets.Tag", related_name="assets", blank=True)
-    search = SearchVectorField(null=True, editable=False)
+    # What search matches, lower-cased: title, file name, tags, prompt and caption (asset_reindex).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["org", "-created_at", "-id"], name="asset_org_newest"),
             models.Index(fields=["org", "sha256"], name="asset_org_sha256"),
-            GinIndex(fields=["search"], name="asset_search"),
+            # Trigram index: substring (LIKE '%q%') and typo-tolerant (q <% text) matches (selectors.asset_search).
+            GinIndex(OpClass(F("search_text"), name="gin_trgm_ops"), name="asset_search_trgm"),
+            models.Index(fields=["character", "likeness_scored_at"], name="asset_character_likeness"),
         ]
 
     def __str__(self):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import string
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
@@ -17,6 +18,10 @@ from core.lookups import one_or_404
 from orgs.models import Organization
 
 PAGE_SIZE = 60
+# Words of a search query used; more are ignored (each one narrows the results).
+MAX_SEARCH_TERMS = 8
+# Shorter words match as substrings only: a typo-tolerant match needs three letters to compare.
+FUZZY_MIN_LENGTH = 3
 
 
 def storage_used(org: Organization) -> int:
@@ -36,18 +41,36 @@ LENGTHS = {
 }
 
 
+# Likeness to the character (identity app): (label, at least, under).
+LIKENESS = {
+    "high": ("Likeness 70 or more", 70, None),
+    "ok": ("Likeness 50–69", 50, 70),
+    "low": ("Likeness under 50", None, 50),
+    "unscored": ("No likeness score", None, None),
+}
+# Orders of the grid: newest first (the default), or by likeness (scored items only).
+SORTS = {
+    "": "Newest first",
+    "likeness": "Highest likeness (scored only)",
+    "likeness_low": "Lowest likeness (scored only)",
+}
+
+
 @dataclass
 class LibraryFilters:
     kind: str = ""
     source: str = ""
     tag: str = ""
     collection: str = ""
+    project: str = ""  # a project's public_id (projects/): the items linked to it
     liked: bool = False
     nsfw: str = ""  # "" shows all (blurred), "hide", "only"
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
     length: str = ""  # a key of LENGTHS: videos by duration
+    likeness: str = ""  # a key of LIKENESS
+    sort: str = ""  # a key of SORTS
 
     @property
     def active(self) -> bool:
@@ -58,11 +81,14 @@ class LibraryFilters:
                 self.source,
                 self.tag,
                 self.collection,
+                self.project,
                 self.liked,
                 self.nsfw,
                 self.date_from,
                 self.date_to,
                 self.q,
+                self.likeness,
+                self.sort,
             ]
         )
 
@@ -78,12 +104,24 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
             qs = qs.filter(duration__gte=least)
         if under is not None:
             qs = qs.filter(duration__lt=under)
+    if filters.likeness == "unscored":
+        qs = qs.filter(likeness__isnull=True, kind__in=(Asset.Kind.IMAGE, Asset.Kind.VIDEO))
+    elif filters.likeness in LIKENESS:
+        _label, least, under = LIKENESS[filters.likeness]
+        if least is not None:
+            qs = qs.filter(likeness__gte=least)
+        if under is not None:
+            qs = qs.filter(likeness__lt=under)
+    if filters.sort in ("likeness", "likeness_low"):
+        qs = qs.filter(likeness__isnull=False)
     if filters.source:
         qs = qs.filter(source=filters.source)
     if filters.tag:
         qs = qs.filter(tags__public_id=filters.tag)
     if filters.collection:
         qs = qs.filter(collections__public_id=filters.collection)
+    if filters.project:
+        qs = qs.filter(project_links__project__public_id=filters.project)
     if filters.liked:
         qs = qs.filter(liked=True)
     if filters.nsfw == "hide":
@@ -95,13 +133,44 @@ def asset_queryset(org: Organization, filters: LibraryFilters) -> QuerySet[Asset
         qs = qs.filter(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
     if filters.date_to:
         qs = qs.filter(created_at__lte=datetime.combine(filters.date_to, time.max, tzinfo=tz))
-    if filters.q:
-        qs = qs.filter(search=SearchQuery(filters.q, search_type="websearch", config="english"))
+    for term in search_terms(filters.q):
+        match = Q(search_text__contains=term)
+        if len(term) >= FUZZY_MIN_LENGTH:
+            # pg_trgm's word similarity (``term <% search_text``): "sumer" finds "summer.campaign".
+            match |= Q(search_text__trigram_word_similar=term)
+        qs = qs.filter(match)
     return qs
 
 
-def _encode_cursor(asset: Asset) -> str:
-    raw = json.dumps([asset.created_at.isoformat(), asset.pk]).encode()
+def search_terms(q: str) -> list[str]:
+    """The lower-cased words of a search, punctuation trimmed from their ends ("#summer," → "summer";
+    "summer.campaign" stays whole). A query of punctuation alone has none."""
+    words = (word.strip(string.punctuation + "“”‘’«»") for word in q.lower().split())
+    return [word for word in words if word][:MAX_SEARCH_TERMS]
+
+
+def _ranked(qs: QuerySet[Asset], q: str) -> QuerySet[Asset]:
+    """Best matches first: the exact title, then titles starting with the search, then the search
+    found as written anywhere (title, file name, tags, prompt, caption), then by closeness
+    (trigram word similarity), newest first within each."""
+    phrase = " ".join(search_terms(q))
+    return qs.annotate(
+        title_lower=Lower("title"),
+        match_tier=Case(
+            When(title_lower=phrase, then=Value(0)),
+            When(title_lower__startswith=phrase, then=Value(1)),
+            When(search_text__contains=phrase, then=Value(2)),
+            default=Value(3),
+        ),
+        closeness=TrigramWordSimilarity(phrase, "search_text"),
+    ).order_by("match_tier", "-closeness", "-created_at", "-id")
+
+
+def _encode_cursor(asset: Asset, *, by_likeness: bool = False) -> str:
+    position = [asset.created_at.isoformat(), asset.pk]
+    if by_likeness:
+        position.insert(0, asset.likeness)
+    raw = json.dumps(position).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -114,30 +183,78 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return None
 
 
+_PAGE_FIELDS = (
+    "public_id",
+    "org_id",
+    "kind",
+    "title",
+    "variants",
+    "duration",
+    "nsfw",
+    "liked",
+    "near_duplicate_of",
+    "created_at",
+    "width",
+    "height",
+    "likeness",
+    "likeness_status",
+)
+
+
+def _decode_likeness_cursor(cursor: str) -> tuple[int, datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        likeness, created, pk = json.loads(raw)
+        return int(likeness), datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def _by_likeness(qs: QuerySet[Asset], cursor: str, *, lowest: bool) -> QuerySet[Asset]:
+    """Highest (or lowest) likeness first, then newest, by keyset."""
+    qs = qs.order_by("likeness" if lowest else "-likeness", "-created_at", "-id")
+    if cursor and (position := _decode_likeness_cursor(cursor)):
+        likeness, created, pk = position
+        beyond = Q(likeness__gt=likeness) if lowest else Q(likeness__lt=likeness)
+        qs = qs.filter(
+            beyond | Q(likeness=likeness, created_at__lt=created) | Q(likeness=likeness, created_at=created, id__lt=pk)
+        )
+    return qs
+
+
 def asset_page(org: Organization, filters: LibraryFilters, cursor: str = "", size: int = PAGE_SIZE):
-    """One page of the grid, newest first, by keyset (fast at any depth). Returns (assets, next_cursor)."""
+    """One page of the grid. Returns (assets, next_cursor).
+
+    Browsing is newest first (or by likeness), by keyset (fast at any depth); a search is best
+    match first (``_ranked``), paged by position since its order isn't a column."""
+    if search_terms(filters.q):
+        start = _decode_offset(cursor)
+        ranked = list(_ranked(asset_queryset(org, filters), filters.q).only(*_PAGE_FIELDS)[start : start + size + 1])
+        next_cursor = _encode_offset(start + size) if len(ranked) > size else ""
+        return ranked[:size], next_cursor
+    by_likeness = filters.sort in ("likeness", "likeness_low")
     qs = asset_queryset(org, filters).order_by("-created_at", "-id")
-    if cursor and (position := _decode_cursor(cursor)):
+    if by_likeness:
+        qs = _by_likeness(qs, cursor, lowest=filters.sort == "likeness_low")
+    elif cursor and (position := _decode_cursor(cursor)):
         created, pk = position
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-    assets = list(
-        qs.only(
-            "public_id",
-            "org_id",
-            "kind",
-            "title",
-            "variants",
-            "duration",
-            "nsfw",
-            "liked",
-            "near_duplicate_of",
-            "created_at",
-            "width",
-            "height",
-        )[: size + 1]
-    )
-    next_cursor = _encode_cursor(assets[size - 1]) if len(assets) > size else ""
+    assets = list(qs.only(*_PAGE_FIELDS)[: size + 1])
+    next_cursor = _encode_cursor(assets[size - 1], by_likeness=by_likeness) if len(assets) > size else ""
     return assets[:size], next_cursor
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_offset(cursor: str) -> int:
+    """The position a search's cursor points to; 0 (the first page) for a missing or foreign one."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return max(0, int(raw["offset"]))
+    except (ValueError, TypeError, KeyError):
+        return 0
 
 
 def asset_or_404(org: Organization, public_id) -> Asset:
@@ -199,3 +316,52 @@ def media_import_or_404(org: Organization, public_id) -> MediaImport:
 
 def export_or_404(org: Organization, public_id) -> Export:
     return one_or_404(Export.objects.for_org(org), public_id)
+
+
+@dataclass(frozen=True)
+class OriginLink:
+    label: str  # what it is: "Character", "Pack", "Job"
+    name: str  # what the link says
+    url: str
+
+
+# The page where the job that made an asset shows its progress and result, by the recipe's
+# ``operation``: (label, URL name). Named rather than imported, as those apps sit above this one.
+JOB_PAGES = {
+    "generation": ("Pack", "generation:pack"),
+    "upscale": ("Job", "generation:job"),
+    "inpaint": ("Job", "generation:job"),
+    "clothes": ("Job", "generation:job"),
+    "image_to_video": ("Job", "video:job"),
+}
+
+
+def asset_origin(asset: Asset) -> list[OriginLink]:
+    """Links from ``asset`` back to what made it: its character, and the pack or job (from its
+    recipe). Only what exists in the asset's organisation is linked."""
+    from django.urls import NoReverseMatch, reverse
+
+    links = []
+    org = asset.org
+    if asset.character_id and asset.character is not None:
+        character = asset.character
+        links.append(
+            OriginLink("Character", character.name, reverse("characters:detail", args=[org.slug, character.public_id]))
+        )
+    recipe = asset.recipe or {}
+    page = JOB_PAGES.get(str(recipe.get("operation") or ""))
+    if page and recipe.get("job"):
+        label, url_name = page
+        try:
+            url = reverse(url_name, args=[org.slug, recipe["job"]])
+        except NoReverseMatch:
+            return links
+        name = recipe.get("character_name") or ""
+        if label == "Pack":
+            name = f"{name}'s pack" if name else "The pack"
+        else:
+            name = {"upscale": "Upscale", "inpaint": "Inpaint", "clothes": "Change clothes"}.get(
+                recipe["operation"], "Video clip"
+            )
+        links.append(OriginLink(label, name, url))
+    return links

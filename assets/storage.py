@@ -68,6 +68,15 @@ def edit_mask_key(org, job) -> str:
     return f"{_org_prefix(org)}/masks/{job.public_id}.png"
 
 
+def project_prefix(org, project) -> str:
+    """Where a project's own files (its scripts) live: what deleting the project empties."""
+    return f"{_org_prefix(org)}/projects/{project.public_id}"
+
+
+def script_key(org, project, script, extension: str) -> str:
+    return f"{project_prefix(org, project)}/scripts/{script.public_id}.{extension}"
+
+
 def key_belongs_to(org, key: str) -> bool:
     parts = PurePosixPath(key).parts
     return len(parts) > 2 and parts[0] == "orgs" and parts[1] == str(org.public_id) and ".." not in parts

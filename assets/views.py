@@ -40,6 +40,7 @@ def _grid(request: OrgHttpRequest, *, collection=None):
         "filters": filters,
         "filtering": filtering,
         "filter_form": form,
+        "search_error": form.errors.get("q"),
         "collection": collection,
         "query_string": _query_without_cursor(request),
         "export_id": _uuid_or_none(request.GET.get("export", "")),
@@ -96,6 +97,7 @@ def asset_detail(request: OrgHttpRequest, public_id):
         "assets/detail.html",
         {
             "asset": asset,
+            "origin": selectors.asset_origin(asset),
             "tags_text": ", ".join(t.name for t in asset.tags.all()),
             "collections": selectors.collections_for_org(request.org),
             "in_collections": {c.pk for c in asset.collections.all()},

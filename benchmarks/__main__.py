@@ -101,6 +101,10 @@ def main() -> int:
 
     library_benchmark.print_table(library_benchmark.run())
 
+    from benchmarks import search as search_benchmark
+
+    search_benchmark.print_table(search_benchmark.run())
+
     from benchmarks import imports as imports_benchmark
 
     imports_benchmark.print_table(imports_benchmark.run())
@@ -128,6 +132,19 @@ def main() -> int:
     from benchmarks import video as video_benchmark
 
     video_benchmark.print_table(video_benchmark.run())
+
+    from benchmarks import tools as tools_benchmark
+
+    tools_benchmark.print_table(tools_benchmark.run())
+    from benchmarks import projects as projects_benchmark
+
+    projects_benchmark.print_table(projects_benchmark.run())
+    from benchmarks import identity as identity_benchmark
+
+    identity_benchmark.print_table(identity_benchmark.run())
+    from benchmarks import datasets as datasets_benchmark
+
+    datasets_benchmark.print_table(datasets_benchmark.run())
 
     from benchmarks import safety as safety_benchmark
 

@@ -4,9 +4,10 @@
    ``celery worker`` as deployed (prefork, its default two processes on this 2-core machine),
    consuming the real queues of a private Redis started for the run, so nothing is mocked and a
    dev worker can't take the tasks: the Studio's POST → 10 × (``call_submit`` → ``demo_run`` →
-   ``call_finish``: the image copied into the library with its thumbnails) → 10 × ``image_score``
+   ``call_finish``: the image copied into the library with its thumbnails) → 10 × ``identity.tasks.asset_score``
    (the face found and compared with the character's). The character is in face-swap mode with a
-   real face (person A), so the demo's images carry a face and every image really is scored. The
+   real face (person A), and ``DEMO_FACE_POOL`` makes the demo paste person A's photos, so every
+   image carries a face and really is scored. The
    clock stops when the last image has its score. The same pack on a solo-pool worker (one
    process) is reported beside it.
 2. The Studio page (GET, with a finished 10-image pack on show): median and p95 server time.
@@ -112,6 +113,7 @@ def _pack_end_to_end(org, owner, character) -> list[Row]:
     from django.conf import settings
     from django.db import connection
 
+    from characters.tests.photos import FACES_DIR
     from config.embedded import ensure_redis, redis_socket
 
     rows: list[Row] = []
@@ -128,6 +130,9 @@ def _pack_end_to_end(org, owner, character) -> list[Row]:
             "DEMO_PROVIDER_LATENCY": "0",
             "DEMO_PROVIDER_FAILURE_RATE": "0",
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # Demo renders are "not scored" unless the demo pastes real photos: person A's, so
+            # every image carries the character's face and really is scored.
+            "DEMO_FACE_POOL": ",".join(str(FACES_DIR / f"person-a-{n}.jpg") for n in (2, 3, 4)),
         }
         env.pop("TEST_DATABASE_URL", None)
         try:
@@ -162,7 +167,7 @@ def _pack_child(pool: str, org_slug: str, character_id: str) -> list[Row]:
     client = Client()
     client.force_login(character.org.memberships.get(role="owner").user)
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", pool, "-l", "warning"]
-    cmd += ["-Q", "default,generation,training,video,email", "--without-mingle", "--without-gossip"]
+    cmd += ["-Q", "default,generation,training,video,email,identity", "--without-mingle", "--without-gossip"]
     if pool == "prefork":
         cmd += ["-c", str(os.cpu_count() or 2)]
     worker = subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
@@ -200,7 +205,11 @@ def _pack_child(pool: str, org_slug: str, character_id: str) -> list[Row]:
         ),
         ("  the Studio's POST (validate, hold, 10 calls created)", f"{posted * 1000:.0f} ms", ""),
         ("  first image stored / last image stored", f"{stored[0]:.2f} s / {stored[-1]:.2f} s", ""),
-        ("  images with a face scored (of 10), median score", f"{len(scores)}, {statistics.median(scores):.0f}", ""),
+        (
+            "  images with a face scored (of 10), median score",
+            f"{len(scores)}, {statistics.median(scores):.0f}" if scores else "0 (demo renders: not scored)",
+            "",
+        ),
         ("  worker start and warm-up (a 5-image pack; not timed)", f"{warm:.1f} s", ""),
     ]
 

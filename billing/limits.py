@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
@@ -91,6 +92,15 @@ def jobs_check(org: Organization, *, running: int) -> None:
             url=plan_url(org),
             link_text="upgrade",
         )
+
+
+def queue_priority(org: Organization | None) -> int:
+    """The Celery priority of an organisation's provider work: paid plans' jobs go ahead of Free
+    ones in every queue (0 is taken first). The one place it is decided; ``providers.gateway``
+    asks it whenever it enqueues a call's task."""
+    if org is None:
+        return settings.CELERY_PRIORITY_PAID  # staff and system work, never held back
+    return settings.CELERY_PRIORITY_FREE if effective_plan(org).is_free else settings.CELERY_PRIORITY_PAID
 
 
 # --- Meters ------------------------------------------------------------------------------------------

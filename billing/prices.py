@@ -78,6 +78,15 @@ _PRICES = [
         CHARACTERS,
         "dataset checks, captions and four reference images included",
     ),
+    # The dataset builder (datasets/rules.py): per target photo a face swap (the animation's swap on
+    # the same endpoint, 9), an enhance (an upscale ≤ 4×, 8) and a caption (one vision request, 1).
+    OperationPrice(
+        "dataset_swap", "Dataset builder: face swap", 9, "per photo", CHARACTERS, "the source face onto a body photo"
+    ),
+    OperationPrice(
+        "dataset_enhance", "Dataset builder: enhance", 8, "per photo", CHARACTERS, "2× detail, kept at 1024²"
+    ),
+    OperationPrice("dataset_caption", "Dataset builder: caption", 1, "per photo", CHARACTERS, "with the trigger word"),
     OperationPrice("wizard_candidates", "Wizard base images", 16, "per set of four", CHARACTERS),
     OperationPrice("character_sheet", "Character sheet", 60, "per sheet", CHARACTERS, "7–10 angles and expressions"),
     # Video. The 2× margin rule (credits at the cheapest rate, Agency's $0.01245, at least twice what
@@ -126,8 +135,8 @@ _PRICES = [
     ),
     OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
     OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, on_sale=False),
-    OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS, on_sale=False),
-    OperationPrice("audio_cleanup", "Audio cleanup", 10, "per clip", TOOLS, on_sale=False),
+    OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
+    OperationPrice("audio_cleanup", "Audio cleanup", 10, "per file", TOOLS, "a recording, or a video's sound"),
     OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS, on_sale=False),
     OperationPrice("chat", "Assistant chat", 2, "per message", TOOLS, on_sale=False),
 ]

@@ -7,9 +7,11 @@ of the same money apply exactly once.
 """
 
 from django.db import transaction
+from django.dispatch import receiver
 from djstripe.event_handlers import djstripe_receiver
 
-from billing import checkout, stripe_sync
+from analytics.services import track
+from billing import checkout, signals, stripe_sync
 
 
 def _object(event) -> dict:
@@ -64,3 +66,11 @@ def on_dispute_created(sender, event, **kwargs):
 def on_invoice_changed(sender, event, **kwargs):
     customer = _object(event).get("customer")
     transaction.on_commit(lambda: checkout.invoices_forget(customer))
+
+
+@receiver(signals.plan_changed, dispatch_uid="billing.receivers.plan_changed_tracked")
+def on_plan_changed(sender, *, org, old_plan, new_plan, **kwargs) -> None:
+    """Product analytics: the funnel's last step is an upgrade (a dearer plan than before)."""
+    upgraded = old_plan is None or new_plan.price_cents > old_plan.price_cents
+    name = "plan_upgraded" if upgraded else "plan_downgraded"
+    track(name, org=org, user=org.created_by_id, plan=new_plan.slug, previous=old_plan.slug if old_plan else None)

@@ -211,8 +211,8 @@ LAUNCH_POSTS = [
             heading("Measure it: the identity score"),
             paragraph(
                 "<p>Every generated image is saved with an <b>identity score</b>: how closely the face in it "
-                "matches the character's identity reference. You don't have to judge a pack of ten by eye. Sort "
-                "by score, and look first at the images at the bottom.</p>"
+                "matches the character's identity reference, shown on its tile. You don't have to judge a pack of "
+                "ten by eye: images under 50 are marked <b>Low likeness</b>, so look at those first.</p>"
                 "<p>A whole pack scoring lower than usual is a signal too. Usually a preset is fighting the face: "
                 "heavy make-up, sunglasses, extreme angles, or a face too small in a wide shot.</p>"
             ),
@@ -233,7 +233,7 @@ LAUNCH_POSTS = [
                 "<ol><li>Train once, on a clean dataset.</li>"
                 "<li>Generate in packs of ten from presets, in draft quality first; re-run the keepers in "
                 "HQ.</li>"
-                "<li>Sort each pack by identity score and discard the outliers.</li>"
+                "<li>Check each pack's likeness scores and discard the images marked Low likeness.</li>"
                 "<li>Tag and collect as you go, so the library stays searchable.</li>"
                 "<li>Build new content from winning recipes, not from scratch.</li></ol>"
             ),
@@ -279,7 +279,7 @@ LAUNCH_POSTS = [
             heading("5. Image to video"),
             paragraph(
                 "<p>Open any image in the library and choose <b>Make video</b>. Describe the motion, pick 6, 8 "
-                "or 10 seconds, and LTX-2 animates the still. It costs 10 credits a second, so an 8-second clip "
+                "or 10 seconds, and LTX-2 (landscape) or Wan 2.2 (portrait and square) animates the still. It costs 10 credits a second, so an 8-second clip "
                 "is 80 credits. Motion prompts work best when they say what moves and how the camera "
                 "behaves:</p>"
             ),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from characters import attributes as attrs
 from characters.rules import BUCKETS
@@ -103,7 +104,15 @@ class Character(OrgOwnedModel):
         return "none"
 
     @property
+    def lora_demo(self) -> bool:
+        """Whether the face model is the demo provider's placeholder file: the pipeline ran, but no
+        model was trained, so nothing may say it was."""
+        return bool(self.lora_asset_id and self.lora_asset and (self.lora_asset.metadata.get("lora") or {}).get("demo"))
+
+    @property
     def mode_label(self) -> str:
+        if self.mode == "hd" and self.lora_demo:
+            return "HD (demo, not trained)"
         return {"hd": "HD", "face_swap": "Face swap", "none": "Not ready"}[self.mode]
 
     @property
@@ -269,9 +278,26 @@ class TrainingRun(CallJob):
                 name="trainingrun_one_active",
             ),
         ]
+        verbose_name = "face model training"
+
+    centre_related = ("character",)
 
     def __str__(self):
         return f"Training of {self.character} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"Face model training for {self.character.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("characters:detail", args=[self.org.slug, self.character.public_id])
+
+    def notice(self) -> tuple[str, str] | None:
+        return None  # characters.training tells, in the character's words ("HD mode unlocked for …")
+
+    def centre_cancel(self, user) -> None:
+        from characters.training import training_cancel
+
+        training_cancel(run=self, user=user)
 
 
 class CharacterJob(Job):
@@ -294,9 +320,31 @@ class CharacterJob(Job):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="characterjob_key_once")]
+        verbose_name = "character image set"
+
+    centre_related = ("character",)
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.character} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"{self.get_kind_display()} for {self.character.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("characters:detail", args=[self.org.slug, self.character.public_id])
+
+    def notice(self) -> tuple[str, str] | None:
+        # The wizard's steps are told in the character's words: the sheet and the reference images
+        # by "HD mode unlocked for …" / "HD mode couldn't be set up for …" (characters.wizard,
+        # characters.training); the base image candidates are watched on the wizard's page.
+        if self.kind != self.Kind.CAPTIONS:
+            return None
+        return super().notice()
+
+    def centre_cancel(self, user) -> None:
+        from characters.pipeline import character_job_cancel
+
+        character_job_cancel(job=self, user=user)
 
 
 class CharacterJobItem(JobItem):

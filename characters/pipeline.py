@@ -213,6 +213,7 @@ def _image_deliver(character: Character, job: CharacterJob, item: CharacterJobIt
         parents=[character.base_image] if job.kind == CharacterJob.Kind.SHEET else [],
         recipe=_recipe(character, job, item, call),
         credits=job.credits // (job.items.count() or 1),
+        likeness_of=character,
     )
 
 

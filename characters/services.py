@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import User
+from analytics.services import track
 from assets import media, storage
 from assets.models import Asset
 from assets.services import asset_create_from_file, asset_delete, clean_filename
@@ -143,7 +144,9 @@ def _character_create(*, org: Organization, user: User | None, name: str, origin
     cleaned = _clean_attributes({"name": name, **fields})
     org_lock(org.pk)  # two tabs can't both create the last allowed character
     limits.characters_check(org, count=characters_count(org))
-    return Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
+    character = Character.objects.create(org=org, origin=origin, created_by=user, **cleaned)
+    track("character_created", org=org, user=user, influencer_id=str(character.public_id), origin=origin)
+    return character
 
 
 def character_update(*, character: Character, user: User | None = None, **fields) -> Character:

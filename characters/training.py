@@ -31,6 +31,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageOps
 
 from accounts.models import User
+from analytics.services import track
 from assets import media, storage  # noqa: F401 -- media registers the HEIF opener for originals
 from assets.models import Asset
 from assets.services import asset_create_file
@@ -165,6 +166,15 @@ def run_create(
     )
     Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.TRAINING)
     character.lora_status = Character.LoraStatus.TRAINING
+    track(
+        "lora_training_started",
+        org=character.org,
+        user=user,
+        influencer_id=str(character.public_id),
+        sheet_count=images,
+        source=source,
+        job_id=str(run.public_id),
+    )
     transaction.on_commit(lambda: tasks.training_prepare.delay(run.pk), robust=True)
     return run
 
@@ -338,6 +348,25 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
         if embeddings:
             identity.reference_set(character, embeddings, source="dataset")
     engine.job_finish(run, JobStatus.SUCCEEDED, lora_key=key)
+    since_created_ms = round((now - character.created_at).total_seconds() * 1000)
+    track(
+        "lora_training_completed",
+        org=character.org,
+        user=run.created_by,
+        influencer_id=str(character.public_id),
+        job_id=str(run.public_id),
+        training_duration_ms=round((now - run.created_at).total_seconds() * 1000),
+        training_cost_cents=round(float(call.cost_usd or 0) * 100),
+        demo=demo,
+    )
+    track(
+        "lora_mode_activated",
+        org=character.org,
+        user=run.created_by,
+        influencer_id=str(character.public_id),
+        time_since_creation_ms=since_created_ms,
+        demo=demo,
+    )
     zimage.zip_discard(run)
     references_start(character=character, run=run)
     body = (
@@ -352,10 +381,20 @@ def _lora_ready(character: Character, run: TrainingRun, call: ProviderCall, key:
     notify(
         org=character.org,
         user=run.created_by,
-        kind="training_succeeded",
-        title=f"HD mode unlocked for {character.name}",
+        kind="job:characters-trainingrun",  # the email preference of training runs
+        title=f"Demo run finished for {character.name} (no model trained)"
+        if demo
+        else f"HD mode unlocked for {character.name}",
         body=body,
         url=pipeline.character_url(character),
+    )
+    track(
+        "hd_mode_unlocked_notification",
+        org=character.org,
+        user=run.created_by,
+        influencer_id=str(character.public_id),
+        time_since_creation_ms=since_created_ms,
+        demo=demo,
     )
 
 
@@ -389,6 +428,15 @@ def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -
     """Fail or cancel a locked run: both trainers stopped, its credits back, the character's previous
     face models (if any) kept, and, for a failure, the creator told why."""
     engine.job_finish(run, status, error)
+    if status == JobStatus.FAILED:
+        track(
+            "lora_training_failed",
+            org=character.org,
+            user=run.created_by,
+            influencer_id=str(character.public_id),
+            job_id=str(run.public_id),
+            error=error[:200],
+        )
     if run.call_id:  # a no-op when its failure is what stops the run
         gateway.call_cancel(ProviderCall.objects.get(pk=run.call_id), reason=error)
     zimage.trainer_stop(run, error)
@@ -402,7 +450,7 @@ def _run_stop(character: Character, run: TrainingRun, status: str, error: str) -
         notify(
             org=character.org,
             user=run.created_by,
-            kind="training_failed",
+            kind="job:characters-trainingrun",
             title=f"Training failed for {character.name}",
             body=f"{error} The {run.credits} credits held for it are available again.",
             url=pipeline.character_url(character),

@@ -15,8 +15,10 @@ import secrets
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
+from analytics.services import track
 from assets import storage
 from assets.models import Asset
 from billing.models import Hold
@@ -271,12 +273,28 @@ def _sheet_pipeline_create(character: Character, user: User | None, key: str) ->
     job.save(update_fields=["params", "updated_at"])
     Character.objects.filter(pk=character.pk).update(lora_status=Character.LoraStatus.SHEET)
     character.lora_status = Character.LoraStatus.SHEET
+    track(
+        "character_sheet_generation_started",
+        org=character.org,
+        user=user,
+        influencer_id=str(character.public_id),
+        base_image_id=str(character.base_image.public_id) if character.base_image else None,
+        job_id=str(job.public_id),
+    )
     return job
 
 
 def sheet_settled(character: Character, job: CharacterJob) -> None:
     """Called with the character and the sheet job locked, when the sheet job settles."""
     if job.status == JobStatus.SUCCEEDED:
+        track(
+            "character_sheet_generation_completed",
+            org=character.org,
+            user=job.created_by,
+            influencer_id=str(character.public_id),
+            sheet_count=job.items.filter(status=JobStatus.SUCCEEDED).count(),
+            duration_ms=round((timezone.now() - job.created_at).total_seconds() * 1000),
+        )
         transaction.on_commit(lambda: tasks.sheet_check.delay(job.pk), robust=True)
     else:
         _sheet_abandon(
@@ -303,7 +321,7 @@ def _sheet_abandon(character: Character, job: CharacterJob, reason: str, *, noti
         notify(
             org=character.org,
             user=job.created_by,
-            kind="hd_failed",
+            kind="job:characters-characterjob",  # the email preference of character image sets
             title=f"HD mode couldn't be set up for {character.name}",
             body=(
                 f"{reason} The {operation_credits('lora_training')} credits held for training are available again. "

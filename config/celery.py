@@ -12,7 +12,7 @@ ensure_services()
 
 from celery import Celery  # noqa: E402
 
-QUEUES = ("default", "generation", "video", "training", "email")
+QUEUES = ("default", "generation", "video", "training", "email", "identity")
 
 app = Celery("personae")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -24,11 +24,13 @@ app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name i
 # `apply_async` wins over this table.
 app.conf.task_routes = {
     "core.tasks.send_email": {"queue": "email"},
-    "generation.tasks.image_score": {"queue": "generation"},
+    # Likeness scoring (dlib, ffmpeg) is CPU work: its own queue and worker, never ahead of provider calls.
+    "identity.tasks.asset_score": {"queue": "identity"},
+    "identity.tasks.keepers_sweep": {"queue": "identity"},
     "providers.tasks.demo_run": {"queue": "generation"},
     "characters.tasks.training_prepare": {"queue": "training"},
     "characters.tasks.sheet_check": {"queue": "training"},
     "video.tasks.animate_prepare": {"queue": "video"},
-    "video.tasks.step_score": {"queue": "video"},
+    "video.tasks.step_score": {"queue": "identity"},
 }
 app.autodiscover_tasks()

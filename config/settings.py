@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import environ
-from celery.schedules import crontab
 from django.contrib.messages import constants as message_constants
 
 from config import browser_policies
+from config.analytics_settings import *  # noqa: F403  (product analytics: retention, dashboards)
 from config.api_settings import *  # noqa: F403  (the JSON API, extension and webhook settings)
+from config.beat_schedule import CELERY_BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE
 from config.environment import BASE_DIR, DEBUG, env
 from config.environment import SECRET_KEY as SECRET_KEY
+from config.identity_settings import *  # noqa: F403  (likeness scoring, lineage, keepers)
+from config.jobcentre_settings import *  # noqa: F403  (job centre, priority queue, notifications)
 from config.licensing_settings import *  # noqa: F403  (likeness licensing: payouts)
+from config.tools_settings import *  # noqa: F403  (AI tools: limits of colour grading and audio cleanup)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "audit",
+    "analytics",
     "orgs",
     "billing",
     "safety",
@@ -57,12 +62,18 @@ INSTALLED_APPS = [
     "generation",
     "video",
     "licensing",
+    # AI tools (colour grading, audio cleanup): beside video, on jobs, assets and billing.
+    "tools",
     "characters",
     # Style recipes: extracted from library images, offered in the Studio as presets.
     "styles",
+    "projects",
+    "datasets",
     "usage",
     # Data exports, deletions and retention (GDPR): above the apps whose data it gathers and deletes.
     "privacy",
+    # Likeness on every asset, lineage graphs with re-runs, "generate until N keepers".
+    "identity",
     "notifications",
     "onboarding",
     "marketing",
@@ -98,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Where each request comes from, for the audit entries it writes (audit/context.py).
     "audit.middleware.AuditContextMiddleware",
+    # Product events a request records are written together, once, after its view (analytics/).
+    "analytics.middleware.AnalyticsBufferMiddleware",
     # Fail closed: every view needs a login unless it is marked @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -256,103 +269,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep a worker's database connection across tasks (Celery's Django fixup otherwise reconnects before
 # and after every task: three connections per upscale). Closed and reopened every 100 tasks.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# priority_steps: each queue is four Redis lists, taken 0 first (CELERY_PRIORITY_PAID/FREE).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "priority_steps": [0, 3, 6, 9]}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".data" / "celerybeat-schedule")
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
-CELERY_BEAT_SCHEDULE = {
-    # Likeness licensing: last month's royalty transfers (once per creator and month), and retries.
-    "royalty-payouts": {"task": "licensing.tasks.royalty_payouts", "schedule": crontab(hour=6, minute=23)},
-    # Providers: ask about calls whose webhook hasn't come, and move stalled calls on.
-    "poll-provider-calls": {
-        "task": "providers.tasks.poll_due_calls",
-        "schedule": 15.0,
-        "options": {"expires": 14},
-    },
-    # Credits: release holds whose job never settled (a safety net), and check the ledger nightly.
-    "release-expired-holds": {
-        "task": "billing.tasks.release_expired_holds",
-        "schedule": crontab(minute=17),
-        "options": {"expires": 50 * 60},
-    },
-    # Stripe: webhook deliveries whose processing task was lost are queued again.
-    "sweep-stripe-webhooks": {
-        "task": "billing.tasks.sweep_stripe_webhooks",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    "check-ledger": {
-        "task": "billing.tasks.check_ledger",
-        "schedule": crontab(hour=3, minute=41),
-        "options": {"expires": 3600},
-    },
-    "sweep-provider-calls": {
-        "task": "providers.tasks.sweep_calls",
-        "schedule": 120.0,
-        "options": {"expires": 110},
-    },
-    "sweep-animation-prepares": {
-        "task": "video.tasks.prepare_sweep",
-        "schedule": 120.0,
-        "options": {"expires": 110},
-    },
-    # Outgoing webhooks: deliveries whose task was lost are queued again; the log keeps 30 days.
-    "sweep-webhook-deliveries": {
-        "task": "api.tasks.sweep_webhook_deliveries",
-        "schedule": 300.0,
-        "options": {"expires": 290},
-    },
-    "library-housekeeping": {
-        "task": "assets.tasks.library_housekeeping",
-        "schedule": crontab(minute="*/30"),
-        "options": {"expires": 25 * 60},
-    },
-    "expire-stale-invitations-and-join-requests": {
-        "task": "orgs.tasks.expire_stale_invitations_and_requests",
-        "schedule": crontab(minute=7),
-        "options": {"expires": 50 * 60},
-    },
-    # Retention and deletion (privacy/retention.py, docs/operations.md#retention). Each is
-    # idempotent, so a late or repeated run only finds less to do.
-    "delete-due-organisations": {
-        "task": "privacy.tasks.delete_due_organisations",
-        "schedule": crontab(minute=23),
-        "options": {"expires": 50 * 60},
-    },
-    "expire-data-exports": {
-        "task": "privacy.tasks.expire_data_exports",
-        "schedule": crontab(minute=37),
-        "options": {"expires": 50 * 60},
-    },
-    "purge-failed-jobs": {
-        "task": "privacy.tasks.purge_failed_jobs",
-        "schedule": crontab(hour=2, minute=13),
-        "options": {"expires": 3600},
-    },
-    "purge-abandoned-uploads": {
-        "task": "privacy.tasks.purge_abandoned_uploads",
-        "schedule": crontab(hour=2, minute=29),
-        "options": {"expires": 3600},
-    },
-    "purge-trained-datasets": {
-        "task": "privacy.tasks.purge_trained_datasets",
-        "schedule": crontab(hour=2, minute=47),
-        "options": {"expires": 3600},
-    },
-    "trim-provider-records": {
-        "task": "privacy.tasks.trim_provider_records",
-        "schedule": crontab(hour=2, minute=43),
-        "options": {"expires": 3600},
-    },
-    "purge-audit-log": {
-        "task": "privacy.tasks.purge_audit_log",
-        "schedule": crontab(hour=3, minute=5),
-        "options": {"expires": 3600},
-    },
-}
+# CELERY_BEAT_SCHEDULE, the periodic tasks, is in config/beat_schedule.py (imported above).
 
 # --- Static & media ------------------------------------------------------------------------
 STATIC_URL = "/static/"

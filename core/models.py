@@ -1,8 +1,7 @@
-"""Base models every domain app builds on, and the product-analytics event log."""
+"""Base models every domain app builds on."""
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 
 
@@ -37,23 +36,3 @@ class OrgOwnedModel(PublicIdModel):
 
     class Meta:
         abstract = True
-
-
-class AnalyticsEvent(models.Model):
-    """One product event ("studio_opened", "generation_started" …) with its properties, for the
-    admin's dashboards (PRODUCT.md §11). Written by ``core.analytics.track``; never read by the app."""
-
-    name = models.CharField(max_length=60)
-    org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    properties = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["name", "-created_at"], name="analytics_name_newest")]
-
-    def __str__(self):
-        return self.name

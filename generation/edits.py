@@ -28,6 +28,7 @@ from pathlib import PurePath
 from django.db import transaction
 
 from accounts.models import User
+from analytics.services import track
 from assets import media, storage
 from assets.models import Asset
 from assets.services import EDIT_VARIANT
@@ -36,7 +37,6 @@ from billing.services import credits_require
 from characters import attributes
 from characters.models import Character
 from characters.services import nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import masks, prompts

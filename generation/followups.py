@@ -30,6 +30,24 @@ def image_delivered(image_id: int) -> None:
             log.exception("follow-up %s failed for pack image %s", follow_up.__qualname__, image_id)
 
 
+_SETTLED: list[Callable[[int], None]] = []
+
+
+def on_pack_settled(follow_up: Callable[[int], None]) -> Callable[[int], None]:
+    """Called with a pack's id once its last image has settled (delivered, failed or cancelled)."""
+    if follow_up not in _SETTLED:
+        _SETTLED.append(follow_up)
+    return follow_up
+
+
+def pack_settled(job_id: int) -> None:
+    for follow_up in _SETTLED:
+        try:
+            follow_up(job_id)
+        except Exception:
+            log.exception("follow-up %s failed for settled pack %s", follow_up.__qualname__, job_id)
+
+
 # --- The library batch: what another app adds to a batch pack ------------------------------------------
 
 

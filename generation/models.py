@@ -53,9 +53,23 @@ class EditJob(CallJob):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "-created_at"], name="editjob_org_newest")]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="editjob_key_once")]
+        verbose_name = "image edit"
 
     def __str__(self):
         return self.label
+
+    def centre_title(self) -> str:
+        return f"{self.label} of “{self.source_title}”" if self.source_title else self.label
+
+    def centre_cancel(self, user) -> None:
+        from generation.services import edit_job_cancel
+
+        edit_job_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> EditJob:
+        from generation.services import edit_job_retry
+
+        return edit_job_retry(job=self, user=user)
 
     @property
     def label(self) -> str:
@@ -90,6 +104,7 @@ class GenerationJob(Job):
         VARIATIONS = "variations", "Variations"
         BATCH = "batch", "Library batch"
         API = "api", "API"
+        KEEPERS = "keepers", "Generate until keepers"
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
     character = models.ForeignKey(
@@ -131,6 +146,12 @@ class GenerationJob(Job):
     source_job = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns", help_text="Re-run of."
     )
+    # A re-run from a lineage graph: the image it makes again (its branch is drawn beside it), and
+    # the LoRA version it loads instead of the character's current one (a TrainingRun's file).
+    rerun_of = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Image re-run."
+    )
+    lora_key = models.CharField(max_length=300, blank=True, help_text="A LoRA version other than the current one.")
     settled_at = models.DateTimeField(null=True, blank=True, help_text="When the pack's hold was settled.")
 
     class Meta:
@@ -140,9 +161,18 @@ class GenerationJob(Job):
             models.Index(fields=["character", "-created_at"], name="genjob_character_newest"),
         ]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="genjob_key_once")]
+        verbose_name = "image pack"
 
     def __str__(self):
         return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"{self.count} image{'s' if self.count != 1 else ''} of {self.character_name}"
+
+    def centre_cancel(self, user) -> None:
+        from generation.packs import pack_cancel
+
+        pack_cancel(job=self, user=user)
 
     def get_absolute_url(self) -> str:
         return reverse("generation:pack", args=[self.org.slug, self.public_id])
@@ -221,8 +251,16 @@ class PromptDraft(CallJob):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="promptdraft_key_once")]
 
+    centre_related = ("character",)
+
     def __str__(self):
         return f"{self.count} prompts for {self.character} ({self.status})"
+
+    def centre_title(self) -> str:
+        return f"{self.count} prompts written for {self.character.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:studio", args=[self.org.slug, self.character.public_id])
 
 
 class StyleLora(TimeStampedModel):

@@ -2,7 +2,8 @@
 chain — ``describe`` (the vision model writes its prompt from a library image) → ``generate`` →
 ``tryon`` (the pack's clothing image). The gateway calls ``image_on_call`` (registered as
 ``generation.pack_image``) as calls start and finish; a finished image is copied into the library
-with its recipe, then scored against the character in the worker (``generation.tasks.image_score``).
+with its recipe, then scored against the character in the worker (``identity.tasks.asset_score``, on
+every delivery to the library).
 
 When the last image of a pack has settled, the pack's hold is settled once (``job_refresh``): the
 delivered images are charged, the rest released. A retried image pays with a hold of its own.
@@ -19,12 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from analytics.services import track
 from assets import storage
 from assets.models import Asset
 from characters.models import Character
-from core.analytics import track
 from core.jobs import ACTIVE, JobStatus, transition
-from generation import followups, licence_checks, presets, prompt_writer, routing, tasks
+from generation import followups, licence_checks, presets, prompt_writer, routing
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway, handlers, outputs, registry
@@ -180,7 +181,6 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     if licence:
         licence.image_delivered(job=job, image=image, asset=asset)
     image_id = image.pk
-    transaction.on_commit(lambda: tasks.image_score.delay(image_id))
     transaction.on_commit(lambda: followups.image_delivered(image_id), robust=True)
     track(
         "generation_image_completed",
@@ -239,6 +239,7 @@ def image_recipe(job: GenerationJob, image: GenerationImage, call: ProviderCall 
         "steps": job.steps,
         "nsfw": job.nsfw,
         "cost": job.price_per_image,
+        "rerun_of": str(job.rerun_of.public_id) if job.rerun_of_id and job.rerun_of else None,
         **(licence.recipe(job=job) if (licence := licence_checks.checker(job.org_id, job.character)) else {}),
     }
 
@@ -320,10 +321,13 @@ def job_refresh(job: GenerationJob) -> None:
     job.status, job.error = status, error
     if was_active:
         job.finished_at = timezone.now()
+        engine.job_ended(job)
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     if job.settled_at is None:
         job.settled_at = timezone.now()
         job.save(update_fields=["settled_at"])
+        job_id = job.pk
+        transaction.on_commit(lambda: followups.pack_settled(job_id), robust=True)
         if job.hold:
             engine.hold_settle(
                 job.hold, charge=job.price_per_image * paid_by_job, reason=error or "No image was delivered."

@@ -19,13 +19,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from analytics.services import track
 from assets.models import Asset
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from billing.services import InsufficientCredits, hold_reserve
 from characters.models import Character
 from characters.services import character_words_screen, nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import licence_checks, pack_images, presets, prompts, routing
@@ -149,14 +149,21 @@ def pack_start(
     source_job: GenerationJob | None = None,
     seeds: list[int] | None = None,
     counts=presets.COUNTS,
+    prepaid: bool = False,
+    rerun_of: Asset | None = None,
+    lora_key: str = "",
     org: Organization | None = None,
     use: str = "",
 ) -> GenerationJob:
     """Start a pack of ``recipe.count`` images of ``character``. ``key`` (one per form) makes a
-    double click start one pack. ``seeds``: exact seeds per image (a re-run). ``org``: the
+    double click start one pack. ``seeds``: exact seeds per image (a re-run). Raises ``DomainError``
+    (the recipe's first problem, not enough credits, a prompt naming a minor, no licence for it).
+
+    ``prepaid``: its images are paid from a hold another job already has (a keepers run), so the
+    pack holds nothing itself. ``rerun_of``: the library image it makes again, from its lineage
+    graph; ``lora_key``: a LoRA version of the character other than the current one. ``org``: the
     organisation that pays and receives the images when it isn't the character's own — a licensee
-    of the character's likeness, for ``use`` (``generation.licence_checks``). Raises ``DomainError``
-    (the recipe's first problem, not enough credits, a prompt naming a minor, no licence for it)."""
+    of the character's likeness, for ``use`` (``generation.licence_checks``)."""
     payer = org or character.org
     if key and (existing := _job_by_key(character, key, org=payer)):
         return existing
@@ -205,7 +212,19 @@ def pack_start(
     # The prompts as sent: the character's words, the presets and the person's, together.
     text_screen([s.prompt for s in specs], org=payer, user=user, where=origin, nsfw=recipe.nsfw)
     return _create(
-        character, user, recipe, route, specs, key=key, origin=origin, source_job=source_job, org=payer, use=use
+        character,
+        user,
+        recipe,
+        route,
+        specs,
+        key=key,
+        origin=origin,
+        source_job=source_job,
+        prepaid=prepaid,
+        rerun_of=rerun_of,
+        lora_key=lora_key,
+        org=payer,
+        use=use,
     )
 
 
@@ -289,6 +308,9 @@ def _create(
     origin: str,
     source_job: GenerationJob | None = None,
     use_prompt_writer: bool = False,
+    prepaid: bool = False,
+    rerun_of: Asset | None = None,
+    lora_key: str = "",
     org: Organization | None = None,
     use: str = "",
 ) -> GenerationJob:
@@ -317,7 +339,7 @@ def _create(
         org=payer,
         user=user,
         key=key,
-        credits=per_image * len(specs),
+        credits=0 if prepaid else per_image * len(specs),
         operation=route.operation,
         hold_operation=presets.QUALITIES_BY_KEY[recipe.quality].operation,
         hold_description=f"{len(specs)} image{'s' if len(specs) != 1 else ''} of “{character.name}”",
@@ -349,11 +371,23 @@ def _create(
         price_per_image=per_image,
         style_loras=routing.style_loras(route.operation, scene=recipe.scene, nsfw=recipe.nsfw),
         source_job=source_job,
+        rerun_of=rerun_of,
+        lora_key=lora_key if route.mode == GenerationJob.Mode.HD else "",
     )
     if not created:
         if job.character_id != character.pk:
             raise _key_reused(character)
         return job
+    for choice, value in (("scene_selected", job.scene), ("environment_selected", job.environment)):
+        track(
+            choice,
+            org=payer,
+            user=user,
+            influencer_id=str(character.public_id),
+            **{choice.split("_")[0]: value},
+        )
+    if job.outfit:
+        track("outfit_changed", org=payer, user=user, influencer_id=str(character.public_id), outfit=job.outfit)
     track(
         "generation_started",
         org=payer,

@@ -101,6 +101,8 @@ def character_lora_key(job: GenerationJob, character: Character | None) -> str:
     """The character LoRA ``job``'s images load: the Z-Image one for Z-Image drafts, else FLUX's."""
     if character is None or job.mode != GenerationJob.Mode.HD:
         return ""
+    if job.lora_key:  # a re-run asked for an earlier LoRA version (identity.reruns)
+        return job.lora_key
     return character.zimage_lora_key if job.operation == "image_draft" else character.lora_key
 
 

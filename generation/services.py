@@ -145,6 +145,7 @@ def _deliver(job_id: int, call: ProviderCall, *, last_attempt: bool) -> None:
                 created_by=job.created_by,
                 parents=[job.source],
                 recipe=_recipe(job, call),
+                character=job.source.character if job.source else None,
                 credits=job.credits,
                 cost_of=job.attempts(),
             )

@@ -15,7 +15,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/library/batch/panel/", batch.batch_panel, name="batch_panel"),
     path("o/<slug:org_slug>/library/<uuid:public_id>/inpaint/", edits.inpaint, name="inpaint"),
     path("o/<slug:org_slug>/library/<uuid:public_id>/clothes/", edits.clothes, name="clothes"),
-    path(J, jobs.jobs, name="jobs"),
     path(J + "<uuid:public_id>/", jobs.job, name="job"),
     path(J + "<uuid:public_id>/card/", jobs.job_card, name="job_card"),
     path(J + "<uuid:public_id>/cancel/", jobs.job_cancel, name="job_cancel"),

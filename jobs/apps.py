@@ -8,7 +8,8 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import limits
-        from jobs import engine, inputs
+        from jobs import engine, inputs, notices
 
         inputs.register()
+        notices.kinds_register()
         limits.counter_register(limits.JOBS, engine.jobs_running)

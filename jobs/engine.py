@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
@@ -42,6 +43,7 @@ from billing.models import Hold
 from billing.services import InsufficientCredits, credit_account_lock, hold_capture, hold_release, hold_reserve
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus, transition
+from jobs import deliveries
 from jobs.models import CallJob, Job
 from orgs.models import Organization
 from orgs.selectors import pending_deletion_message
@@ -293,6 +295,7 @@ def output_to_library(
     credits: int | None = None,
     cost_of: Iterable[Model] = (),
     video: bool = False,
+    likeness_of: Any = None,
 ) -> Asset:
     """Copy a finished call's image (or, with ``video``, its video) into the library: a new
     asset with its lineage (``parents``), recipe and cost, shown under ``character``. A result
@@ -302,7 +305,11 @@ def output_to_library(
 
     Its true cost is recorded with it: ``credits`` (its share of the job's charge) and what the
     provider billed for ``call`` and every other call made for ``cost_of`` (the image or job it
-    was made for, and the failed jobs it retried; see ``delivery_cost``)."""
+    was made for, and the failed jobs it retried; see ``delivery_cost``).
+
+    After commit, the apps that follow deliveries (``jobs.deliveries``) are told, with the
+    character it should look like: ``likeness_of`` (a wizard's candidate faces, which aren't shown
+    under the character), else ``character``."""
     lineage = [p for p in parents if p is not None]
     url = outputs.output_video_url(call.output) if video else outputs.output_image_url(call.output)
     with outputs.output_download(call, url) as path:
@@ -336,11 +343,18 @@ def output_to_library(
     }
     if character is not None:
         fixes["character"] = character
+    subject = likeness_of if likeness_of is not None else character
+    if subject is not None and asset.kind in (Asset.Kind.IMAGE, Asset.Kind.VIDEO):
+        # Scored after commit (jobs.deliveries): "scoring" from the moment it exists, so nothing
+        # reading it in between takes it for an item with no score.
+        fixes["likeness_status"] = Asset.Likeness.PENDING
     if unflag_parents and asset.near_duplicate_of_id in {p.pk for p in lineage}:
         fixes["near_duplicate_of"] = None
     Asset.objects.filter(pk=asset.pk).update(**fixes)
     for name, value in fixes.items():
         setattr(asset, name, value)
+    asset_id, subject_id = asset.pk, subject.pk if subject is not None else None
+    transaction.on_commit(lambda: deliveries.asset_delivered(asset_id, subject_id), robust=True)
     return asset
 
 
@@ -397,8 +411,11 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
     """With ``job`` locked: record how it ended (and ``fields``) and settle its hold exactly once.
 
     ``charge``: the credits to capture; by default all of them when it succeeded, none otherwise.
-    Whatever isn't captured is released with ``error`` as the reason.
+    Whatever isn't captured is released with ``error`` as the reason. The job's creator is told how
+    it ended after the commit (``jobs.notices``), whatever its kind.
     """
+    if job.status in ACTIVE and status not in ACTIVE:  # once per job: only the end of an active one
+        job_ended(job)
     job.status, job.error, job.finished_at = status, error, timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
@@ -409,6 +426,15 @@ def job_finish(job: Job, status: str, error: str = "", *, charge: int | None = N
             charge=job.hold.amount if charge is None and status == JobStatus.SUCCEEDED else charge,
             reason=error or "Nothing was delivered.",
         )
+
+
+def job_ended(job: Job) -> None:
+    """Once a job has stopped being active: tell its creator how it ended, after the commit
+    (``jobs.notices``). ``job_finish`` calls it; a kind that settles itself (a pack, from its
+    images) calls it when it does."""
+    from jobs.notices import job_notify  # notices reads the job centre's selectors, built on this module
+
+    transaction.on_commit(partial(job_notify, type(job), job.pk), robust=True)
 
 
 def hold_settle(hold: Hold, *, charge: int | None, reason: str) -> None:

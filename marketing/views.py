@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sitemaps import views as sitemap_views
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -11,6 +12,22 @@ from blog.selectors import post_by_slug, posts_latest
 from core.seo import PageMeta
 from marketing.legal import LEGAL_DOCUMENTS
 from marketing.sitemaps import SITEMAPS
+from onboarding import selectors as onboarding_selectors
+from onboarding import services as onboarding_services
+
+# Each feature the landing page names, and the app page where it is used (a URL name that takes the
+# organisation's slug). ``feature_open`` sends a visitor there once they're logged in.
+FEATURE_PAGES = {
+    "characters": "characters:list",
+    "presets": "generation:studio_home",
+    "edits": "assets:library",
+    "video": "video:home",
+    "likeness": "generation:studio_home",
+    "library": "assets:library",
+    "prompt-writer": "generation:studio_home",
+    "teams": "orgs:members",
+    "credits": "billing:credits",
+}
 
 # The landing page's FAQ links to this guide while it is published.
 LORA_GUIDE_SLUG = "how-many-photos-to-train-a-face-lora"
@@ -103,3 +120,16 @@ def robots_txt(request):
         {"sitemap_url": settings.SITE_URL + reverse("marketing:sitemap")},
         content_type="text/plain; charset=utf-8",
     )
+
+
+@require_GET
+def feature_open(request, feature: str):
+    """The landing page's "Try it" links: the feature's page in the visitor's current organisation
+    (after logging in; a visitor without an account signs up from the login page), or the next
+    onboarding step when they have no organisation yet."""
+    if feature not in FEATURE_PAGES:
+        raise Http404("No such feature.")
+    membership = onboarding_selectors.current_membership(request.user)
+    if membership is None:
+        return redirect(onboarding_services.next_url(request.user))
+    return redirect(reverse(FEATURE_PAGES[feature], args=[membership.org.slug]))

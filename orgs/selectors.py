@@ -64,7 +64,11 @@ def seat_usage(org: Organization) -> dict:
 
 
 def getting_started_steps(org: Organization) -> list[dict]:
-    """The dashboard checklist. Steps are done when the thing they ask for exists."""
+    """The dashboard checklist. Steps are done when the thing they ask for exists and works: a
+    character counts once it has a face to generate from (a chosen base image or a trained face
+    model), not while it is only a name. Each step has a ``guide``: what to do, for the first-run
+    guide that shows the next step."""
+    from django.db.models import Q
     from django.urls import reverse
 
     team_done = org.memberships.count() > 1 or org.invitations.exists()
@@ -75,13 +79,19 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "done": True,
             "url": reverse("orgs:settings", args=[org.slug]),
             "cta": "Settings",
+            "guide": "",
         },
         {
             "title": "Create your first character",
             "text": "Train a face model from 20–30 photos, or design one with the wizard.",
-            "done": org.characters.exists(),
+            "done": org.characters.filter(Q(base_image__isnull=False) | Q(lora_status="ready")).exists(),
             "url": reverse("characters:list", args=[org.slug]),
             "cta": "Characters",
+            "guide": (
+                "Open Characters and choose a way in. The wizard needs no photos: pick the look, choose one "
+                "of four faces and the character works at once. From photos, drop 20–30 pictures of one "
+                "adult and run the dataset check before training."
+            ),
         },
         {
             "title": "Generate an image pack",
@@ -89,6 +99,10 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "done": org.generation_jobs.filter(status="succeeded").exists(),
             "url": reverse("generation:studio_home", args=[org.slug]),
             "cta": "Studio",
+            "guide": (
+                "In the Studio, pick your character, a scene, an environment and an outfit. The cost is on "
+                "the Generate button; the images fill in as they arrive, each with a likeness score."
+            ),
         },
         {
             "title": "Fill your library",
@@ -96,6 +110,10 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "done": org.assets.exists(),
             "url": reverse("assets:library", args=[org.slug]),
             "cta": "Library",
+            "guide": (
+                "Drop photos and videos onto the library, or keep the images you generate: everything lands "
+                "there with its recipe, ready to tag, collect, edit or turn into a video."
+            ),
         },
         {
             "title": "Invite your team",
@@ -103,6 +121,7 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "done": team_done,
             "url": reverse("orgs:members", args=[org.slug]),
             "cta": "Members",
+            "guide": "On Members, invite people by email as admins, members or viewers. Viewers don't take a seat.",
         },
         {
             "title": "Choose your plan",
@@ -111,5 +130,6 @@ def getting_started_steps(org: Organization) -> list[dict]:
             "done": org.plan_selected_at is not None or not org.plan.is_default,
             "url": reverse("orgs:billing", args=[org.slug]),
             "cta": "Billing",
+            "guide": "On Billing, stay on Free or pick a paid plan for more credits, characters, storage and seats.",
         },
     ]

@@ -20,14 +20,17 @@ from orgs.models import ROLE_DESCRIPTIONS, Role
 @org_view()
 def dashboard(request: OrgHttpRequest) -> HttpResponse:
     steps = selectors.getting_started_steps(request.org)
+    # The paid plan's subscription, when there is one (a reverse relation: billing sits above orgs).
+    subscription = getattr(request.org, "billing_subscription", None)
     return render(
         request,
         "orgs/dashboard.html",
         {
             "steps": steps,
             "steps_done": sum(s["done"] for s in steps),
-            # Set by the Stripe subscription when there is one; None shows the plan's credits instead.
-            "renews_at": getattr(request.org, "plan_renews_at", None),
+            # The first-run guide: the first step not done yet, and where it sits in the checklist.
+            "next_step": next(({**s, "number": n} for n, s in enumerate(steps, 1) if not s["done"]), None),
+            "subscription": subscription if subscription is not None and subscription.status != "none" else None,
             "pending_requests": selectors.pending_join_requests_for_org(request.org)
             if request.membership.can_manage_members
             else [],

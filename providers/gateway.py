@@ -37,6 +37,7 @@ from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.limits import queue_priority
 from core.jobs import transition
 from providers import handlers, inputs, prices, registry
 from providers.adapters import get_adapter
@@ -71,6 +72,12 @@ def queue_for(operation: str) -> str:
     return QUEUES.get(operation, "generation")
 
 
+def call_route(call: ProviderCall) -> dict[str, Any]:
+    """Where a call's task goes: its operation's queue, at its organisation's plan priority (paid
+    plans ahead of Free, ``billing.limits.queue_priority``). Every task about a call is sent with it."""
+    return {"queue": queue_for(call.operation), "priority": queue_priority(call.org)}
+
+
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
     """Exponential backoff with full jitter: a random wait up to base·2^attempt (capped)."""
     return random.uniform(0, min(cap, base * 2**attempt))
@@ -98,9 +105,8 @@ def call_create(
         subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
         subject_id=str(subject.pk) if subject is not None else "",
     )
-    transaction.on_commit(
-        lambda: tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(operation)), robust=True
-    )
+    route = call_route(call)
+    transaction.on_commit(lambda: tasks.call_submit.apply_async(args=(call.pk,), **route), robust=True)
     return call
 
 
@@ -307,7 +313,10 @@ def call_apply_status(call_id: int, status: Status, *, cost: prices.Cost | None 
     )
     if moved:
         transaction.on_commit(
-            lambda: tasks.call_finish.apply_async(args=(call_id,), queue=queue_for(call["operation"])), robust=True
+            lambda: tasks.call_finish.apply_async(
+                args=(call_id,), **call_route(ProviderCall.objects.select_related("org").get(pk=call_id))
+            ),
+            robust=True,
         )
     else:
         _record_late_cost(call_id, call, status)
@@ -412,9 +421,7 @@ def call_cancel(call: ProviderCall, *, reason: str = "Cancelled.") -> bool:
     )
     if moved:
         transaction.on_commit(lambda: tasks.call_cancel_at_provider.delay(call.pk), robust=True)
-        transaction.on_commit(
-            lambda: tasks.call_finish.apply_async(args=(call.pk,), queue=queue_for(call.operation)), robust=True
-        )
+        transaction.on_commit(lambda: tasks.call_finish.apply_async(args=(call.pk,), **call_route(call)), robust=True)
     return bool(moved)
 
 
@@ -471,7 +478,7 @@ def calls_sweep(*, now=None) -> dict:
     now = now or timezone.now()
     counts = {"resubmitted": 0, "timed_out": 0, "lost": 0, "rehandled": 0}
     for call in ProviderCall.objects.filter(status=ProviderCall.Status.PENDING, updated_at__lt=now - STALE_PENDING):
-        tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
+        tasks.call_submit.apply_async(args=(call.pk,), **call_route(call))
         counts["resubmitted"] += 1
     stuck = ProviderCall.objects.filter(
         status=ProviderCall.Status.SUBMITTING,
@@ -483,7 +490,7 @@ def calls_sweep(*, now=None) -> dict:
         if call.attempts < MAX_SUBMIT_ATTEMPTS:
             back = ProviderCall.objects.filter(pk=call.pk, status=ProviderCall.Status.SUBMITTING, sent_at__isnull=True)
             if back.update(status=ProviderCall.Status.PENDING):
-                tasks.call_submit.apply_async(args=(call.pk,), queue=queue_for(call.operation))
+                tasks.call_submit.apply_async(args=(call.pk,), **call_route(call))
                 counts["resubmitted"] += 1
         else:
             failed = Status("failed", error="We couldn't reach the provider. Please try again.")
@@ -513,6 +520,6 @@ def calls_sweep(*, now=None) -> dict:
         status__in=ProviderCall.FINISHED, handled_at__isnull=True, finished_at__lt=now - STALE_UNHANDLED
     )
     for call in unhandled:
-        tasks.call_finish.apply_async(args=(call.pk,), queue=queue_for(call.operation))
+        tasks.call_finish.apply_async(args=(call.pk,), **call_route(call))
         counts["rehandled"] += 1
     return counts

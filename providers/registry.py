@@ -80,6 +80,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("chat", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=2), "Grok"),
         # Style recipes (styles/): the vision model describes a saved image's style as a JSON object.
         Endpoint("style_extract", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=2), "Grok vision"),
+        # Projects (projects/): script breakdowns as JSON, and the project assistant's streamed answers.
+        Endpoint("script_breakdown", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=5), "Grok"),
+        Endpoint("project_chat", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=3), "Grok"),
         Endpoint("moderation", "xai", "grok-4-1-fast-non-reasoning", timedelta(minutes=1), "Grok (minors moderation)"),
     ]
 }

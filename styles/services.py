@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from analytics.services import track
 from assets import storage
 from assets.models import Asset
 from billing.dunning import effective_plan
 from billing.prices import operation_credits
 from billing.services import credits_available
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from jobs import engine

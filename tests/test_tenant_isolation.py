@@ -33,14 +33,21 @@ from core.tests.pages import text_of
 from generation.models import EditJob, GenerationImage, GenerationJob, PromptDraft
 from generation.services import upscale_start
 from generation.tests.factories import GenerationImageFactory, GenerationJobFactory, PromptDraftFactory
+from identity.models import KeepersRun
 from licensing.models import CreatorProfile, CreatorTerms, License, Payout
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from privacy.models import DataExport
+from projects import services as project_services
+from projects.models import Breakdown, ChatMessage, Project, ProjectAsset, ProjectCharacter, Script
+from projects.tests import screenplays
+from projects.tests.factories import ProjectFactory
 from styles.models import StyleRecipe
 from styles.tests.factories import WORDS, style_ready
 from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
+from tools.grading import grade_start, lut_upload
+from tools.models import Lut, ToolJob
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 from video.services import VideoRequest, video_start
 
@@ -116,7 +123,10 @@ ORG_URLS = {
     "generation:upscale": ({POST}, MEMBER, MEMBER, "asset"),
     "generation:inpaint": ({GET, POST}, MEMBER, MEMBER, "asset"),
     "generation:clothes": ({GET, POST}, MEMBER, MEMBER, "asset"),
-    "generation:jobs": ({GET}, VIEWER, None, None),
+    # The job centre: every kind of job; viewers watch, members cancel and retry.
+    "jobs:centre": ({GET}, VIEWER, None, None),
+    "jobs:cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
+    "jobs:retry": ({POST}, MEMBER, MEMBER, "edit_job"),
     "generation:job": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_card": ({GET}, VIEWER, None, "edit_job"),
     "generation:job_cancel": ({POST}, MEMBER, MEMBER, "edit_job"),
@@ -126,6 +136,28 @@ ORG_URLS = {
     "generation:batch": ({POST}, MEMBER, MEMBER, None),
     # The Studio: viewers watch packs and read history; members generate, write prompts, retry, cancel.
     # Style recipes: viewers look; members extract (from a library image), edit, offer and delete.
+    "projects:list": ({GET}, VIEWER, None, None),
+    "projects:new": ({GET, POST}, MEMBER, MEMBER, None),
+    "projects:detail": ({GET}, VIEWER, None, "project"),
+    "projects:edit": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:archive": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:delete": ({GET, POST}, ADMIN, ADMIN, "project"),
+    "projects:download": ({GET}, VIEWER, None, "project"),
+    "projects:assets_add": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:asset_remove": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:character_add": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:character_remove": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script_upload": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_start": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:script_delete": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:breakdown": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_status": ({GET}, VIEWER, None, "project"),
+    "projects:breakdown_export": ({GET}, VIEWER, None, "project"),
+    "projects:chat": ({GET}, VIEWER, None, "project"),
+    "projects:chat_ask": ({POST}, MEMBER, MEMBER, "project"),
+    "projects:chat_stream": ({GET}, VIEWER, None, "project"),
+    "projects:chat_stop": ({POST}, MEMBER, MEMBER, "project"),
     "styles:extract": ({POST}, MEMBER, MEMBER, "asset"),
     "styles:extract_many": ({POST}, MEMBER, MEMBER, None),
     "styles:list": ({GET}, VIEWER, None, None),
@@ -150,6 +182,16 @@ ORG_URLS = {
     "characters:new_photos": ({GET, POST}, MEMBER, MEMBER, None),
     "characters:wizard": ({GET, POST}, MEMBER, MEMBER, None),
     "characters:detail": ({GET}, VIEWER, None, "character"),
+    # Identity: likeness and lineage sections, re-runs, keepers, the identity reference.
+    "identity:keepers_new": ({GET, POST}, VIEWER, MEMBER, "wizard_character"),
+    "identity:keepers": ({GET}, VIEWER, None, "keepers_run"),
+    "identity:keepers_status": ({GET}, VIEWER, None, "keepers_run"),
+    "identity:keepers_cancel": ({POST}, MEMBER, MEMBER, "keepers_run"),
+    "identity:asset_identity": ({GET}, VIEWER, None, "asset"),
+    "identity:asset_lineage": ({GET}, VIEWER, None, "asset"),
+    "identity:asset_rerun": ({POST}, MEMBER, MEMBER, "asset"),
+    "identity:character_identity": ({GET}, VIEWER, None, "character"),
+    "identity:reference_compute": ({POST}, MEMBER, MEMBER, "character"),
     "characters:edit": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:delete": ({GET, POST}, MEMBER, MEMBER, "character"),
     "characters:nsfw": ({POST}, MEMBER, MEMBER, "character"),
@@ -175,6 +217,22 @@ ORG_URLS = {
     "characters:training_start": ({POST}, MEMBER, MEMBER, "character"),
     "characters:training_status": ({GET}, VIEWER, None, "character"),
     "characters:training_cancel": ({POST}, MEMBER, MEMBER, "character"),
+    # Dataset builder: viewers look (page, progress, export); members build, run, review, hand over.
+    "datasets:new": ({GET, POST}, MEMBER, MEMBER, None),
+    "datasets:import": ({POST}, MEMBER, MEMBER, None),
+    "datasets:build": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:progress": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:export": ({GET}, VIEWER, None, "dataset_build"),
+    "datasets:upload_source": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:upload_target": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:remove_source": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:remove_target": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:run": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:cancel": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:redo": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:review": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:accept_all": ({POST}, MEMBER, MEMBER, "dataset_build"),
+    "datasets:hand_over": ({POST}, MEMBER, MEMBER, "dataset_build"),
     # Video: viewers watch clips and animations; members make, upscale, animate, cancel and retry.
     "video:home": ({GET}, VIEWER, None, None),
     "video:make": ({GET, POST}, MEMBER, MEMBER, "asset"),
@@ -190,6 +248,18 @@ ORG_URLS = {
     # The library's batch sidebar for one job per item (upscale here): members only.
     "video:batch_panel": ({POST}, MEMBER, MEMBER, None),  # changes nothing: the selection is long
     "video:batch": ({POST}, MEMBER, MEMBER, None),
+    # Tools: colour grading and audio cleanup.
+    "tools:home": ({GET}, VIEWER, None, None),
+    "tools:grade_choose": ({GET}, VIEWER, None, None),
+    "tools:grade": ({GET, POST}, MEMBER, MEMBER, "asset"),
+    "tools:lut_upload": ({POST}, MEMBER, MEMBER, None),
+    "tools:lut_file": ({GET}, VIEWER, None, None),
+    "tools:audio": ({GET, POST}, MEMBER, MEMBER, None),
+    "tools:audio_clean": ({GET, POST}, MEMBER, MEMBER, "recording"),
+    "tools:job": ({GET}, VIEWER, None, "tool_job"),
+    "tools:job_card": ({GET}, VIEWER, None, "tool_job"),
+    "tools:job_cancel": ({POST}, MEMBER, MEMBER, "tool_job"),
+    "tools:job_retry": ({POST}, MEMBER, MEMBER, "tool_job"),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -198,6 +268,8 @@ ORG_URLS = {
     "notifications:list": ({GET}, VIEWER, None, None),
     "notifications:read_all": ({POST}, VIEWER, VIEWER, None),
     "notifications:read": ({POST}, VIEWER, VIEWER, "notification"),
+    "notifications:bell": ({GET}, VIEWER, None, None),
+    "notifications:preferences": ({GET, POST}, VIEWER, VIEWER, None),
     # Licensing: everyone browses creators and sees the licences held; admins ask for licences and
     # run the creator side (terms, payouts, answers); members make images under a licence.
     "licensing:directory": ({GET}, VIEWER, None, None),
@@ -212,9 +284,27 @@ ORG_URLS = {
     "licensing:licence_answer": ({POST}, ADMIN, ADMIN, "granted_licence"),
 }
 # Second ids in a URL, and the object of the same org that each names.
-SUB_IDS = {"<uuid:image_id>": "dataset_image", "<uuid:run_id>": "training_run", "<uuid:asset_id>": "candidate"}
+SUB_IDS = {
+    "<uuid:image_id>": "dataset_image",
+    "<uuid:run_id>": "training_run",
+    "<uuid:asset_id>": "candidate",
+    "<uuid:lut_id>": "lut",
+    "<uuid:script_id>": "script",
+    "<uuid:breakdown_id>": "breakdown",
+    "<uuid:message_id>": "chat_message",
+    "<uuid:character_id>": "character",
+    "<uuid:source_id>": "dataset_source",
+    "<uuid:target_id>": "dataset_target",
+    "<uuid:build_run_id>": "dataset_run",
+}
 # Image positions in a pack: the first image.
-SUB_VALUES = {"<int:position>": "0", "<slug:action>": "upscale", "<str:answer>": "decline"}
+SUB_VALUES = {
+    "<int:position>": "0",
+    "<slug:action>": "upscale",
+    "<slug:kind>": "generation-editjob",
+    "<str:fmt>": "json",
+    "<str:answer>": "decline",
+}
 
 
 def _org_url_patterns():
@@ -304,6 +394,9 @@ def _library_objects(org):
     edit_job = upscale_start(org=org, user=None, asset=source, factor=2)  # queued: cancellable
     data_export = DataExport.objects.create(org=org, status=DataExport.Status.READY, expires_at=timezone.now())
     video_job = video_start(org=org, user=None, asset=source, request=VideoRequest(prompt="a slow pan"))
+    tool_job = grade_start(org=org, user=None, asset=source, data={"look": "vintage"})  # queued: cancellable
+    lut = lut_upload(org=org, user=None, name="Mine.cube", data=CUBE)
+    recording = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="audio/wav", duration=3.0)
     style = style_ready(org, source=source)
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
@@ -325,13 +418,33 @@ def _library_objects(org):
         "webhook_delivery": delivery,
         "data_export": data_export,
         "video_job": video_job,
+        "tool_job": tool_job,
+        "lut": lut,
+        "recording": recording,
         "asset": asset,
         "collection": collection,
         "upload": upload,
         "export": export,
         "edit_job": edit_job,
         **_character_objects(org),
+        **_project_objects(org, asset),
     }
+
+
+def _project_objects(org, asset):
+    """A project with a linked item, a script, its finished breakdown and an answered question."""
+    project = ProjectFactory(org=org, name=f"Lighthouse {org.slug}")
+    project_services.project_assets_add(project=project, assets=[asset])
+    script = project_services.script_upload(
+        project=project, user=None, filename="lighthouse.fountain", data=screenplays.SHORT.encode()
+    )
+    breakdown = Breakdown.objects.create(
+        org=org, project=project, script=script, status="succeeded", result={"scenes": [], "characters": []}
+    )
+    message = ChatMessage.objects.create(
+        org=org, project=project, question="Who keeps the light?", answer="Ada [S1].", status="succeeded"
+    )
+    return {"project": project, "script": script, "breakdown": breakdown, "chat_message": message}
 
 
 def _character_objects(org):
@@ -352,7 +465,18 @@ def _character_objects(org):
         user_id: Notification.objects.create(org=org, user_id=user_id, kind="test", title="Done")
         for user_id in Membership.objects.filter(org=org).values_list("user_id", flat=True)
     }
+    keepers_run = KeepersRun.objects.create(
+        org=org,
+        character=wizard,
+        character_name=wizard.name,
+        wanted=1,
+        threshold=50,
+        price_per_image=4,
+        status="succeeded",
+        outcome="1 keeper.",
+    )
     return {
+        "keepers_run": keepers_run,
         "character": character,
         "dataset_image": image,
         "training_run": run,
@@ -363,7 +487,22 @@ def _character_objects(org):
         "prompt_draft": draft,
         "video": video,
         "pipeline": pipeline,
+        **_dataset_objects(org),
     }
+
+
+def _dataset_objects(org):
+    """A dataset build with one face photo, one body photo with a result, and a finished run."""
+    from datasets.models import BuildRun, DatasetBuild, SourcePhoto, TargetPhoto
+
+    build = DatasetBuild.objects.create(org=org, character=CharacterFactory(org=org, name=f"Jade {org.slug}"))
+    source = SourcePhoto.objects.create(org=org, build=build, asset=AssetRowFactory(org=org))
+    result = AssetRowFactory(org=org)
+    target = TargetPhoto.objects.create(
+        org=org, build=build, asset=AssetRowFactory(org=org), result=result, source=source
+    )
+    run = BuildRun.objects.create(org=org, build=build, status="succeeded")
+    return {"dataset_build": build, "dataset_source": source, "dataset_target": target, "dataset_run": run}
 
 
 def _studio_objects(org, character, face):
@@ -418,12 +557,25 @@ POST_DATA = {
     "assets:collection_toggle": lambda t: {"collection": str(t["collection"].public_id), "add": "0"},
     "generation:upscale": {"factor": "2"},
     "styles:detail": {"name": "Renamed style", **WORDS},
+    "projects:new": {"name": "New production"},
+    "projects:edit": {"name": "Renamed production"},
+    "projects:delete": lambda t: {"confirm_name": t["project"].name},
+    "projects:assets_add": lambda t: {"ids": str(t["asset"].public_id)},
+    "projects:character_add": lambda t: {"character": str(t["character"].public_id)},
+    "projects:script_upload": lambda t: {
+        "file": SimpleUploadedFile("again.fountain", screenplays.SHORT.encode(), content_type="text/plain")
+    },
+    "projects:chat_ask": {"question": "Who keeps the light?"},
     "styles:extract_many": lambda t: {"ids": str(t["asset"].public_id)},
     "video:make": {"prompt": "a slow pan", "seconds": "6"},
     "video:upscale": {"factor": "2"},
     "video:batch_panel": lambda t: {"ids": str(t["asset"].public_id)},
     "video:batch": lambda t: {"ids": str(t["asset"].public_id), "factor": "2"},
     "video:pipeline_step": {"step": "animate"},
+    "tools:grade": {"look": "vintage"},
+    "tools:lut_upload": lambda t: {"asset": str(t["asset"].public_id), "cube": SimpleUploadedFile("x.cube", CUBE)},
+    "tools:audio": lambda t: {"action": "upload", "files": SimpleUploadedFile("voice.wav", _wav())},
+    "tools:audio_clean": {"loudness": "-16"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
         "character": str(t["wizard_character"].public_id),
@@ -479,6 +631,24 @@ POST_DATA = {
 }
 
 
+CUBE = b"LUT_3D_SIZE 2\n" + b"".join(f"{r} {g} {b}\n".encode() for b in (0, 1) for g in (0, 1) for r in (0, 1))
+
+
+def _wav():
+    """A second of a tone, as the audio page's upload sends it."""
+    import math
+    import struct
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 5))) for i in range(8000)))
+    return buffer.getvalue()
+
+
 def _mask_for(asset):
     """A painted mask (white where the image changes) at ``asset``'s size, as the inpaint page sends it."""
     image = Image.new("L", (asset.width, asset.height), 0)
@@ -524,9 +694,17 @@ def _state():
         sorted(Organization.objects.values_list("pk", "deletion_due_at")),
         sorted(DataExport.objects.values_list("pk", "status")),
         sorted(VideoJob.objects.values_list("pk", "status")),
+        sorted(ToolJob.objects.values_list("pk", "status")),
+        sorted(Lut.objects.values_list("pk", "name")),
         sorted(AnimatePipeline.objects.values_list("pk", "seconds")),
         sorted(AnimateStep.objects.values_list("pk", "status")),
         sorted(StyleRecipe.objects.values_list("pk", "name", "in_studio", "status")),
+        sorted(Project.objects.values_list("pk", "name", "archived_at")),
+        sorted(Script.objects.values_list("pk", "title")),
+        sorted(Breakdown.objects.values_list("pk", "status")),
+        sorted(ChatMessage.objects.values_list("pk", "status", "stop_requested")),
+        sorted(ProjectAsset.objects.values_list("project_id", "asset_id")),
+        sorted(ProjectCharacter.objects.values_list("project_id", "character_id")),
         sorted(ApiKey.objects.values_list("pk", "revoked_at")),
         sorted(WebhookEndpoint.objects.values_list("pk", "url")),
         sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),

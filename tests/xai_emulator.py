@@ -1,7 +1,9 @@
 """A scripted fake of xAI's chat completions endpoint at the HTTP layer.
 
 ``POST {XAI_BASE_URL}/chat/completions`` answers the queued ``reply`` texts in order, then
-``default_reply``, and records each request body in ``requests``. Every body is checked against
+``default_reply``, and records each request body in ``requests``. A request with ``stream`` is
+answered as server-sent events, a few characters a chunk, ending ``data: [DONE]``; a reply queued
+with ``cut_after=n`` breaks the connection after n chunks instead (a stream cut by the provider). Every body is checked against
 the chat contract (``providers.contracts.xai_chat_completions``) first: one it refuses is answered
 400 with xAI's ``{"code": ..., "error": ...}``. ``tests.tls_emulator`` serves ``_chat`` on a socket.
 """
@@ -38,8 +40,8 @@ class XaiEmulator:
     def __exit__(self, *exc_info: object) -> None:
         self.router.stop()
 
-    def reply(self, text: str, *, usage: dict | None = None) -> None:
-        self.replies.append({"text": text, "usage": usage})
+    def reply(self, text: str, *, usage: dict | None = None, cut_after: int | None = None) -> None:
+        self.replies.append({"text": text, "usage": usage, "cut_after": cut_after})
 
     def fail(
         self,
@@ -72,7 +74,30 @@ class XaiEmulator:
             words = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
             return httpx.Response(400, json={"code": INVALID_ARGUMENT, "error": words})
         reply = self.replies.pop(0) if self.replies else {"text": self.default_reply, "usage": None}
+        if body.get("stream"):
+            return httpx.Response(200, headers={"Content-Type": "text/event-stream"}, content=_events(body, reply))
         answer = contract.sample_output(body, None, reply["text"])  # type: ignore[call-arg, arg-type]
         if reply["usage"]:
             answer["usage"] = reply["usage"]
         return httpx.Response(200, json=answer)
+
+
+def _events(body: dict, reply: dict):
+    """The reply as xAI's stream: ``chat.completion.chunk`` deltas, a usage chunk, ``[DONE]``."""
+    text = reply["text"]
+    pieces = [text[i : i + 8] for i in range(0, len(text), 8)]
+    usage = reply.get("usage") or {"prompt_tokens": 200, "completion_tokens": max(1, len(text) // 4)}
+    for sent, piece in enumerate(pieces):
+        if reply.get("cut_after") is not None and sent >= reply["cut_after"]:
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        chunk = {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "model": body["model"],
+            "choices": [{"index": 0, "delta": {"content": piece}}],
+        }
+        yield f"data: {json.dumps(chunk)}\n\n".encode()
+    if reply.get("cut_after") is not None:
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+    yield f"data: {json.dumps({'id': 'c1', 'choices': [], 'usage': usage})}\n\n".encode()
+    yield b"data: [DONE]\n\n"

@@ -1,54 +1,23 @@
 """Support staff: video jobs (cancel and retry through the same services as the app) and animations
 with their steps (stop the running step)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from core.exceptions import DomainError
+from jobs.admin import JobAdmin
 from video import animate, services
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 
 
 @admin.register(VideoJob)
-class VideoJobAdmin(admin.ModelAdmin):
+class VideoJobAdmin(JobAdmin):
     list_display = ("created_at", "org", "label", "origin", "status", "credits", "created_by", "short_error")
     list_filter = ("status", "kind", "origin")
     search_fields = ("public_id", "org__name", "org__slug", "source_title", "error")
-    date_hierarchy = "created_at"
-    list_select_related = ("org", "created_by")
     raw_id_fields = ("source", "result", "hold", "call", "retry_of", "created_by", "character", "pack")
-    readonly_fields = [f.name for f in VideoJob._meta.fields]
-    actions = ["cancel_jobs", "retry_jobs"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Error")
-    def short_error(self, job):
-        return (job.error[:80] + "…") if len(job.error) > 80 else job.error
-
-    @admin.action(description="Cancel the selected jobs and return their credits")
-    def cancel_jobs(self, request, queryset):
-        done = 0
-        for job in queryset:
-            try:
-                services.video_job_cancel(job=job, user=None)
-                done += 1
-            except DomainError:
-                pass
-        self.message_user(request, f"Cancelled {done} job(s); finished ones were left alone.", messages.SUCCESS)
-
-    @admin.action(description="Retry the selected failed or cancelled jobs (charges the org again)")
-    def retry_jobs(self, request, queryset):
-        for job in queryset:
-            try:
-                services.video_job_retry(job=job, user=job.created_by)
-            except DomainError as exc:
-                self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
-            else:
-                self.message_user(request, f"{job}: queued again.", messages.SUCCESS)
+    cancel_service = services.video_job_cancel
+    retry_service = services.video_job_retry
 
 
 class AnimateStepInline(admin.TabularInline):

@@ -71,6 +71,19 @@ class VideoJob(CallJob):
     def get_absolute_url(self) -> str:
         return reverse("video:job", args=[self.org.slug, self.public_id])
 
+    def centre_title(self) -> str:
+        return f"{self.label} of “{self.source_title}”" if self.source_title else self.label
+
+    def centre_cancel(self, user) -> None:
+        from video.services import video_job_cancel
+
+        video_job_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> VideoJob:
+        from video.services import video_job_retry
+
+        return video_job_retry(job=self, user=user)
+
     def attempts(self, limit: int = 20) -> list[VideoJob]:
         """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
         chain: list[VideoJob] = [self]
@@ -160,6 +173,17 @@ class AnimateStep(CallJob):
                 fields=["pipeline"], condition=Q(status__in=["queued", "running"]), name="animatestep_one_running"
             ),
         ]
+        verbose_name = "animation step"
+
+    centre_related = ("pipeline",)
+
+    def centre_title(self) -> str:
+        return f"{self.get_kind_display()} of {self.pipeline.character_name}’s animation"
+
+    def centre_cancel(self, user) -> None:
+        from video.animate import pipeline_cancel
+
+        pipeline_cancel(pipeline=self.pipeline, user=user)
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.status})"

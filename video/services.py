@@ -26,11 +26,11 @@ from pathlib import PurePath
 from django.db import transaction
 
 from accounts.models import User
+from analytics.services import track
 from assets.models import Asset
 from billing.services import InsufficientCredits
 from characters.models import Character
 from characters.services import nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation.models import GenerationJob

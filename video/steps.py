@@ -21,12 +21,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts.models import User
+from analytics.services import track
 from assets import media, storage
 from assets.models import Asset
 from billing.prices import operation_credits
 from characters import attributes
 from characters.services import nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
 from generation import edits, masks, prompts

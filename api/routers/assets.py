@@ -67,7 +67,9 @@ class AssetFilters(Schema):
     nsfw: str = Field("", description="'' all, 'hide' or 'only'")
     date_from: date | None = None
     date_to: date | None = None
-    q: str = Field("", description="Full-text search of titles, tags and prompts")
+    q: str = Field(
+        "", description="Search names, tags, prompts and captions (substrings, prefixes, small typos); best match first"
+    )
     cursor: str = ""
     limit: int = Field(50, ge=1, le=100)
 

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import httpx
-from django.contrib.postgres.search import SearchVector
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Value
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import User
@@ -46,15 +44,20 @@ def _human_bytes(n: int) -> str:
     return filesizeformat(n).replace("\xa0", " ")
 
 
+def search_document(asset: Asset, tags: Iterable[str]) -> str:
+    """What the library search matches for ``asset``, lower-cased: its title, file name, tags,
+    prompt and caption (a generation's recipe, or the caption of a picture saved from the web)."""
+    recipe = asset.recipe or {}
+    caption = recipe.get("caption") or (asset.metadata.get("import") or {}).get("caption") or ""
+    parts = [asset.title, asset.original_filename, " ".join(tags), asset.prompt, caption]
+    return " ".join(" ".join(str(part).split()) for part in parts if part).lower()
+
+
 def asset_reindex(asset_id: int) -> None:
-    """Refresh the full-text document: title (A), tags (B), prompt (C)."""
+    """Refresh what the library search matches (title, file name, tags, prompt, caption)."""
     asset = Asset.objects.get(pk=asset_id)
-    tags = " ".join(asset.tags.values_list("name", flat=True))
-    Asset.objects.filter(pk=asset_id).update(
-        search=SearchVector(Value(asset.title), weight="A", config="english")
-        + SearchVector(Value(tags), weight="B", config="english")
-        + SearchVector(Value(asset.prompt), weight="C", config="english")
-    )
+    text = search_document(asset, asset.tags.values_list("name", flat=True))
+    Asset.objects.filter(pk=asset_id).update(search_text=text)
 
 
 @contextmanager

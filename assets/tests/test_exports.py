@@ -166,6 +166,13 @@ def _download_zip(client, url) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(b"".join(served.streaming_content))), served
 
 
+def _without_comment(data: bytes) -> bytes:
+    """The JPEG without the comment segment (FF FE, then its length) that follows its start marker."""
+    assert data[2:4] == b"\xff\xfe", "no lineage comment after the start marker"
+    length = int.from_bytes(data[4:6], "big")
+    return data[:2] + data[4 + length :]
+
+
 def test_download_as_zip_builds_an_archive_of_the_originals(owner, org, photos, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = _bulk(owner, org, "download", photos, follow=False)
@@ -178,8 +185,11 @@ def test_download_as_zip_builds_an_archive_of_the_originals(owner, org, photos, 
     archive, served = _download_zip(owner, reverse("assets:export_download", args=[org.slug, export.public_id]))
     assert sorted(archive.namelist()) == ["beach (2).jpg", "beach.jpg", "studio_ look 2.jpg"]
     assert archive.testzip() is None
-    assert sorted(archive.read(n) for n in archive.namelist()) == sorted(_original(a) for a in photos)
-    assert archive.read("studio_ look 2.jpg") == _original(photos[2])
+    # Each file is its original, with the lineage summary put in a JPEG comment after the start marker.
+    stored = {name: archive.read(name) for name in archive.namelist()}
+    assert all(b"Personae lineage" in data[:200] for data in stored.values())
+    assert sorted(_without_comment(data) for data in stored.values()) == sorted(_original(a) for a in photos)
+    assert _without_comment(stored["studio_ look 2.jpg"]) == _original(photos[2])
     assert re.fullmatch(
         r'attachment; filename="northstar-library-\d{8}-\d{4}\.zip"; filename\*=UTF-8\'\'northstar-library-\d{8}-\d{4}\.zip',
         served["Content-Disposition"],

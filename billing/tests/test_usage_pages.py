@@ -11,7 +11,6 @@ from billing.models import Plan
 from characters.tests.factories import CharacterFactory
 from core.tests.pages import text_of
 from generation.tests.factories import EditJobFactory
-from orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +90,14 @@ def test_on_free_the_card_says_the_credits_came_once(login, org, fund):
     assert _text(card.select_one('[data-field="renewal"]')).startswith("100 credits granted once")
 
 
-def test_the_plan_card_shows_the_renewal_date_when_the_subscription_knows_it(login, org, monkeypatch):
-    monkeypatch.setattr(
-        Organization, "plan_renews_at", datetime.datetime(2027, 1, 7, tzinfo=datetime.UTC), raising=False
+def test_the_plan_card_shows_the_renewal_date_when_the_subscription_knows_it(login, org):
+    from billing.models import BillingSubscription
+
+    BillingSubscription.objects.create(
+        org=org,
+        plan=org.plan,
+        status="active",
+        current_period_end=datetime.datetime(2027, 1, 7, 12, tzinfo=datetime.UTC),
     )
 
     card = _page(login("member"), DASHBOARD).select_one("#plan-card")

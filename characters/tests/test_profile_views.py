@@ -83,6 +83,23 @@ def test_an_empty_list_explains_both_ways_with_prices(login, org):
     assert "16 credits, then 360 for HD" in page
 
 
+def test_a_demo_face_model_is_never_shown_as_a_trained_one(login, org, hd_character):
+    hd_character.lora_asset.metadata = {"lora": {"demo": True, "provider": "demo"}}
+    hd_character.lora_asset.save(update_fields=["metadata"])
+    client = login("viewer")
+
+    listing = text_of(client.get(_url("list", org)))
+    detail = text_of(client.get(_url("detail", org, hd_character.public_id)))
+    studio = text_of(client.get(reverse("generation:studio", args=[org.slug, hd_character.public_id])))
+
+    assert "Face model trained" not in listing
+    assert "Demo placeholder · no face model trained" in listing
+    for page in (listing, detail, studio):
+        assert "HD demo" in page
+    assert "Demo placeholder, not a trained face model" in studio
+    assert "with a face model trained for it" not in detail
+
+
 def test_the_list_shows_each_character_with_its_mode_and_status(login, org, hd_character):
     face = AssetFactory(org=org, filename="face.jpg")
     _character(org, name="Mara Quinn", origin="wizard", base_image=face, lora_status="sheet")
@@ -463,7 +480,10 @@ def test_the_checklist_ticks_off_the_first_character(login, org):
     assert step()["url"] == _url("list", org)
     assert _url("list", org) in login("member").get("/o/northstar/").content.decode()
 
-    _character(org)
+    character = _character(org)
+    assert not step()["done"]  # a name alone can't be used yet
+    character.base_image = AssetFactory(org=org, filename="face.jpg")
+    character.save()
     assert step()["done"]
 
 

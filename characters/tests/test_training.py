@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from analytics.models import Event
 from assets import storage
 from assets.models import Asset
 from billing.models import Hold, LedgerEntry
@@ -89,11 +90,19 @@ def test_it_trains_end_to_end_and_unlocks_hd_mode(
     assert ledger_problems(org) == []
 
     note = Notification.objects.get(user=people.member)
-    assert note.title == "HD mode unlocked for Ava Stone"
+    assert note.title == "Demo run finished for Ava Stone (no model trained)"  # never "HD mode unlocked" for a demo
     assert "placeholder" in note.body
     assert note.url.endswith(f"/characters/{character.public_id}/")
-    assert [m.subject for m in mailoutbox] == ["HD mode unlocked for Ava Stone"]
+    assert [m.subject for m in mailoutbox] == ["Demo run finished for Ava Stone (no model trained)"]
     assert mailoutbox[0].to == [people.member.email]
+
+    # Product analytics: started, completed (the demo's time, marked as the demo's), LoRA mode on.
+    events = {e.name: e.properties for e in Event.objects.filter(user=people.member)}
+    assert events["lora_training_started"]["sheet_count"] == 20
+    assert events["lora_training_completed"]["demo"] is True
+    assert events["lora_training_completed"]["training_duration_ms"] >= 0
+    assert events["lora_mode_activated"]["influencer_id"] == str(character.public_id)
+    assert "hd_mode_unlocked_notification" in events
 
 
 def test_a_double_click_starts_one_run(trainable, people, org, fund):
@@ -178,6 +187,7 @@ def test_a_photo_deleted_before_zipping_fails_the_run_with_credits_back(
     assert Character.objects.get(pk=trainable.pk).lora_status == "failed"
     assert credits_available(org) == 300
     assert Notification.objects.get(user=people.member).title == "Training failed for Ava Stone"
+    assert "was deleted" in Event.objects.get(name="lora_training_failed").properties["error"]
 
 
 def test_the_safetensors_check_refuses_what_isnt_one(tmp_path):

@@ -100,9 +100,11 @@ def test_the_wizard_runs_end_to_end_on_the_demo_provider(
         ("lora_training", "captured", 300),
     ]
     assert ledger_problems(org) == []
-    assert Notification.objects.get(user=people.member).title == "HD mode unlocked for Mara Quinn"
+    assert Notification.objects.get(user=people.member).title == "Demo run finished for Mara Quinn (no model trained)"
     # (Holding the last credits for training also sent the low-credit email; billing tests cover it.)
-    assert [m.subject for m in mailoutbox if "low on credits" not in m.subject] == ["HD mode unlocked for Mara Quinn"]
+    assert [m.subject for m in mailoutbox if "low on credits" not in m.subject] == [
+        "Demo run finished for Mara Quinn (no model trained)"
+    ]
 
 
 def test_short_of_credits_at_choose_the_character_is_still_usable_and_hd_can_finish_later(

@@ -166,7 +166,9 @@ def test_it_goes_from_attributes_to_four_faces_to_hd_mode(login, org, fund, peop
     assert character.mode == "hd"
     assert TrainingRun.objects.get(character=character).status == JobStatus.SUCCEEDED
     detail = client.get(_url("detail", org, character.public_id))
-    assert "HD mode ready" in text_of(detail)
+    assert "Demo run finished" in text_of(detail)  # the demo trained nothing, and says so
+    assert "HD mode ready" not in text_of(detail)
+    assert "HD demo" in text_of(detail)
     # The demo's chosen face is a placeholder: the page says why there's no likeness reference.
     assert "No face could be found in the chosen image (it is a demo placeholder, not a photo)" in text_of(detail)
     pipeline = client.get(_url("pipeline", org, character.public_id))

@@ -67,6 +67,8 @@ def _prices() -> dict:
         "photos_price": operation_credits("lora_training"),
         "wizard_price": operation_credits("wizard_candidates"),
         "hd_price": hd_price(),
+        # The dataset builder (datasets app, linked by URL name): swap + enhance + caption a photo.
+        "dataset_price": sum(operation_credits(op) for op in ("dataset_swap", "dataset_enhance", "dataset_caption")),
     }
 
 

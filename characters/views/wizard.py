@@ -48,7 +48,7 @@ def _credits_message(exc: InsufficientCredits, what: str) -> str:
 @require_http_methods(["GET", "POST"])
 @org_view(Role.MEMBER)
 def wizard_start(request: OrgHttpRequest):
-    form = CharacterAttributesForm(request.POST or None, wizard=True)
+    form = CharacterAttributesForm(request.POST or None, wizard=True, initial=_prefill(request))
     key = one_time_key(request) if request.method == "POST" else str(uuid.uuid4())
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,6 +76,24 @@ def wizard_start(request: OrgHttpRequest):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _prefill(request: OrgHttpRequest) -> dict:
+    """A link may start the wizard filled in (a script breakdown's "Create a character from
+    this"): name, notes, gender and an adult age from the query string; anything else is ignored."""
+    if request.method != "GET":
+        return {}
+    initial: dict = {}
+    if name := request.GET.get("name", "").strip()[:80]:
+        initial["name"] = name
+    if notes := request.GET.get("notes", "").strip()[:1000]:
+        initial["notes"] = notes
+    if request.GET.get("gender") in {"female", "male", "nonbinary"}:
+        initial["gender"] = request.GET["gender"]
+    age = request.GET.get("age", "")
+    if age.isdigit() and 18 <= int(age) <= 80:
+        initial["age"] = int(age)
+    return initial
 
 
 # --- Candidates ----------------------------------------------------------------------------------
@@ -344,7 +362,13 @@ def pipeline_state(character: Character) -> PipelineState:
     ready = Stage("ready", "HD mode")
     if character.mode == "hd":
         making = references is not None and references.status in ACTIVE
-        ready.set("done", "Ready", "HD mode ready · making four reference images" if making else "HD mode ready")
+        # The demo provider trains nothing: its run is said to be a demo, never "HD mode ready".
+        headline = "Demo run finished · no face model trained" if character.lora_demo else "HD mode ready"
+        ready.set(
+            "done",
+            "Demo" if character.lora_demo else "Ready",
+            headline + (" · making four reference images" if making else ""),
+        )
     state.stages += [_training_stage(run), ready]
     state.active = bool(
         (sheet and sheet.status in ACTIVE)

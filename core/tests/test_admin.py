@@ -66,8 +66,8 @@ def test_it_keeps_people_who_are_not_staff_out(client, people):
 
 
 def test_staff_see_packs_refused_prompts_and_analytics(client, support, people, org):
+    from analytics.models import Event as AnalyticsEvent
     from characters.tests.factories import CharacterFactory
-    from core.models import AnalyticsEvent
     from generation.tests.factories import GenerationImageFactory, GenerationJobFactory
     from safety.models import SafetyEvent
 
@@ -77,9 +77,9 @@ def test_staff_see_packs_refused_prompts_and_analytics(client, support, people, 
     AnalyticsEvent.objects.create(name="studio_opened", org=org, user=people.member, properties={"mode": "hd"})
 
     packs_page = client.get("/admin/generation/generationjob/?q=nova&status__exact=queued&mode__exact=face_swap")
-    assert "1 generation job" in text_of(packs_page)
+    assert "1 image pack" in text_of(packs_page)
     assert "Simulated failure" in text_of(client.get(f"/admin/generation/generationjob/{job.pk}/change/"))
     refusals = client.get("/admin/safety/safetyevent/?q=teen&where__exact=studio")
     assert "a teen at school" in text_of(refusals)
-    events = client.get("/admin/core/analyticsevent/?name__exact=studio_opened")
+    events = client.get("/admin/analytics/event/?name__exact=studio_opened")
     assert "1 analytics event" in text_of(events)

@@ -6,9 +6,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from analytics.models import Event as AnalyticsEvent
 from billing.models import Hold
 from billing.services import credits_available
-from core.models import AnalyticsEvent
 from generation.models import EditJob
 from providers.models import ProviderCall
 

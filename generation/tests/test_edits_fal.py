@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from analytics.models import Event as AnalyticsEvent
 from assets import storage
 from assets.models import Asset
 from assets.tests.factories import AssetFactory
 from billing.services import credits_available, ledger_problems
 from characters.models import Character
-from core.models import AnalyticsEvent
 from generation import edits, services
 from generation.models import EditJob
 from providers import gateway

@@ -6,11 +6,11 @@ from itertools import chain, repeat
 
 import pytest
 
+from analytics.models import Event as AnalyticsEvent
 from assets.models import Asset
 from billing.models import Hold
 from billing.services import credits_available, ledger_problems
 from core.exceptions import DomainError
-from core.models import AnalyticsEvent
 from generation import packs, presets
 from generation.models import GenerationImage, GenerationJob
 from generation.packs import PackRecipe
@@ -80,9 +80,14 @@ def test_a_pack_in_hd_mode_delivers_every_image_with_its_recipe_and_score(
     assert names.count("generation_started") == 1
     assert names.count("generation_image_completed") == 5
     assert names.count("generation_pack_completed") == 1
+    # The Studio's choices, recorded with the pack that used them (seed 003's events).
+    assert names.count("scene_selected") == 1
+    assert names.count("environment_selected") == 1
+    assert AnalyticsEvent.objects.get(name="outfit_changed").properties["outfit"] == "evening_gown"
+    assert AnalyticsEvent.objects.get(name="scene_selected").properties["scene"] == "night_out"
 
 
-def test_face_swap_mode_uses_pulid_with_the_base_image_and_scores_the_face(
+def test_face_swap_mode_uses_pulid_with_the_base_image_and_says_a_demo_face_is_not_scored(
     swap_character, people, fund, django_capture_on_commit_callbacks
 ):
     fund(100)
@@ -92,10 +97,28 @@ def test_face_swap_mode_uses_pulid_with_the_base_image_and_scores_the_face(
     sent = ProviderCall.objects.get(pk=image.call_id).input
     assert sent["reference_image_url"] == {"$asset": str(swap_character.base_image.public_id), "variant": "preview"}
     assert not sent["prompt"].startswith(swap_character.trigger_word)  # no LoRA, no trigger word
-    # The demo returns the base image's face re-cropped: a real face, scored against the character.
+    # The demo returns the base image's own face re-cropped: measuring it against itself says
+    # nothing, so it is "not scored" rather than given a flattering number.
     assert image.scored
-    assert image.identity_score >= packs.IDENTITY_THRESHOLD
-    assert image.asset.metadata["recipe"]["identity_score"] == image.identity_score
+    assert image.identity_score is None
+    assert image.asset.likeness_status == Asset.Likeness.NOT_SCORED
+    assert image.asset.metadata["recipe"]["identity_score"] is None
+
+
+def test_with_a_demo_face_pool_the_pasted_photo_is_really_scored(
+    swap_character, people, fund, settings, django_capture_on_commit_callbacks
+):
+    from characters.tests.photos import FACES_DIR
+
+    settings.DEMO_FACE_POOL = [str(FACES_DIR / "person-a-2.jpg"), str(FACES_DIR / "person-b-1.jpg")]
+    fund(100)
+    job = start(django_capture_on_commit_callbacks, swap_character, people.member, PackRecipe(count=1, seed=10))
+    same, other = images(job)[0], None
+    assert same.identity_score >= packs.IDENTITY_THRESHOLD  # seed 10: person A, the character
+    job = start(django_capture_on_commit_callbacks, swap_character, people.member, PackRecipe(count=1, seed=11))
+    other = images(job)[0]
+    assert other.identity_score < packs.IDENTITY_THRESHOLD  # seed 11: person B
+    assert other.asset.likeness == other.identity_score
 
 
 def test_hq_is_40_steps_at_about_2_mp_and_costs_more(

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from analytics.models import Event as AnalyticsEvent
 from billing.services import credits_available
-from core.models import AnalyticsEvent
 from core.tests.pages import text_of
 from generation import packs
 from generation.models import GenerationImage, GenerationJob, PromptDraft
@@ -362,3 +362,20 @@ def test_a_double_click_on_re_run_starts_one_pack(
     assert GenerationJob.objects.filter(source_job=first).count() == 1
     page = member.get(url("pack_status", org, first.public_id))
     assert 'name="key" value="' in page.content.decode()  # the panel's forms carry their keys
+
+
+def test_the_studio_opens_even_when_analytics_cannot_be_written(
+    member, org, hd_character, django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    with (
+        mock.patch("analytics.services.Event.objects.bulk_create", side_effect=RuntimeError("events table gone")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = member.get(url("studio", org, hd_character.public_id))
+
+    assert response.status_code == 200
+    assert "Nova Reyes" in text_of(response)
+    assert not AnalyticsEvent.objects.exists()
+    assert "could not record" in caplog.text

@@ -143,16 +143,16 @@ def test_retry_from_the_page_starts_again(
 @pytest.mark.django_db
 def test_the_jobs_page_lists_and_filters(login, org, fund, photo, people):
     client = login("viewer")
-    assert "No jobs yet" in client.get(reverse("generation:jobs", args=[org.slug])).content.decode()
+    assert "No jobs yet" in client.get(reverse("jobs:centre", args=[org.slug])).content.decode()
     fund(20)
     job = services.upscale_start(org=org, user=people.member, asset=photo, factor=2)
-    html = client.get(reverse("generation:jobs", args=[org.slug])).content.decode()
+    html = client.get(reverse("jobs:centre", args=[org.slug])).content.decode()
     assert job.get_absolute_url() in html
     assert (
         job.get_absolute_url()
-        in client.get(reverse("generation:jobs", args=[org.slug]) + "?status=active").content.decode()
+        in client.get(reverse("jobs:centre", args=[org.slug]) + "?status=active").content.decode()
     )
-    assert "No jobs here" in client.get(reverse("generation:jobs", args=[org.slug]) + "?status=failed").content.decode()
+    assert "No jobs match" in client.get(reverse("jobs:centre", args=[org.slug]) + "?status=failed").content.decode()
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Upscale 2×" in page
     assert "beach" in page

@@ -16,11 +16,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from analytics.services import track
 from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import InsufficientCredits, credits_available
 from characters import attributes
-from core.analytics import track
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from generation import edits, masks, selectors

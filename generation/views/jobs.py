@@ -1,9 +1,9 @@
-"""Edit jobs in the browser: start an upscale, watch it, cancel or retry it."""
+"""Edit jobs in the browser: start an upscale, watch it, cancel or retry it (the list of every job is
+the job centre, ``jobs.views``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
@@ -38,16 +38,6 @@ def upscale(request: OrgHttpRequest, public_id):
     else:
         messages.success(request, f"{job.label} queued. It will appear in your library when it's done.")
     return redirect("assets:detail", request.org.slug, asset.public_id)
-
-
-@require_GET
-@org_view()
-def jobs(request: OrgHttpRequest):
-    status = request.GET.get("status", "")
-    if status not in ("", "active", "succeeded", "failed", "cancelled"):
-        status = ""
-    page = Paginator(selectors.edit_jobs(request.org, status=status), 30).get_page(request.GET.get("page"))
-    return render(request, "generation/jobs.html", {"page": page, "status": status})
 
 
 @require_GET

@@ -19,12 +19,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from analytics.services import track
 from billing.prices import operation_credits
 from billing.selectors import credit_summary
 from characters.models import Character
 from characters.selectors import character_or_404
 from characters.services import nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key

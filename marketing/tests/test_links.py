@@ -26,7 +26,8 @@ class Crawler:
     def fetch(self, url: str) -> BeautifulSoup | None:
         """The page at ``url`` (None for a non-HTML answer such as the feed); it must be a 200."""
         if url not in self.pages:
-            response = self.client.get(url)
+            # Redirects are followed: the landing's feature links go through login to the app.
+            response = self.client.get(url, follow=True)
             assert response.status_code == 200, f"{url} → {response.status_code}"
             is_html = response["Content-Type"].startswith("text/html")
             self.pages[url] = BeautifulSoup(response.content, "html.parser") if is_html else None

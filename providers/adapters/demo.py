@@ -7,11 +7,14 @@ it renders a clearly labelled placeholder. Every output says it is a demo render
 
 LoRA training (the FLUX trainer and the Z-Image one) is honest about what it can't do: it reads the
 training zip for real, then returns a tiny valid ``.safetensors`` file whose metadata says it is a
-placeholder, not a trained model. A style recipe is measured from the image's pixels
-(``demo_style``). An image from a text-to-image model is a labelled placeholder
-naming the model, its steps and the LoRAs it was sent. The
-face-reference endpoint (PuLID) returns the reference photo itself, recropped and labelled, so the
-character-sheet check can run offline on a real face. Chat answers with a labelled placeholder.
+placeholder, not a trained model (it keeps a thumbnail of the first training photo, the face its
+renders paste in). A style recipe is measured from the image's pixels (``demo_style``). An image
+for a Studio prompt draws the recipe it was asked for (``demo_render``: setting, outfit, framing,
+ratio, the character's face, a "DEMO" band legible in thumbnails); a bare portrait prompt with no
+face to show (the wizard's candidates) is a labelled placeholder naming the model, its steps and
+the LoRAs it was sent. The face-reference endpoint (PuLID) draws a Studio prompt's recipe with the
+reference face; for a character-sheet angle it returns the reference photo itself, recropped and
+labelled, so the sheet check can run offline on a real face. Chat answers with a labelled placeholder.
 Video (image → video, animate, video upscale) and the face swap are in ``demo_video``: real MP4s
 made with ffmpeg, and a real paste of the face, all labelled.
 
@@ -37,11 +40,15 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from providers import registry
-from providers.adapters import demo_video
+from providers.adapters import demo_faces, demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
+from providers.adapters.demo_drawing import corner_label as _label
+from providers.adapters.demo_drawing import fit_lines as _lines
+from providers.adapters.demo_drawing import placeholder
+from providers.adapters.demo_drawing import text_font as _font
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
 TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training", "fal-ai/z-image-trainer"}
@@ -171,12 +178,31 @@ def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
     images = []
+    prompt = str(arguments.get("prompt", ""))
+    face = demo_render.lora_face(arguments.get("loras") or [])
     for index in range(int(arguments.get("num_images") or 1)):
-        image = placeholder(width, height, title="Demo render", detail=str(arguments.get("prompt", ""))[:160])
-        _label(image, _recipe_label(endpoint_id, arguments))
+        if demo_faces.pool():  # DEMO_FACE_POOL (tests, benchmarks): a real photo fills the frame, measured for real
+            photo = demo_faces.demo_face(None, seed=seed + index)
+            assert photo is not None
+            image = ImageOps.fit(photo, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.35))
+            _label(image, f"{_recipe_label(endpoint_id, arguments)} · photo from DEMO_FACE_POOL")
+            demo_render.band(image)
+        elif face is not None or demo_render.recipe_from_prompt(prompt).named:
+            image = demo_render.render(
+                width, height, prompt=prompt, model=_model_label(endpoint_id, arguments), face=face, seed=seed + index
+            )
+        else:  # a bare portrait with no face to show (the wizard's candidates)
+            image = placeholder(width, height, title="Demo render", detail=prompt[:160])
+            _label(image, _recipe_label(endpoint_id, arguments))
+            demo_render.band(image)
         url, w, h = _save(f"{request_id}-{index}", image)
         images.append({"url": url, "width": w, "height": h, "content_type": "image/jpeg"})
     return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * len(images)}
+
+
+def _model_label(endpoint_id: str, arguments: dict) -> str:
+    """The model and what it was sent, e.g. "Z-Image Turbo · 8 steps · 2 LoRAs"."""
+    return " · ".join(_recipe_label(endpoint_id, arguments).split(" · ")[1:-1])
 
 
 def _recipe_label(endpoint_id: str, arguments: dict) -> str:
@@ -195,10 +221,12 @@ def _chat(arguments: dict) -> dict:
     """A labelled placeholder: prompts when asked for prompts, a style recipe measured from the
     pixels when asked for one (``demo_style``), a caption when the request shows an image, else a
     plain reply."""
-    from providers.adapters import demo_style
+    from providers.adapters import demo_script, demo_style
 
     if demo_style.wants_recipe(arguments):
         return demo_style.recipe(arguments)
+    if demo_script.wants_breakdown(arguments):
+        return demo_script.breakdown(arguments)
     parts = [
         part
         for message in arguments.get("messages") or []
@@ -219,9 +247,9 @@ def _train(request_id: str, arguments: dict) -> dict:
     """Read the training zip for real; answer a placeholder LoRA in fal's output shape. (The FLUX
     trainer takes ``images_data_url`` and a trigger word; the Z-Image one ``image_data_url`` and a
     default caption.)"""
-    images = _count_training_images(arguments.get("images_data_url") or arguments.get("image_data_url") or "")
+    images, face = _training_zip(arguments.get("images_data_url") or arguments.get("image_data_url") or "")
     trigger = str(arguments.get("trigger_word") or arguments.get("default_caption") or "")
-    weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0))
+    weights = demo_safetensors(images=images, trigger_word=trigger, steps=int(arguments.get("steps") or 0), face=face)
     lora_url = _save_bytes(f"{request_id}.safetensors", weights)
     config = {
         "demo": True,
@@ -245,23 +273,28 @@ def _train(request_id: str, arguments: dict) -> dict:
     }
 
 
-def _count_training_images(ref: str) -> int:
+def _training_zip(ref: str) -> tuple[int, bytes | None]:
+    """How many images the training zip holds, and its first one (by name: the close-ups come
+    first) as a small JPEG: the face the demo's placeholder "face model" remembers."""
     if not ref.startswith("storage:"):
         raise ProviderError("The demo provider reads inputs from our own storage only.")
     try:
         with default_storage.open(ref.removeprefix("storage:"), "rb") as fh, zipfile.ZipFile(fh) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES)]
+            names = sorted(n for n in archive.namelist() if n.lower().endswith(TRAINING_IMAGE_SUFFIXES))
+            first = archive.read(names[0]) if names else b""
     except FileNotFoundError:
         raise ProviderError("The training images were deleted before training started.") from None
     except zipfile.BadZipFile:
         raise ProviderError("The training images aren't a readable zip file.") from None
     if not names:
         raise ProviderError("The training zip has no images in it.")
-    return len(names)
+    return len(names), demo_render.face_thumbnail(first)
 
 
-def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
-    """A valid, tiny safetensors file (one 4-byte tensor) whose metadata says it is a placeholder."""
+def demo_safetensors(*, images: int, trigger_word: str, steps: int, face: bytes | None = None) -> bytes:
+    """A valid, tiny safetensors file (one 4-byte tensor) whose metadata says it is a placeholder.
+    ``face``: a small JPEG of the first training photo, which the demo's renders paste in as the
+    character's face (the only thing this "model" knows)."""
     header = {
         "__metadata__": {
             "format": "pt",
@@ -270,6 +303,7 @@ def demo_safetensors(*, images: int, trigger_word: str, steps: int) -> bytes:
             "images": str(images),
             "trigger_word": trigger_word,
             "steps": str(steps),
+            **({"face_jpeg": base64.b64encode(face).decode()} if face else {}),
         },
         "demo_placeholder.weight": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
     }
@@ -282,9 +316,18 @@ def _face_reference(request_id: str, arguments: dict) -> dict:
     """The reference photo itself, recropped a little differently per seed, with a label naming
     the angle asked for: a stand-in that keeps the real face, so checks downstream run on it. (Not
     mirrored: a mirrored placeholder's text reads backwards, as if broken.)"""
-    reference = _open_input(arguments["reference_image_url"])
     width, height = _size(arguments.get("image_size"))
     seed = int(arguments.get("seed") or random.randrange(2**31))
+    # The reference itself, or (DEMO_FACE_POOL, tests and benchmarks) a pool photo picked by seed.
+    reference = demo_faces.demo_face(_open_input(arguments["reference_image_url"]), seed=seed)
+    assert reference is not None  # demo_face returns the reference itself, or a pool photo
+    prompt = str(arguments.get("prompt", ""))
+    if demo_render.recipe_from_prompt(prompt).named and not demo_faces.pool():
+        # A Studio image: draw the recipe with this face.
+        model = _model_label("fal-ai/flux-pulid", arguments)
+        image = demo_render.render(width, height, prompt=prompt, model=model, face=reference, seed=seed)
+        url, w, h = _save(request_id, image)
+        return {"images": [{"url": url, "width": w, "height": h, "content_type": "image/jpeg"}], "seed": seed}
     zoom = 1.0 + (seed % 3) * 0.08
     crop_w = min(reference.width, round(reference.height * width / height)) / zoom
     crop_h = crop_w * height / width
@@ -497,69 +540,6 @@ def _size(value) -> tuple[int, int]:
     if isinstance(value, dict):
         return int(value.get("width", 1024)), int(value.get("height", 1024))
     return SIZES.get(value or "square_hd", (1024, 1024))
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow built without FreeType
-        return ImageFont.load_default()
-
-
-def _lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int) -> list[str]:
-    """``text`` wrapped at words into at most ``most`` lines no wider than ``width`` pixels; when
-    it doesn't all fit, the last line ends with an ellipsis."""
-    words, lines = text.split(), list[str]()
-    while words and len(lines) < most:
-        line = words.pop(0)
-        while words and draw.textlength(f"{line} {words[0]}", font=font) <= width:
-            line = f"{line} {words.pop(0)}"
-        lines.append(line)
-    if lines and (words or draw.textlength(lines[-1], font=font) > width):
-        last = lines[-1]
-        while last and draw.textlength(f"{last} …", font=font) > width:
-            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
-        lines[-1] = f"{last} …" if last else "…"
-    return lines
-
-
-def _label(image: Image.Image, text: str) -> None:
-    """A small, legible tag in the corner, so a demo output is never mistaken for a model's."""
-    size = max(12, image.width // 60)
-    font = _font(size)
-    draw = ImageDraw.Draw(image)
-    pad = size // 2
-    text = _lines(draw, text, font, image.width - pad * 4, 1)[0]
-    box = draw.textbbox((0, 0), text, font=font)
-    w, h = box[2] - box[0], box[3] - box[1]
-    x, y = pad, image.height - h - pad * 3
-    draw.rectangle((x, y, x + w + pad * 2, y + h + pad * 2), fill=(17, 17, 27))
-    draw.text((x + pad, y + pad - box[1]), text, font=font, fill=(255, 255, 255))
-
-
-def placeholder(width: int, height: int, *, title: str, detail: str = "") -> Image.Image:
-    """A labelled placeholder: a soft gradient, 'Demo render' and what was asked for."""
-    image = Image.new("RGB", (width, height))
-    top, bottom = (99, 102, 241), (236, 72, 153)
-    gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient)
-    draw = ImageDraw.Draw(image)
-    big, small = _font(max(24, width // 14)), _font(max(14, width // 40))
-    draw.text((width // 2, height // 2 - width // 20), title.upper(), font=big, fill="white", anchor="mm")
-    draw.text(
-        (width // 2, height // 2 + width // 30),
-        "No AI provider configured · placeholder",
-        font=small,
-        fill="white",
-        anchor="mm",
-    )
-    if detail:  # what was asked for, on up to two lines under the title, clear of the edges where
-        # the Studio and library put their badges (number, likeness, menu)
-        line_h = round(getattr(small, "size", 14) * 1.35)
-        for index, line in enumerate(_lines(draw, detail, small, width * 9 // 10, 2)):
-            y = height // 2 + width // 30 + line_h * (2 + index)
-            draw.text((width // 2, y), line, font=small, fill="white", anchor="mm")
-    return image
 
 
 def _save_bytes(name: str, data: bytes) -> str:

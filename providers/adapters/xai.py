@@ -8,8 +8,10 @@ injectable for the same reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -60,6 +62,21 @@ class XaiAdapter:
             log.warning("xAI sent a response we couldn't read: %r", exc)
             raise ProviderError(UNREADABLE, transient=True) from exc
 
+    def stream(self, *, endpoint_id: str, arguments: dict) -> Iterator[tuple[str, Any]]:
+        """The answer as it is written: ``("text", delta)`` pieces, then ``("usage", {...})``.
+        Raises ``ProviderError`` when the request is refused before anything came, and
+        ``StreamCut`` when the stream breaks off part-way (no ``data: [DONE]``)."""
+        body = {**_request_body(endpoint_id, arguments), "stream": True, "stream_options": {"include_usage": True}}
+        headers = {"Authorization": f"Bearer {settings.XAI_API_KEY}", "Accept": "text/event-stream"}
+        try:
+            with self.http.stream("POST", f"{settings.XAI_BASE_URL}/chat/completions", json=body, headers=headers) as r:
+                if r.status_code >= 400:
+                    r.read()
+                    raise _http_error(r)
+                yield from _stream_events(r.iter_lines())
+        except httpx.TransportError as exc:
+            raise StreamCut("The provider's answer broke off part-way.") from exc
+
     def status(self, *, endpoint_id: str, request_id: str) -> Status:
         """Only asked when the answer of ``submit`` was lost (the process stopped before saving it)."""
         return Status("failed", error="The answer to this request was not saved when it arrived. Please try again.")
@@ -69,6 +86,33 @@ class XaiAdapter:
 
     def parse_webhook(self, payload: dict) -> WebhookEvent:
         raise WebhookRejected("xAI does not send webhooks")
+
+
+class StreamCut(ProviderError):
+    """A streamed answer that stopped before its end."""
+
+    def __init__(self, message: str):
+        super().__init__(message, transient=True)
+
+
+def _stream_events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
+    usage: dict = {}
+    for line in lines:
+        if not line.startswith("data:"):
+            continue
+        data = line.removeprefix("data:").strip()
+        if data == "[DONE]":
+            yield "usage", usage
+            return
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            continue
+        usage = chunk.get("usage") or usage
+        for choice in chunk.get("choices") or []:
+            if text := (choice.get("delta") or {}).get("content"):
+                yield "text", text
+    raise StreamCut("The provider's answer broke off part-way.")
 
 
 def vision_message(text: str, image_url_or_data_uri: str) -> dict:

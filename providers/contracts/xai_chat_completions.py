@@ -1,4 +1,5 @@
-"""xAI chat completions (OpenAI-compatible): text and image messages, for the model in ``XAI_MODEL``."""
+"""xAI chat completions (OpenAI-compatible): text and image messages, for the model in ``XAI_MODEL``;
+answered whole, or streamed as server-sent events with ``stream`` (``providers.streaming``)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,19 @@ class ResponseFormat(Strict):
     json_schema: dict | None = None
 
 
+class StreamOptions(Strict):
+    include_usage: bool | None = None
+
+
 class Input(Strict):
     model: str
     messages: Annotated[list[Message], Field(min_length=1)]
     response_format: ResponseFormat | None = None
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     max_tokens: Annotated[int, Field(gt=0)] | None = None
+    # Server-sent events, one ``chat.completion.chunk`` per delta, then ``data: [DONE]`` (projects' chat).
+    stream: bool | None = None
+    stream_options: StreamOptions | None = None
 
     @field_validator("model")
     @classmethod

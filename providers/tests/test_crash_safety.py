@@ -193,7 +193,7 @@ def test_which_errors_may_have_queued_the_request(cause, status_code, may_have):
 
 def test_the_sweeper_resubmits_a_call_that_was_never_sent_but_not_one_that_was(monkeypatch, org):
     sent = []
-    monkeypatch.setattr("providers.tasks.call_submit.apply_async", lambda args, queue: sent.append(args[0]))
+    monkeypatch.setattr("providers.tasks.call_submit.apply_async", lambda args, **route: sent.append(args[0]))
     long_ago = timezone.now() - timedelta(minutes=10)
     unsent = ProviderCallFactory(org=org, status="submitting", attempts=1)
     lost = ProviderCallFactory(org=org, status="submitting", attempts=1, sent_at=long_ago)

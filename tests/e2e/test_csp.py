@@ -39,6 +39,9 @@ NOT_PAGES = {
     "usage:daily_csv",
     "usage:operations_csv",
     "orgs:audit_log_csv",
+    "projects:download",
+    "projects:breakdown_export",
+    "projects:chat_stream",
 }
 
 

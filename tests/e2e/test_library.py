@@ -87,8 +87,8 @@ def test_an_owner_uploads_finds_tags_and_downloads_a_zip(page: Page, site, setti
     expect(_tiles(page).first).to_contain_text("clip")
     page.get_by_label("Type").select_option("")
     expect(_tiles(page)).to_have_count(4)
-    page.get_by_placeholder("Search titles, tags and prompts").fill("forest")
-    page.get_by_placeholder("Search titles, tags and prompts").press("Enter")
+    page.get_by_placeholder("Search names, tags, prompts and captions").fill("forest")
+    page.get_by_placeholder("Search names, tags, prompts and captions").press("Enter")
     expect(_tiles(page)).to_have_count(1)
     expect(_tiles(page).first).to_contain_text("forest")
     page.goto(site.url + "/o/bright/library/")
@@ -123,4 +123,9 @@ def test_an_owner_uploads_finds_tags_and_downloads_a_zip(page: Page, site, setti
     assert re.fullmatch(r"bright-library-\d{8}-\d{4}\.zip", download.suggested_filename)
     with zipfile.ZipFile(download.path()) as archive:
         assert sorted(archive.namelist()) == ["beach.jpg", "city.png", "clip.mp4", "forest.jpg"]
-        assert archive.read("beach.jpg") == files["beach.jpg"].read_bytes()
+        # The original's bytes, with the lineage summary in a JPEG comment right after the start marker.
+        stored = archive.read("beach.jpg")
+        assert stored[2:4] == b"\xff\xfe"
+        assert b"Personae lineage" in stored[:200]
+        length = int.from_bytes(stored[4:6], "big")
+        assert stored[:2] + stored[4 + length :] == files["beach.jpg"].read_bytes()

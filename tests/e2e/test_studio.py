@@ -26,7 +26,8 @@ def demo_latency():
 
 
 def _character(org, member):
-    """A character in face-swap mode with a real face, so the demo's images can be scored."""
+    """A character in face-swap mode with a real face (the demo pastes it back; such renders are
+    "not scored": a face measured against itself says nothing)."""
     face = photos.photo("person-a-1")
     base = asset_create_from_bytes(org=org, data=face, filename="nova.jpg", created_by=member)
     character = Character.objects.create(
@@ -93,7 +94,8 @@ def test_a_member_generates_a_pack_retries_a_failure_and_edits_images(page: Page
     assert job.environment == "cafe"
     first = GenerationImage.objects.get(job=job, position=0)
     assert first.prompt == "Nova in a café at night, laughing, neon sign behind"
-    assert first.identity_score is not None
+    assert first.scored  # a demo render: "not scored" (its face is the character's own, pasted back)
+    assert first.identity_score is None
     assert credits_available(org) == 200 - 1 - 20
 
     # A failure: the tile says why and offers a retry, which works.

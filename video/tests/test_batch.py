@@ -151,7 +151,7 @@ def test_a_started_batch_goes_to_its_jobs(login, org, mixed, fund):
 
     response = _post(login("member"), org, "video:batch", "upscale", mixed[:2], factor="4")
 
-    assert response["HX-Redirect"] == reverse("generation:jobs", args=[org.slug])
+    assert response["HX-Redirect"] == reverse("jobs:centre", args=[org.slug])
     assert EditJob.objects.count() == 2
 
 

@@ -135,7 +135,7 @@ def batch_start(request: OrgHttpRequest, action: str):
                 org=request.org, user=request.user, assets=assets, factor=_factor(request), key=key
             )
             videos_only = all(a.kind == Asset.Kind.VIDEO for a in assets if a.kind != Asset.Kind.FILE)
-            where = "video:home" if videos_only else "generation:jobs"
+            where = "video:home" if videos_only else "jobs:centre"
             words = f"{len(started)} upscale{'s' if len(started) != 1 else ''}"
         elif action == "clothes":
             started = batch.batch_clothes_start(
@@ -146,7 +146,7 @@ def batch_start(request: OrgHttpRequest, action: str):
                 description=request.POST.get("description", ""),
                 key=key,
             )
-            where, words = "generation:jobs", f"{len(started)} clothing change{'s' if len(started) != 1 else ''}"
+            where, words = "jobs:centre", f"{len(started)} clothing change{'s' if len(started) != 1 else ''}"
         else:
             wanted = _animate_request(request)
             if wanted.character is None:

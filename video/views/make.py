@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from analytics.services import track
 from assets import selectors as asset_selectors
 from assets.models import Asset
 from billing.services import InsufficientCredits, credits_available
 from characters.services import nsfw_permitted
-from core.analytics import track
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest, one_time_key
 from orgs.decorators import org_view

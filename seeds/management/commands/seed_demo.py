@@ -1,4 +1,5 @@
-"""Create the demo accounts the README names. Safe to run any number of times."""
+"""Create the demo accounts the README names, then the demo workspace's sample content (every
+``seeds/<feature>.py`` module's ``seed``, see ``seeds.loader``). Safe to run any number of times."""
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -9,6 +10,7 @@ from accounts.models import QuestionnaireResponse, User
 from billing.models import Plan
 from billing.services import credits_grant
 from orgs.models import Membership, Organization, Role
+from seeds.loader import seed_all
 
 DEMO_PASSWORD = "personae-demo"  # noqa: S105 -- a published demo credential
 DEMO_USERS = [
@@ -22,8 +24,19 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Create demo users and a demo organisation (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        org, owner = self.accounts()
+        # Outside the accounts' transaction: each sample job commits as it goes, as in the app.
+        seed_all(org, owner, report=self.stdout.write)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: log in as demo@personae.local / {DEMO_PASSWORD} "
+                f"(support admin: admin@personae.local / {DEMO_PASSWORD})"
+            )
+        )
+
+    @transaction.atomic
+    def accounts(self) -> tuple[Organization, User]:
         users = {}
         for email, name, staff in DEMO_USERS:
             user, created = User.objects.get_or_create(email=email, defaults={"name": name})
@@ -60,9 +73,4 @@ class Command(BaseCommand):
             key=f"plan-start:{org.public_id}",
             description=f"{org.plan.name} plan credits",
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo ready: log in as demo@personae.local / {DEMO_PASSWORD} "
-                f"(support admin: admin@personae.local / {DEMO_PASSWORD})"
-            )
-        )
+        return org, users["demo@personae.local"]

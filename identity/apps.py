@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class IdentityConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "identity"
+    verbose_name = "Identity"
+
+    def ready(self) -> None:
+        from identity import hooks
+
+        hooks.connect()

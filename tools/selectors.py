@@ -1,0 +1,45 @@
+"""Reads for the Tools pages: jobs, the items each tool can work on, the organisation's LUTs."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from assets.models import Asset
+from core.lookups import one_or_404
+from orgs.models import Organization
+from tools.models import Lut, ToolJob
+
+
+def tool_jobs(org: Organization, kind: str = "") -> QuerySet[ToolJob]:
+    jobs = ToolJob.objects.for_org(org).select_related("org", "source", "result", "created_by", "retry_of")
+    return jobs.filter(kind=kind) if kind else jobs
+
+
+def tool_job_or_404(org: Organization, public_id) -> ToolJob:
+    return one_or_404(tool_jobs(org), public_id)
+
+
+def jobs_for_asset(asset: Asset, limit: int = 5) -> list[ToolJob]:
+    return list(tool_jobs(asset.org).filter(source=asset)[:limit])
+
+
+def gradable(org: Organization, limit: int = 18) -> list[Asset]:
+    """The newest images and videos, to choose one to grade."""
+    rows = Asset.objects.for_org(org).filter(kind__in=[Asset.Kind.IMAGE, Asset.Kind.VIDEO])
+    return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def with_sound(org: Organization, limit: int = 60) -> list[Asset]:
+    """Audio files and videos with sound, newest first: what audio cleanup works on."""
+    rows = Asset.objects.for_org(org).filter(
+        Q(kind=Asset.Kind.FILE, mime__startswith="audio/") | Q(kind=Asset.Kind.VIDEO, metadata__media__has_audio=True)
+    )
+    return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def luts(org: Organization) -> QuerySet[Lut]:
+    return Lut.objects.for_org(org)
+
+
+def lut_or_404(org: Organization, public_id) -> Lut:
+    return one_or_404(luts(org), public_id)
