@@ -12,6 +12,7 @@ from django.utils import timezone
 from assets.models import Asset
 from characters.models import Character
 from generation.models import GenerationImage, GenerationJob
+from licensing.metadata import asset_mark_licensed
 from licensing.models import USES, CreatorProfile, License, LicensedPack, RoyaltyEntry
 from orgs.models import Organization
 
@@ -107,7 +108,7 @@ class LicenceCheck:
         return limit_refusal(licence, used) if used >= licence.monthly_limit else ""
 
     def image_delivered(self, *, job: GenerationJob, image: GenerationImage, asset: Asset) -> None:
-        pack = LicensedPack.objects.select_related("license").get(job=job)
+        pack = LicensedPack.objects.select_related("license__profile").get(job=job)
         licence = pack.license
         with transaction.atomic():
             RoyaltyEntry.objects.get_or_create(
@@ -120,6 +121,13 @@ class LicenceCheck:
                     "amount": licence.royalty_per_image,
                     "period": period_of(),
                 },
+            )
+            asset_mark_licensed(
+                asset,
+                licence_id=str(licence.public_id),
+                likeness_of=licence.profile.display_name,
+                use=pack.use,
+                terms_version=licence.terms_version,
             )
 
     def recipe(self, *, job: GenerationJob) -> dict:
