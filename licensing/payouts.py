@@ -172,6 +172,7 @@ def statement_send(*, payout: Payout) -> None:
             "payout": payout,
             "month": month,
             "balance": balance(profile),
-            "dashboard_url": settings.SITE_URL.rstrip("/") + reverse("licensing:dashboard", args=[profile.org.slug]),
+            "dashboard_url": settings.SITE_URL.rstrip("/")
+            + reverse("licensing:creator_dashboard", args=[profile.org.slug]),
         },
     )

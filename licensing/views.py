@@ -170,7 +170,7 @@ def creator_new(request: OrgHttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             messages.success(request, "You're a creator. Set up payouts next: you're listed once Stripe confirms them.")
-            return redirect("licensing:dashboard", request.org.slug)
+            return redirect("licensing:creator_dashboard", request.org.slug)
     return render(
         request,
         "licensing/creator_new.html",
@@ -211,7 +211,7 @@ def dashboard(request: OrgHttpRequest) -> HttpResponse:
 
 
 def _dashboard(request: OrgHttpRequest) -> HttpResponse:
-    return redirect("licensing:dashboard", request.org.slug)
+    return redirect("licensing:creator_dashboard", request.org.slug)
 
 
 @require_POST
@@ -254,7 +254,7 @@ def payouts_setup(request: OrgHttpRequest, public_id) -> HttpResponse:
     """Off to Stripe's onboarding (POST from the dashboard; GET when Stripe sends the person back
     for a fresh link, the refresh URL)."""
     profile = selectors.own_profile(request.org, public_id)
-    dashboard_url = request.build_absolute_uri(reverse("licensing:dashboard", args=[request.org.slug]))
+    dashboard_url = request.build_absolute_uri(reverse("licensing:creator_dashboard", args=[request.org.slug]))
     refresh = request.build_absolute_uri(reverse("licensing:payouts_setup", args=[request.org.slug, profile.public_id]))
     try:
         url = services.connect_link(

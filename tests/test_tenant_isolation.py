@@ -275,7 +275,7 @@ ORG_URLS = {
     "licensing:directory": ({GET}, VIEWER, None, None),
     "licensing:creator": ({GET, POST}, VIEWER, ADMIN, "creator_profile"),
     "licensing:license": ({GET, POST}, VIEWER, MEMBER, "licence"),
-    "licensing:dashboard": ({GET}, VIEWER, None, None),
+    "licensing:creator_dashboard": ({GET}, VIEWER, None, None),
     "licensing:creator_new": ({GET, POST}, MEMBER, MEMBER, None),
     "licensing:profile_update": ({POST}, ADMIN, ADMIN, "creator_profile"),
     "licensing:terms_update": ({POST}, ADMIN, ADMIN, "creator_profile"),
