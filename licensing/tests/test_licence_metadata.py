@@ -93,6 +93,10 @@ def test_the_asset_page_says_whose_likeness_it_is_and_links_the_licence(
     assert "Licensed likeness of Maya Lindqvist" in html
     licence_url = reverse("licensing:license", args=[licensee.org.slug, licence.public_id])
     assert f'href="{licence_url}"' in html
+    # The breadcrumbs lead to the licence, not to the creator's character (another organisation's).
+    assert "Licence for Maya Lindqvist" in html
+    character_url = reverse("characters:detail", args=[licensee.org.slug, licence.profile.character.public_id])
+    assert character_url not in html
     assert "written into the file&#x27;s XMP metadata" in html or "written into the file's XMP metadata" in html
     assert client.get(licence_url).status_code == 200
 

@@ -95,6 +95,10 @@ def test_a_creator_onboards_and_a_licensee_makes_a_licensed_pack(page: Page, bro
     other.screenshot(path=str(tmp_path / "pack.png"), full_page=True)
     other.locator("#pack a.tile-media").first.click()
     expect(other.locator("[data-recipe-license]")).to_contain_text("Licensed likeness of Maya Lindqvist")
+    expect(other.locator("[data-recipe-license]")).to_contain_text("written into the file's XMP metadata")
+    other.screenshot(path=str(tmp_path / "asset.png"), full_page=True)
+    other.locator("[data-licence-link]").click()
+    expect(other.locator("h1")).to_have_text("Licence for Maya Lindqvist's likeness")
 
     page.reload()
     expect(page.locator("body")).to_contain_text("Brightside Agency")
