@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import string
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -397,12 +398,19 @@ def asset_origin(asset: Asset) -> list[OriginLink]:
 
     links = []
     org = asset.org
-    if asset.character_id and asset.character is not None:
+    recipe = asset.recipe or {}
+    if asset.character_id and asset.character is not None and asset.character.org_id == asset.org_id:
         character = asset.character
         links.append(
             OriginLink("Character", character.name, reverse("characters:detail", args=[org.slug, character.public_id]))
         )
-    recipe = asset.recipe or {}
+    elif recipe.get("license"):
+        # A licensed likeness: the character is the creator's; the licence is this organisation's.
+        with suppress(NoReverseMatch):
+            url = reverse("licensing:license", args=[org.slug, recipe["license"]])
+            links.append(
+                OriginLink("Licence", f"Licence for {recipe.get('licensed_likeness_of') or 'a likeness'}", url)
+            )
     page = JOB_PAGES.get(str(recipe.get("operation") or ""))
     if page and recipe.get("job"):
         label, url_name = page

@@ -103,4 +103,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=5),
         "options": {"expires": 3600},
     },
+    # Likeness licensing: last month's royalty transfers (once per creator and month), and retries.
+    "royalty-payouts": {
+        "task": "licensing.tasks.royalty_payouts",
+        "schedule": crontab(hour=6, minute=23),
+        "options": {"expires": 3600},
+    },
 }

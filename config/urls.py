@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("generation.urls")),
     path("", include("jobs.urls")),
     path("", include("video.urls")),
+    path("", include("licensing.urls")),
     path("", include("tools.urls")),
     path("", include("billing.urls")),
     path("", include("characters.urls")),

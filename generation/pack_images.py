@@ -25,7 +25,7 @@ from assets import storage
 from assets.models import Asset
 from characters.models import Character
 from core.jobs import ACTIVE, JobStatus, transition
-from generation import followups, presets, prompt_writer, routing
+from generation import followups, licence_checks, presets, prompt_writer, routing
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
 from providers import gateway, handlers, outputs, registry
@@ -152,6 +152,12 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
     else:
         made_as = presets.SCENES_BY_KEY[job.scene].label if job.scene else "from a reference"
     title = f"{name} · {made_as} {image.position + 1}"
+    licence = licence_checks.checker(job.org_id, character)
+    if licence and (refusal := licence.image_refusal(job=job)):
+        # Revoked, or the month's limit reached: this image and the rest are refused and refunded.
+        image_finish(job, image, JobStatus.CANCELLED, refusal)
+        stop_rest(job, refusal)
+        return
     asset = engine.output_to_library(
         call,
         org=job.org,
@@ -172,6 +178,8 @@ def _deliver(job: GenerationJob, image: GenerationImage, call: ProviderCall) -> 
         transaction.on_commit(lambda: storage.delete(scratch))
     image.asset = asset
     image_finish(job, image, JobStatus.SUCCEEDED)
+    if licence:
+        licence.image_delivered(job=job, image=image, asset=asset)
     image_id = image.pk
     transaction.on_commit(lambda: followups.image_delivered(image_id), robust=True)
     track(
@@ -232,7 +240,19 @@ def image_recipe(job: GenerationJob, image: GenerationImage, call: ProviderCall 
         "nsfw": job.nsfw,
         "cost": job.price_per_image,
         "rerun_of": str(job.rerun_of.public_id) if job.rerun_of_id and job.rerun_of else None,
+        **(licence.recipe(job=job) if (licence := licence_checks.checker(job.org_id, job.character)) else {}),
     }
+
+
+def stop_rest(job: GenerationJob, reason: str) -> int:
+    """With the job locked: cancel every image not yet made, for ``reason`` (they are refunded when
+    the pack settles). Returns how many were stopped."""
+    images = list(job.images.select_for_update(of=("self",)).filter(status__in=ACTIVE).select_related("call", "hold"))
+    for image in images:
+        image_finish(job, image, JobStatus.CANCELLED, reason)
+        if image.call:
+            gateway.call_cancel(image.call, reason=reason)
+    return len(images)
 
 
 def _settle(image_id: int, call: ProviderCall, status: str, error: str) -> None:

@@ -28,10 +28,10 @@ from characters.models import Character
 from characters.services import character_words_screen, nsfw_permitted
 from core.exceptions import DomainError
 from core.jobs import ACTIVE, JobStatus
-from generation import pack_images, presets, prompts, routing
+from generation import licence_checks, pack_images, presets, prompts, routing
 from generation.models import GenerationImage, GenerationJob
 from jobs import engine
-from providers import gateway
+from orgs.models import Organization
 from safety.services import text_screen
 from styles.models import StyleRecipe
 
@@ -152,25 +152,39 @@ def pack_start(
     prepaid: bool = False,
     rerun_of: Asset | None = None,
     lora_key: str = "",
+    org: Organization | None = None,
+    use: str = "",
 ) -> GenerationJob:
     """Start a pack of ``recipe.count`` images of ``character``. ``key`` (one per form) makes a
     double click start one pack. ``seeds``: exact seeds per image (a re-run). Raises ``DomainError``
-    (the recipe's first problem, not enough credits, a prompt naming a minor).
+    (the recipe's first problem, not enough credits, a prompt naming a minor, no licence for it).
 
     ``prepaid``: its images are paid from a hold another job already has (a keepers run), so the
     pack holds nothing itself. ``rerun_of``: the library image it makes again, from its lineage
-    graph; ``lora_key``: a LoRA version of the character other than the current one."""
-    if key and (existing := _job_by_key(character, key)):
+    graph; ``lora_key``: a LoRA version of the character other than the current one. ``org``: the
+    organisation that pays and receives the images when it isn't the character's own — a licensee
+    of the character's likeness, for ``use`` (``generation.licence_checks``)."""
+    payer = org or character.org
+    if key and (existing := _job_by_key(character, key, org=payer)):
         return existing
     if seeds is not None:
         recipe.count = len(seeds)
+    if payer.pk != character.org_id:
+        licence = licence_checks.checker(payer.pk, character)
+        refusal = (
+            licence.pack_refusal(org=payer, character=character, nsfw=recipe.nsfw, count=recipe.count, use=use)
+            if licence
+            else "That character isn't in this organisation."
+        )
+        if refusal:
+            raise DomainError(refusal, field="licence")
     if problems := recipe_problems(character, recipe, counts=counts):
         name, message = next(iter(problems.items()))
         raise DomainError(message, field=name)
     route = routing.route(character, quality=recipe.quality)
     text_screen(
         [recipe.prompt_text, *recipe.prompts],
-        org=character.org,
+        org=payer,
         user=user,
         where=origin,
         field="prompt_text",
@@ -196,7 +210,7 @@ def pack_start(
             prompt = written[n % len(written)]
         specs.append(ImageSpec(prompt=prompt, seed=seed))
     # The prompts as sent: the character's words, the presets and the person's, together.
-    text_screen([s.prompt for s in specs], org=character.org, user=user, where=origin, nsfw=recipe.nsfw)
+    text_screen([s.prompt for s in specs], org=payer, user=user, where=origin, nsfw=recipe.nsfw)
     return _create(
         character,
         user,
@@ -209,6 +223,8 @@ def pack_start(
         prepaid=prepaid,
         rerun_of=rerun_of,
         lora_key=lora_key,
+        org=payer,
+        use=use,
     )
 
 
@@ -270,8 +286,8 @@ def batch_start(
     )
 
 
-def _job_by_key(character: Character, key: str) -> GenerationJob | None:
-    job = engine.job_by_key(GenerationJob, character.org, key)
+def _job_by_key(character: Character, key: str, *, org: Organization | None = None) -> GenerationJob | None:
+    job = engine.job_by_key(GenerationJob, org or character.org, key)
     if job is not None and job.character_id != character.pk:
         raise _key_reused(character)
     return job
@@ -295,7 +311,11 @@ def _create(
     prepaid: bool = False,
     rerun_of: Asset | None = None,
     lora_key: str = "",
+    org: Organization | None = None,
+    use: str = "",
 ) -> GenerationJob:
+    payer = org or character.org
+    licence = licence_checks.checker(payer.pk, character)
     per_image = price_per_image(recipe.quality, clothing=recipe.clothing is not None, describe=use_prompt_writer)
     width, height = presets.size(recipe.aspect_ratio, recipe.quality)
 
@@ -311,10 +331,12 @@ def _create(
             )
             image.call = pack_images.first_call(job, image, character)
             image.save(update_fields=["call"])
+        if licence:
+            licence.pack_started(job=job, use=use)
 
     job, created = engine.job_start_created(
         GenerationJob,
-        org=character.org,
+        org=payer,
         user=user,
         key=key,
         credits=0 if prepaid else per_image * len(specs),
@@ -359,16 +381,16 @@ def _create(
     for choice, value in (("scene_selected", job.scene), ("environment_selected", job.environment)):
         track(
             choice,
-            org=character.org,
+            org=payer,
             user=user,
             influencer_id=str(character.public_id),
             **{choice.split("_")[0]: value},
         )
     if job.outfit:
-        track("outfit_changed", org=character.org, user=user, influencer_id=str(character.public_id), outfit=job.outfit)
+        track("outfit_changed", org=payer, user=user, influencer_id=str(character.public_id), outfit=job.outfit)
     track(
         "generation_started",
-        org=character.org,
+        org=payer,
         user=user,
         influencer_id=str(character.public_id),
         job_id=str(job.public_id),
@@ -408,12 +430,23 @@ def pack_cancel(*, job: GenerationJob, user: User | None) -> int:
 
 
 def _cancel_images(job: GenerationJob, reason: str) -> int:
-    images = list(job.images.select_for_update(of=("self",)).filter(status__in=ACTIVE).select_related("call", "hold"))
-    for image in images:
-        pack_images.image_finish(job, image, JobStatus.CANCELLED, reason)
-        if image.call:
-            gateway.call_cancel(image.call, reason=reason)
-    return len(images)
+    return pack_images.stop_rest(job, reason)
+
+
+def pack_stop(*, job: GenerationJob, reason: str) -> int:
+    """Stop a running pack's images not yet made, for ``reason`` (a revoked licence); they are
+    refunded, the delivered ones kept. Returns how many were stopped; 0 for a finished pack."""
+    with transaction.atomic():
+        locked = (
+            GenerationJob.objects.select_for_update(of=("self",))
+            .select_related("org", "character", "hold", "created_by")
+            .get(pk=job.pk)
+        )
+        if locked.status not in ACTIVE:
+            return 0
+        stopped = _cancel_images(locked, reason)
+        pack_images.job_refresh(locked)
+        return stopped
 
 
 def packs_cancel_for_character(character: Character, reason: str) -> None:
@@ -499,7 +532,15 @@ def pack_rerun(*, job: GenerationJob, user: User | None, key: str = "") -> Gener
         origin=GenerationJob.Origin.RERUN,
         source_job=job,
         seeds=[i.seed for i in images],
+        org=job.org,
+        use=_licensed_use(job),
     )
+
+
+def _licensed_use(job: GenerationJob) -> str:
+    """The use a licensed pack was made for (a re-run is for the same use); "" for an own character."""
+    licence = licence_checks.checker(job.org_id, job.character)
+    return licence.use_of(job=job) if licence else ""
 
 
 def _recipe_of(job: GenerationJob) -> PackRecipe:
@@ -538,6 +579,8 @@ def image_rerun(*, image: GenerationImage, user: User | None, variations: int = 
         source_job=job,
         seeds=None if variations else [image.seed],
         counts=range(1, max(presets.COUNTS) + 1),
+        org=job.org,
+        use=_licensed_use(job),
     )
 
 

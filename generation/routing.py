@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from characters.models import Character
 from core.exceptions import DomainError
-from generation import presets, prompts
+from generation import licence_checks, presets, prompts
 from generation.models import GenerationImage, GenerationJob, StyleLora
 from providers import registry
 
@@ -108,7 +108,10 @@ def character_lora_key(job: GenerationJob, character: Character | None) -> str:
 
 def _loras(job: GenerationJob, character: Character) -> list[dict]:
     style = [{"path": lora["url"], "scale": lora["scale"]} for lora in job.style_loras]
-    return [{"path": {"$key": character_lora_key(job, character)}, "scale": 1}, *style]
+    # A licensed likeness's LoRA is in the creator's storage: its own marker, which only resolves
+    # for a pack running under a licence (``generation.licence_checks``).
+    marker = "$key" if character.org_id == job.org_id else licence_checks.LICENSED_KEY
+    return [{"path": {marker: character_lora_key(job, character)}, "scale": 1}, *style]
 
 
 def generate_input(job: GenerationJob, image: GenerationImage, character: Character) -> dict:

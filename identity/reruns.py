@@ -89,6 +89,9 @@ def _generation_rerun(image: GenerationImage, asset: Asset, user: User | None, c
         raise DomainError("The clothing image this was made with was deleted, so it can't be made again.")
     if changes.scene and changes.scene not in presets.SCENES_BY_KEY:
         raise DomainError("Choose one of the eight scenes.", field="scene")
+    licensed = job.org_id != job.character.org_id  # made under a licence of another org's likeness
+    if licensed and changes.lora_run:
+        raise DomainError("A licensed likeness is always made with the creator's current face model.", field="lora")
     lora_key = lora_version(image, changes.lora_run) if changes.lora_run else ""
     recipe = packs._recipe_of(job)
     recipe.count = 1
@@ -107,6 +110,9 @@ def _generation_rerun(image: GenerationImage, asset: Asset, user: User | None, c
         counts=range(1, max(presets.COUNTS) + 1),
         rerun_of=asset,
         lora_key=lora_key,
+        # A licensed image is made again for the licensee, within the licence (checked again now).
+        org=job.org,
+        use=packs._licensed_use(job) if licensed else "",
     )
 
 

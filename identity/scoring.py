@@ -160,7 +160,10 @@ def asset_score(*, asset_id: int, character_id: int | None = None) -> Asset | No
     if asset is None or not scorable(asset):
         return None
     character = Character.objects.filter(pk=character_id).first() if character_id else asset.character
-    if character is None or character.org_id != asset.org_id:
+    # A character of another organisation only for an image made under a licence of its likeness
+    # (licensing writes the licence into the recipe when it delivers the image).
+    licensed = asset.character_id == getattr(character, "pk", None) and bool((asset.recipe or {}).get("license"))
+    if character is None or (character.org_id != asset.org_id and not licensed):
         Asset.objects.filter(pk=asset.pk, likeness_status=Likeness.PENDING).update(likeness_status="")
         return None
     measured = _measure(asset, character)

@@ -29,6 +29,7 @@ from billing.services import credit_account_lock
 from core.emails import email_send
 from core.exceptions import DomainError
 from jobs.engine import job_models
+from licensing.selectors import unpaid_royalty_problems
 from orgs.models import Membership, Organization, Role
 from orgs.services import org_lock
 from privacy import selectors
@@ -62,6 +63,8 @@ def org_deletion_schedule(*, actor: Membership, confirm_name: str) -> Organizati
         raise DomainError(f"Type the organisation's name, {org.name}, exactly as shown.", field="confirm_name")
     credit_account_lock(org)  # no job can start between the check and the flag (jobs.engine)
     refuse_while_jobs_run(org, "delete the organisation")
+    if unpaid := unpaid_royalty_problems(org=org):
+        raise DomainError(" ".join(unpaid))
     now = timezone.now()
     org.deletion_requested_at = now
     org.deletion_requested_by = actor.user
@@ -183,7 +186,7 @@ def org_deletions_due(*, now=None) -> int:
 
 def account_deletion_problems(user: User) -> list[str]:
     """Why ``user`` can't delete their account yet, in words for them; [] if they can."""
-    problems = []
+    problems = unpaid_royalty_problems(user=user)  # the creator whose likeness earned them
     for sole in selectors.sole_ownerships(user):
         if sole.other_members:
             problems.append(

@@ -134,6 +134,7 @@ def lint() -> int:
             "projects",
             "datasets",
             "video",
+            "licensing",
             "tools",
             "characters",
             "notifications",

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from stripe_local import engine, payments
+from stripe_local import connect, engine, payments
 from stripe_local.engine import StripeError, get, listing, public
 from stripe_local.forms import decode
 from stripe_local.models import StripeObject
@@ -37,6 +37,7 @@ RETRIEVABLE = {
     "events": "event",
     "checkout/sessions": "checkout.session",
     "billing_portal/sessions": "billing_portal.session",
+    "transfers": "transfer",
 }
 LIST_FILTERS = {
     "customer": ["customer"],
@@ -47,6 +48,7 @@ LIST_FILTERS = {
     "charge": ["customer", "payment_intent"],
     "event": ["type"],
     "checkout.session": ["customer", "status"],
+    "transfer": ["destination"],
 }
 
 CREATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -56,6 +58,9 @@ CREATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "checkout/sessions": payments.checkout_session_create,
     "billing_portal/sessions": payments.portal_session_create,
     "refunds": payments.refund_create,
+    "accounts": connect.account_create,
+    "account_links": connect.account_link_create,
+    "transfers": connect.transfer_create,
 }
 UPDATABLE = {
     "customer": ("email", "name", "description", "metadata", "invoice_settings"),
@@ -119,8 +124,10 @@ def dispatch(request: HttpRequest, resource: str) -> JsonResponse:
 def _route(request: HttpRequest, path: str) -> dict[str, Any]:
     method = request.method
     params = _params(request)
-    if path == "account" or path.startswith("accounts/"):
+    if path == "account" or path == f"accounts/{engine.ACCOUNT_ID}":
         return engine.account()
+    if method == "GET" and path.startswith("accounts/"):
+        return public(connect.connected(path.removeprefix("accounts/")))
     if method == "POST" and path in CREATORS:
         return public(_idempotent(request, path, lambda: CREATORS[path](params)))
     if method == "GET" and path in RETRIEVABLE:

@@ -34,6 +34,7 @@ from generation.models import EditJob, GenerationImage, GenerationJob, PromptDra
 from generation.services import upscale_start
 from generation.tests.factories import GenerationImageFactory, GenerationJobFactory, PromptDraftFactory
 from identity.models import KeepersRun
+from licensing.models import CreatorProfile, CreatorTerms, License, Payout
 from notifications.models import Notification
 from orgs.models import ROLE_RANK, Invitation, JoinRequest, Membership, Organization, Role
 from privacy.models import DataExport
@@ -277,6 +278,18 @@ ORG_URLS = {
     "notifications:read": ({POST}, VIEWER, VIEWER, "notification"),
     "notifications:bell": ({GET}, VIEWER, None, None),
     "notifications:preferences": ({GET, POST}, VIEWER, VIEWER, None),
+    # Licensing: everyone browses creators and sees the licences held; admins ask for licences and
+    # run the creator side (terms, payouts, answers); members make images under a licence.
+    "licensing:directory": ({GET}, VIEWER, None, None),
+    "licensing:creator": ({GET, POST}, VIEWER, ADMIN, "creator_profile"),
+    "licensing:license": ({GET, POST}, VIEWER, MEMBER, "licence"),
+    "licensing:creator_dashboard": ({GET}, VIEWER, None, None),
+    "licensing:creator_new": ({GET, POST}, MEMBER, MEMBER, None),
+    "licensing:profile_update": ({POST}, ADMIN, ADMIN, "creator_profile"),
+    "licensing:terms_update": ({POST}, ADMIN, ADMIN, "creator_profile"),
+    "licensing:payouts_setup": ({GET, POST}, ADMIN, ADMIN, "creator_profile"),
+    "licensing:payout_now": ({POST}, ADMIN, ADMIN, "creator_profile"),
+    "licensing:licence_answer": ({POST}, ADMIN, ADMIN, "granted_licence"),
 }
 # Second ids in a URL, and the object of the same org that each names.
 SUB_IDS = {
@@ -298,6 +311,7 @@ SUB_VALUES = {
     "<slug:action>": "upscale",
     "<slug:kind>": "generation-editjob",
     "<str:fmt>": "json",
+    "<str:answer>": "decline",
 }
 
 
@@ -322,7 +336,7 @@ def targets(org, people, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     other = people.other_org
     Organization.objects.filter(pk=org.pk).update(email="billing@northstar.example")
-    return {
+    found = {
         org.slug: {
             "membership": Membership.objects.get(org=org, user=people.member),
             "invitation": InvitationFactory(org=org, email="kim@example.com"),
@@ -336,6 +350,42 @@ def targets(org, people, settings, tmp_path):
             **_library_objects(other),
         },
     }
+    _licensing_objects(found, org.slug, other.slug)
+    return found
+
+
+def _licensing_objects(found, mine, theirs):
+    """Each org offers its photo character for licensing and asks the other for a licence: the
+    licence it holds (``licence``) and the one it was asked for (``granted_licence``)."""
+    for slug in (mine, theirs):
+        character = found[slug]["character"]
+        profile = CreatorProfile.objects.create(
+            org=character.org,
+            character=character,
+            display_name=f"Creator {slug}",
+            consent_version="test",
+            consent_text="Consent",
+            consent_email="creator@example.com",
+            consented_at=timezone.now(),
+        )
+        CreatorTerms.objects.create(
+            profile=profile, version=1, royalty_per_image="0.25", uses=["personal"], monthly_limit=10, length_days=30
+        )
+        found[slug]["creator_profile"] = profile
+    for holder, grantor in ((mine, theirs), (theirs, mine)):
+        profile = found[grantor]["creator_profile"]
+        licence = License.objects.create(
+            org=found[holder]["character"].org,
+            profile=profile,
+            terms_version=1,
+            royalty_per_image="0.25",
+            uses=["personal"],
+            monthly_limit=10,
+            territories="Worldwide",
+            length_days=30,
+        )
+        found[holder]["licence"] = licence
+        found[grantor]["granted_licence"] = licence
 
 
 def _library_objects(org):
@@ -673,6 +723,10 @@ def _state():
         sorted(ApiKey.objects.values_list("pk", "revoked_at")),
         sorted(WebhookEndpoint.objects.values_list("pk", "url")),
         sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),
+        sorted(CreatorProfile.objects.values_list("pk", "display_name", "listed", "payouts_enabled")),
+        sorted(CreatorTerms.objects.values_list("pk", "version")),
+        sorted(License.objects.values_list("pk", "status")),
+        Payout.objects.count(),
     )
 
 

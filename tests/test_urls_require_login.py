@@ -91,6 +91,8 @@ PUBLIC = {
     "stripe_local:checkout": 404,
     "stripe_local:portal": 404,
     "stripe_local:invoice": 404,
+    # Its Express onboarding page, like Stripe's hosted one, is reached by the account link's id.
+    "stripe_local:connect_onboarding": 404,
     "admin:login": 200,
     # allauth's own screens: the middleware exempts /accounts/, so each is listed here.
     "account_login": 200,

@@ -31,7 +31,7 @@ from core.htmx import render_page
 from core.http import OrgHttpRequest, one_time_key
 from core.jobs import ACTIVE
 from core.refusals import refusals_as_messages
-from generation import clothing, drafts, packs, presets, selectors
+from generation import clothing, drafts, licence_checks, packs, presets, selectors
 from generation.forms import StudioForm
 from generation.models import GenerationJob
 from orgs.decorators import ROLE_DENIED_MESSAGES, org_view
@@ -227,11 +227,20 @@ def _generate(request: OrgHttpRequest, character: Character, allowed: bool) -> H
 @org_view()
 def pack(request: OrgHttpRequest, public_id):
     job = selectors.pack_or_404(request.org, public_id)
-    if job.character is not None:
+    # A licensed likeness's character lives in the creator's organisation: no Studio page here.
+    if job.character is not None and job.character.org_id == request.org.pk:
         url = reverse("generation:studio", args=[request.org.slug, job.character.public_id])
         return redirect(f"{url}?pack={job.public_id}#pack")
+    licence = licence_checks.checker(job.org_id, job.character)
     return render(
-        request, "generation/pack.html", {"pack": job, **pack_context(job, request.org.slug), "can_create": False}
+        request,
+        "generation/pack.html",
+        {
+            "pack": job,
+            **pack_context(job, request.org.slug),
+            "can_create": False,
+            "licence": licence.recipe(job=job) if licence else {},
+        },
     )
 
 
