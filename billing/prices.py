@@ -133,7 +133,16 @@ _PRICES = [
         VIDEO,
         "width × height × frames: a 10 s 720p clip at 2× is 154 credits",
     ),
-    OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
+    # Robust video matting on Replicate bills T4 time ($0.000225 a second) and does a minute of HD in
+    # one to two: 25 credits ($0.31 at the Agency rate) per started minute is far over twice that.
+    OperationPrice(
+        "rotoscoping",
+        "Rotoscoping",
+        25,
+        "per minute of video",
+        TOOLS,
+        "per started minute of the range you choose: a transparent WebM and a preview",
+    ),
     OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, on_sale=False),
     OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
     OperationPrice("audio_cleanup", "Audio cleanup", 10, "per file", TOOLS, "a recording, or a video's sound"),

@@ -47,6 +47,7 @@ from tests.factories import UserFactory
 from tests.more_factories import InvitationFactory, JoinRequestFactory
 from tools.grading import grade_start, lut_upload
 from tools.models import Lut, ToolJob
+from tools.roto import roto_start
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 from video.services import VideoRequest, video_start
 
@@ -259,6 +260,12 @@ ORG_URLS = {
     "tools:job_card": ({GET}, VIEWER, None, "tool_job"),
     "tools:job_cancel": ({POST}, MEMBER, MEMBER, "tool_job"),
     "tools:job_retry": ({POST}, MEMBER, MEMBER, "tool_job"),
+    "tools:roto_choose": ({GET}, VIEWER, None, None),
+    "tools:roto": ({GET, POST}, MEMBER, MEMBER, "roto_video"),
+    "tools:roto_job": ({GET}, VIEWER, None, "matte_job"),
+    "tools:roto_job_card": ({GET}, VIEWER, None, "matte_job"),
+    "tools:roto_job_cancel": ({POST}, MEMBER, MEMBER, "matte_job"),
+    "tools:roto_job_retry": ({POST}, MEMBER, MEMBER, "matte_job"),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -347,6 +354,8 @@ def _library_objects(org):
     tool_job = grade_start(org=org, user=None, asset=source, data={"look": "vintage"})  # queued: cancellable
     lut = lut_upload(org=org, user=None, name="Mine.cube", data=CUBE)
     recording = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="audio/wav", duration=3.0)
+    roto_video = AssetRowFactory(org=org, kind=Asset.Kind.VIDEO, mime="video/mp4", duration=4.0, width=640, height=360)
+    matte_job = roto_start(org=org, user=None, asset=roto_video, start=0, end=2)  # queued: cancellable
     style = style_ready(org, source=source)
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
@@ -371,6 +380,8 @@ def _library_objects(org):
         "tool_job": tool_job,
         "lut": lut,
         "recording": recording,
+        "roto_video": roto_video,
+        "matte_job": matte_job,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -526,6 +537,7 @@ POST_DATA = {
     "tools:lut_upload": lambda t: {"asset": str(t["asset"].public_id), "cube": SimpleUploadedFile("x.cube", CUBE)},
     "tools:audio": lambda t: {"action": "upload", "files": SimpleUploadedFile("voice.wav", _wav())},
     "tools:audio_clean": {"loudness": "-16"},
+    "tools:roto": {"start": "0", "end": "2"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
         "character": str(t["wizard_character"].public_id),

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from core.exceptions import DomainError
 from tools import services
-from tools.models import Lut, ToolJob
+from tools.models import Lut, MatteJob, ToolJob
 
 
 @admin.register(ToolJob)
@@ -56,3 +56,52 @@ class LutAdmin(admin.ModelAdmin):
     search_fields = ("name", "org__name", "org__slug")
     raw_id_fields = ("created_by",)
     readonly_fields = ("size", "text", "created_at")
+
+
+@admin.register(MatteJob)
+class MatteJobAdmin(admin.ModelAdmin):
+    """Rotoscoping runs: cancel (credits back, the provider call stopped) and retry through ``tools.roto``."""
+
+    list_display = ("created_at", "org", "label", "status", "stage", "credits", "created_by", "short_error")
+    list_filter = ("status", "stage")
+    search_fields = ("public_id", "org__name", "org__slug", "source_title", "error")
+    date_hierarchy = "created_at"
+    list_select_related = ("org", "created_by")
+    raw_id_fields = ("source", "result", "preview", "hold", "call", "retry_of", "created_by")
+    readonly_fields = [f.name for f in MatteJob._meta.fields]
+    actions = ["cancel_jobs", "retry_jobs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, job):
+        return (job.error[:80] + "…") if len(job.error) > 80 else job.error
+
+    @admin.action(description="Cancel the selected runs and return their credits")
+    def cancel_jobs(self, request, queryset):
+        from tools import roto
+
+        done = 0
+        for job in queryset:
+            try:
+                roto.roto_cancel(job=job, user=None)
+                done += 1
+            except DomainError:
+                pass
+        self.message_user(request, f"Cancelled {done} run(s); finished ones were left alone.", messages.SUCCESS)
+
+    @admin.action(description="Retry the selected failed or cancelled runs (charges the org again)")
+    def retry_jobs(self, request, queryset):
+        from tools import roto
+
+        for job in queryset:
+            try:
+                roto.roto_retry(job=job, user=job.created_by)
+            except DomainError as exc:
+                self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{job}: queued again.", messages.SUCCESS)

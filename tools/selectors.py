@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from assets.models import Asset
 from core.lookups import one_or_404
 from orgs.models import Organization
-from tools.models import Lut, ToolJob
+from tools.models import Lut, MatteJob, ToolJob
 
 
 def tool_jobs(org: Organization, kind: str = "") -> QuerySet[ToolJob]:
@@ -43,3 +43,26 @@ def luts(org: Organization) -> QuerySet[Lut]:
 
 def lut_or_404(org: Organization, public_id) -> Lut:
     return one_or_404(luts(org), public_id)
+
+
+# --- Rotoscoping ----------------------------------------------------------------------------------
+
+
+def matte_jobs(org: Organization) -> QuerySet[MatteJob]:
+    return MatteJob.objects.for_org(org).select_related(
+        "org", "source", "result", "preview", "call", "created_by", "retry_of"
+    )
+
+
+def matte_job_or_404(org: Organization, public_id) -> MatteJob:
+    return one_or_404(matte_jobs(org), public_id)
+
+
+def matte_jobs_for_asset(asset: Asset, limit: int = 5) -> list[MatteJob]:
+    return list(matte_jobs(asset.org).filter(source=asset)[:limit])
+
+
+def videos(org: Organization, limit: int = 30) -> list[Asset]:
+    """The newest videos, to choose one to rotoscope."""
+    rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.VIDEO)
+    return list(rows.order_by("-created_at", "-id")[:limit])

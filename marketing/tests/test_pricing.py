@@ -75,7 +75,7 @@ def test_it_shows_what_every_operation_costs(client, db):
 
     rows = page.select(".price-table tr[data-operation]")
     assert [row["data-operation"] for row in rows] == [price.operation for price in prices_on_sale()]
-    for planned in ("rotoscoping", "chat"):
+    for planned in ("chat",):
         assert not OPERATION_PRICES[planned].on_sale
     for row in rows:
         price = OPERATION_PRICES[row["data-operation"]]

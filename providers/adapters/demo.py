@@ -16,7 +16,8 @@ the LoRAs it was sent. The face-reference endpoint (PuLID) draws a Studio prompt
 reference face; for a character-sheet angle it returns the reference photo itself, recropped and
 labelled, so the sheet check can run offline on a real face. Chat answers with a labelled placeholder.
 Video (image → video, animate, video upscale) and the face swap are in ``demo_video``: real MP4s
-made with ffmpeg, and a real paste of the face, all labelled.
+made with ffmpeg, and a real paste of the face, all labelled. Video matting is ``demo_matting``:
+background subtraction against the clip's median frame, no model.
 
 ``DEMO_PROVIDER_LATENCY`` sets how long a call takes and ``DEMO_PROVIDER_FAILURE_RATE`` what
 share of calls fail, to try out progress and failure handling.
@@ -43,7 +44,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from providers import registry
-from providers.adapters import demo_faces, demo_render, demo_video
+from providers.adapters import demo_faces, demo_matting, demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 from providers.adapters.demo_drawing import corner_label as _label
 from providers.adapters.demo_drawing import fit_lines as _lines
@@ -107,6 +108,7 @@ class DemoAdapter:
             (UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS)
             | EDIT_ENDPOINTS
             | demo_video.ENDPOINTS
+            | demo_matting.ENDPOINTS
         )
         if endpoint_id not in known:
             raise ProviderError(
@@ -157,6 +159,8 @@ def run(endpoint_id: str, request_id: str, arguments: dict) -> None:
 
 
 def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
+    if endpoint_id in demo_matting.ENDPOINTS:  # Replicate's shape: the output is the matte video's URL
+        return {"output": demo_matting.work(endpoint_id, request_id, arguments)}
     if endpoint_id in demo_video.ENDPOINTS:
         return demo_video.work(endpoint_id, request_id, arguments)
     if endpoint_id in UPSCALE_ENDPOINTS:
