@@ -93,7 +93,7 @@ def demo_label(width: int, height: int, path: Path) -> Path:
     box_w = max(b[2] - b[0] for b in boxes) + 2 * pad
     box_h = sum(b[3] - b[1] for b in boxes) + pad * (len(lines) + 1)
     draw.rectangle([pad, pad, pad + box_w, pad + box_h], fill=(17, 17, 17, 220))
-    y = 2 * pad
+    y: float = 2 * pad
     for (text, font), box in zip(lines, boxes, strict=True):
         draw.text((2 * pad - box[0], y - box[1]), text, font=font, fill=(255, 255, 255, 255))
         y += box[3] - box[1] + pad

@@ -70,6 +70,7 @@ def test_a_member_chooses_a_range_and_sees_the_cut_out_next_to_the_source(page: 
     job = MatteJob.objects.get()
     assert (job.start, job.end) == (0.5, 2.5)
     assert job.result.mime == "video/webm"
-    assert job.result.parents.get() == clip and job.preview.parents.get() == clip
+    assert job.result.parents.get() == clip
+    assert job.preview.parents.get() == clip
     assert credits_available(org) == 75
     assert not [p for p in problems if "Content Security Policy" in p], problems

@@ -5,6 +5,7 @@ from django import template
 
 from assets.models import Asset
 from billing.prices import OPERATION_PRICES
+from providers import registry
 from tools import roto, selectors
 from tools.models import MatteJob
 
@@ -32,3 +33,12 @@ def roto_progress(job: MatteJob) -> int:
 @register.filter
 def roto_eta(job: MatteJob) -> str:
     return roto.eta_words(job)
+
+
+@register.filter
+def roto_model(job: MatteJob) -> str:
+    """What mattes it: the call's provider once it is made, else the one it will go to."""
+    provider = job.call.provider if job.call_id and job.call else registry.resolve(roto.CALL_OPERATION)[0]
+    if provider == "demo":
+        return "Demo provider: background subtraction, not AI"
+    return f"{registry.ENDPOINTS[roto.CALL_OPERATION].label} (Replicate)"

@@ -14,7 +14,6 @@ from billing.models import Hold
 from billing.services import credits_available, ledger_problems
 from core.exceptions import DomainError
 from core.jobs import JobStatus
-from providers import gateway
 from providers.models import ProviderCall
 from tools import roto, roto_render
 from tools.models import MatteJob
@@ -25,9 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clip(org, people):
-    return asset_create_from_bytes(
-        org=org, data=roto_clips.moving_box(), filename="walk.mp4", created_by=people.member
-    )
+    return asset_create_from_bytes(org=org, data=roto_clips.moving_box(), filename="walk.mp4", created_by=people.member)
 
 
 @pytest.fixture
@@ -60,7 +57,8 @@ def test_a_range_becomes_a_transparent_webm_and_a_preview(clip, org, people, fun
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert (job.progress, job.stage, job.credits) == (100, MatteJob.Stage.COMPOSE, 25)
     matte, preview = job.result, job.preview
-    assert matte.mime == "video/webm" and matte.kind == Asset.Kind.VIDEO
+    assert matte.mime == "video/webm"
+    assert matte.kind == Asset.Kind.VIDEO
     assert preview.mime == "video/mp4"
     for asset in (matte, preview):
         assert list(asset.parents.all()) == [clip]
@@ -184,7 +182,8 @@ def test_a_provider_failure_returns_the_credits_and_a_retry_holds_again(clip, or
 
     settings.DEMO_PROVIDER_FAILURE_RATE = 0
     again = go(roto.roto_retry, job=job, user=people.member)
-    assert again.retry_of == job and again.pk != job.pk
+    assert again.retry_of == job
+    assert again.pk != job.pk
     assert again.status == JobStatus.SUCCEEDED, again.error
     assert credits_available(org) == 75
     assert Hold.objects.filter(org=org).count() == 2
@@ -236,7 +235,8 @@ def test_cancel_during_the_trim_stops_ffmpeg_and_keeps_nothing(clip, org, people
     job = go(roto.roto_start, org=org, user=people.member, asset=clip, start=0, end=2)
 
     assert job.status == JobStatus.CANCELLED
-    assert job.call_id is None and job.clip_key == ""
+    assert job.call_id is None
+    assert job.clip_key == ""
     assert credits_available(org) == 100
     assert not Asset.objects.filter(source=Asset.Source.EDITED).exists()
 
@@ -286,5 +286,6 @@ def test_the_sweeper_sends_a_lost_trim_again_and_fails_a_hung_one(clip, org, peo
     assert sent == [job.pk]
     assert roto.sweep(now=timezone.now() + timedelta(hours=1)) == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.error == roto.TOOK_TOO_LONG
+    assert job.status == JobStatus.FAILED
+    assert job.error == roto.TOOK_TOO_LONG
     assert credits_available(org) == 100

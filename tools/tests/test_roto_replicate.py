@@ -78,14 +78,17 @@ def test_a_prediction_past_its_deadline_fails_the_job_and_returns_the_credits(
     with django_capture_on_commit_callbacks(execute=True):
         job = roto.roto_start(org=org, user=people.member, asset=clip, start=0, end=2)
     job = _poll(job, django_capture_on_commit_callbacks, times=2)
-    assert job.status == JobStatus.RUNNING and credits_available(org) == 75
+    assert job.status == JobStatus.RUNNING
+    assert credits_available(org) == 75
 
     with django_capture_on_commit_callbacks(execute=True):
         gateway.calls_sweep(now=timezone.now() + registry.deadline("matting") + timedelta(minutes=1))
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert job.error == "The provider took longer than 30 minutes, so we stopped waiting. Nothing was charged: retry it."
+    assert (
+        job.error == "The provider took longer than 30 minutes, so we stopped waiting. Nothing was charged: retry it."
+    )
     assert credits_available(org) == 100
     assert not storage.storage().exists(job.clip_key)
 

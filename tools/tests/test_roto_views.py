@@ -49,7 +49,9 @@ def test_the_range_page_shows_the_price_and_refuses_an_audio_file(login, org, cl
     assert page.select_one("video[data-roto-video]")["src"]
 
     refused = _page(client.get(f"/o/{org.slug}/library/{recording.public_id}/roto/"))
-    assert "This is a sound recording, with no picture to cut out." in refused.select_one("[data-roto-problem]").get_text()
+    assert (
+        "This is a sound recording, with no picture to cut out." in refused.select_one("[data-roto-problem]").get_text()
+    )
     assert not refused.select("form[data-roto]")
 
 
