@@ -133,12 +133,30 @@ _PRICES = [
         VIDEO,
         "width × height × frames: a 10 s 720p clip at 2× is 154 credits",
     ),
-    OperationPrice("rotoscoping", "Rotoscoping", 25, "per minute of video", TOOLS, on_sale=False),
+    # Robust video matting on Replicate bills T4 time ($0.000225 a second) and does a minute of HD in
+    # one to two: 25 credits ($0.31 at the Agency rate) per started minute is far over twice that.
+    OperationPrice(
+        "rotoscoping",
+        "Rotoscoping",
+        25,
+        "per minute of video",
+        TOOLS,
+        "per started minute of the range you choose: a transparent WebM and a preview",
+    ),
     OperationPrice("image_to_3d", "Image to 3D model", 25, "per model", TOOLS, "TRELLIS; GLB or OBJ"),
     OperationPrice("color_grade", "Colour grade", 15, "per image or clip", TOOLS),
     OperationPrice("audio_cleanup", "Audio cleanup", 10, "per file", TOOLS, "a recording, or a video's sound"),
-    OperationPrice("script_breakdown", "Script breakdown", 10, "per script", TOOLS, on_sale=False),
-    OperationPrice("chat", "Assistant chat", 2, "per message", TOOLS, on_sale=False),
+    OperationPrice(
+        "script_breakdown",
+        "Script breakdown",
+        10,
+        "per script",
+        TOOLS,
+        "up to about 60,000 characters, then 5 more per further 60,000; the same script again is free",
+    ),
+    OperationPrice(
+        "chat", "Project assistant", 2, "per message", TOOLS, "answers from the project's scripts and items"
+    ),
 ]
 
 OPERATION_PRICES: dict[str, OperationPrice] = {price.operation: price for price in _PRICES}

@@ -18,6 +18,7 @@ from config.environment import SECRET_KEY as SECRET_KEY
 from config.identity_settings import *  # noqa: F403  (likeness scoring, lineage, keepers)
 from config.jobcentre_settings import *  # noqa: F403  (job centre, priority queue, notifications)
 from config.licensing_settings import *  # noqa: F403  (likeness licensing: payouts)
+from config.roto_settings import *  # noqa: F403  (rotoscoping: how long a range each plan mattes)
 from config.tools_settings import *  # noqa: F403  (AI tools: limits of colour grading and audio cleanup)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])

@@ -49,6 +49,7 @@ from tests.more_factories import InvitationFactory, JoinRequestFactory
 from tools.grading import grade_start, lut_upload
 from tools.mesh_jobs import mesh_start
 from tools.models import Lut, MeshJob, ToolJob
+from tools.roto import roto_start
 from video.models import AnimatePipeline, AnimateStep, VideoJob
 from video.services import VideoRequest, video_start
 
@@ -268,6 +269,12 @@ ORG_URLS = {
     "tools:mesh_job_card": ({GET}, VIEWER, None, "mesh_job"),
     "tools:mesh_job_cancel": ({POST}, MEMBER, MEMBER, "mesh_job"),
     "tools:mesh_job_retry": ({POST}, MEMBER, MEMBER, "mesh_job"),
+    "tools:roto_choose": ({GET}, VIEWER, None, None),
+    "tools:roto": ({GET, POST}, MEMBER, MEMBER, "roto_video"),
+    "tools:roto_job": ({GET}, VIEWER, None, "matte_job"),
+    "tools:roto_job_card": ({GET}, VIEWER, None, "matte_job"),
+    "tools:roto_job_cancel": ({POST}, MEMBER, MEMBER, "matte_job"),
+    "tools:roto_job_retry": ({POST}, MEMBER, MEMBER, "matte_job"),
     # Usage: where the credits went, by member too, so owners and admins only.
     "usage:usage": ({GET}, ADMIN, None, None),
     "usage:daily_csv": ({GET}, ADMIN, None, None),
@@ -407,6 +414,8 @@ def _library_objects(org):
     recording = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="audio/wav", duration=3.0)
     mesh_job = mesh_start(org=org, user=None, asset=source)  # queued: cancellable
     mesh_model = AssetRowFactory(org=org, kind=Asset.Kind.FILE, mime="model/gltf-binary")
+    roto_video = AssetRowFactory(org=org, kind=Asset.Kind.VIDEO, mime="video/mp4", duration=4.0, width=640, height=360)
+    matte_job = roto_start(org=org, user=None, asset=roto_video, start=0, end=2)  # queued: cancellable
     style = style_ready(org, source=source)
     owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user
     api_key, _whole = api_key_create(org=org, user=owner, name="Isolation", scopes=["read"])
@@ -434,6 +443,8 @@ def _library_objects(org):
         "mesh_job": mesh_job,
         "mesh_image": source,
         "mesh_model": mesh_model,
+        "roto_video": roto_video,
+        "matte_job": matte_job,
         "asset": asset,
         "collection": collection,
         "upload": upload,
@@ -590,6 +601,7 @@ POST_DATA = {
     "tools:audio": lambda t: {"action": "upload", "files": SimpleUploadedFile("voice.wav", _wav())},
     "tools:audio_clean": {"loudness": "-16"},
     "tools:mesh_make": {"faces": "25000", "format": "glb"},
+    "tools:roto": {"start": "0", "end": "2"},
     # The wizard character has a face; credits cover the whole animation: a pipeline starts.
     "video:animate": lambda t: {
         "character": str(t["wizard_character"].public_id),

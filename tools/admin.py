@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from core.exceptions import DomainError
 from tools import services
-from tools.models import Lut, MeshJob, ToolJob
+from tools.models import Lut, MatteJob, MeshJob, ToolJob
 
 
 @admin.register(ToolJob)
@@ -70,6 +70,18 @@ class MeshJobAdmin(admin.ModelAdmin):
     raw_id_fields = ("source", "result", "hold", "retry_of", "created_by", "call")
     readonly_fields = [f.name for f in MeshJob._meta.fields]
     actions = ["cancel_jobs"]
+@admin.register(MatteJob)
+class MatteJobAdmin(admin.ModelAdmin):
+    """Rotoscoping runs: cancel (credits back, the provider call stopped) and retry through ``tools.roto``."""
+
+    list_display = ("created_at", "org", "label", "status", "stage", "credits", "created_by", "short_error")
+    list_filter = ("status", "stage")
+    search_fields = ("public_id", "org__name", "org__slug", "source_title", "error")
+    date_hierarchy = "created_at"
+    list_select_related = ("org", "created_by")
+    raw_id_fields = ("source", "result", "preview", "hold", "call", "retry_of", "created_by")
+    readonly_fields = [f.name for f in MatteJob._meta.fields]
+    actions = ["cancel_jobs", "retry_jobs"]
 
     def has_add_permission(self, request):
         return False
@@ -84,6 +96,9 @@ class MeshJobAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel the selected jobs and return their credits")
     def cancel_jobs(self, request, queryset):
         from tools.mesh_jobs import mesh_cancel
+    @admin.action(description="Cancel the selected runs and return their credits")
+    def cancel_jobs(self, request, queryset):
+        from tools import roto
 
         done = 0
         for job in queryset:
@@ -93,3 +108,20 @@ class MeshJobAdmin(admin.ModelAdmin):
             except DomainError:
                 pass
         self.message_user(request, f"Cancelled {done} job(s); finished ones were left alone.", messages.SUCCESS)
+                roto.roto_cancel(job=job, user=None)
+                done += 1
+            except DomainError:
+                pass
+        self.message_user(request, f"Cancelled {done} run(s); finished ones were left alone.", messages.SUCCESS)
+
+    @admin.action(description="Retry the selected failed or cancelled runs (charges the org again)")
+    def retry_jobs(self, request, queryset):
+        from tools import roto
+
+        for job in queryset:
+            try:
+                roto.roto_retry(job=job, user=job.created_by)
+            except DomainError as exc:
+                self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{job}: queued again.", messages.SUCCESS)

@@ -95,6 +95,51 @@ class MeshJob(CallJob):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "-created_at"], name="meshjob_org_newest")]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="meshjob_key_once")]
+class MatteJob(CallJob):
+    """Rotoscoping (``tools.roto``): a range of one library video cut out from its background by the
+    matting model, one credit hold for it. The worker trims the range (``stage`` "trim"), the
+    provider makes the alpha matte ("matte"), the worker makes the WebM with alpha and the preview
+    over a checkerboard ("compose"); both land in the library as children of the video."""
+
+    HOLD_KEY = "matte"
+
+    class Stage(models.TextChoices):
+        TRIM = "trim", "Cutting the range"
+        MATTE = "matte", "Matting"
+        COMPOSE = "compose", "Making the WebM and the preview"
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="matte_jobs")
+    source = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="matte_jobs"
+    )
+    source_title = models.CharField(max_length=200, blank=True, help_text="Kept if the source is deleted.")
+    start = models.FloatField(help_text="Seconds into the video the range starts.")
+    end = models.FloatField(help_text="Seconds into the video the range ends.")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.TRIM)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, while it runs.")
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    clip_key = models.CharField(max_length=300, blank=True, help_text="The trimmed range sent to the provider.")
+    result = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The WebM."
+    )
+    preview = models.ForeignKey(
+        "assets.Asset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The MP4 over a checkerboard.",
+    )
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+
+    class Meta:
+        verbose_name = "rotoscoping"
+        verbose_name_plural = "rotoscoping runs"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "-created_at"], name="mattejob_org_newest")]
+        constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="mattejob_key_once")]
+
+    centre_related = ("source",)
 
     def __str__(self):
         return self.label
@@ -128,6 +173,37 @@ class MeshJob(CallJob):
     def attempts(self, limit: int = 20) -> list[MeshJob]:
         """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
         chain: list[MeshJob] = [self]
+    def seconds(self) -> float:
+        return max(0.0, self.end - self.start)
+
+    @property
+    def label(self) -> str:
+        return f"Rotoscoping · {self.start:.1f}–{self.end:.1f} s"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tools:roto_job", args=[self.org.slug, self.public_id])
+
+    def centre_title(self) -> str:
+        return f"Rotoscoping of “{self.source_title}”" if self.source_title else "Rotoscoping"
+
+    def progress_percent(self) -> int | None:
+        from tools.roto import progress_now
+
+        return progress_now(self)
+
+    def centre_cancel(self, user) -> None:
+        from tools.roto import roto_cancel
+
+        roto_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> MatteJob:
+        from tools.roto import roto_retry
+
+        return roto_retry(job=self, user=user)
+
+    def attempts(self, limit: int = 20) -> list[MatteJob]:
+        """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
+        chain: list[MatteJob] = [self]
         while len(chain) < limit and (earlier := chain[-1].retry_of) is not None:
             chain.append(earlier)
         return chain

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from assets.models import Asset
 from core.lookups import one_or_404
 from orgs.models import Organization
-from tools.models import Lut, ToolJob
+from tools.models import Lut, MatteJob, ToolJob
 
 
 def tool_jobs(org: Organization, kind: str = "") -> QuerySet[ToolJob]:
@@ -65,4 +65,24 @@ def mesh_jobs_for_asset(asset: Asset, limit: int = 5) -> list:
 def images(org: Organization, limit: int = 24) -> list[Asset]:
     """The newest images, to choose one to make a 3D model of."""
     rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.IMAGE)
+# --- Rotoscoping ----------------------------------------------------------------------------------
+
+
+def matte_jobs(org: Organization) -> QuerySet[MatteJob]:
+    return MatteJob.objects.for_org(org).select_related(
+        "org", "source", "result", "preview", "call", "created_by", "retry_of"
+    )
+
+
+def matte_job_or_404(org: Organization, public_id) -> MatteJob:
+    return one_or_404(matte_jobs(org), public_id)
+
+
+def matte_jobs_for_asset(asset: Asset, limit: int = 5) -> list[MatteJob]:
+    return list(matte_jobs(asset.org).filter(source=asset)[:limit])
+
+
+def videos(org: Organization, limit: int = 30) -> list[Asset]:
+    """The newest videos, to choose one to rotoscope."""
+    rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.VIDEO)
     return list(rows.order_by("-created_at", "-id")[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tools.views import audio, grade, jobs, mesh
+from tools.views import audio, grade, jobs, mesh, roto
 
 app_name = "tools"
 
@@ -22,6 +22,13 @@ urlpatterns = [
     path(T + "jobs/<uuid:public_id>/card/", jobs.job_card, name="job_card"),
     path(T + "jobs/<uuid:public_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path(T + "jobs/<uuid:public_id>/retry/", jobs.job_retry, name="job_retry"),
+    # Rotoscoping: choose a video, its range, and watch the job.
+    path(T + "roto/", roto.roto_choose, name="roto_choose"),
+    path(LIB + "roto/", roto.roto_asset, name="roto"),
+    path(T + "roto/<uuid:public_id>/", roto.roto_job, name="roto_job"),
+    path(T + "roto/<uuid:public_id>/card/", roto.roto_job_card, name="roto_job_card"),
+    path(T + "roto/<uuid:public_id>/cancel/", roto.roto_job_cancel, name="roto_job_cancel"),
+    path(T + "roto/<uuid:public_id>/retry/", roto.roto_job_retry, name="roto_job_retry"),
 ]
 
 # Image → 3D: choose an image, make its model, watch the job; any 3D model in the library in the viewer.

@@ -198,6 +198,7 @@ def process_video(path: StrPath, sniffed: Sniffed) -> VideoResult:
 
 
 _MUXERS = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
+_ALPHA_RE = re.compile(r"^\s*alpha_mode\s*:\s*1\s*$", re.I | re.M)
 _LOCATION_RE = re.compile(r"^\s*(?:location(?:-\w+)?|com\.apple\.quicktime\.location\.[\w.]+)\s*:", re.I | re.M)
 
 
@@ -207,11 +208,14 @@ def remux_without_metadata(path: StrPath, sniffed: Sniffed, out: StrPath) -> tup
     metadata) or cover art. What was removed, in words. Raises ``MediaError`` (``video_rewrite``)."""
     report = _run_ffmpeg(_input_args(path, sniffed.mime))
     data_tracks = sum(1 for line in report.splitlines() if (m := _STREAM_RE.match(line)) and m.group(2) == "Data")
+    # A WebM with transparency (VP9 or VP8 with alpha) says so in its track header (AlphaMode), which
+    # players need to show the alpha; stripping the metadata would drop it, so it is written again.
+    alpha = ["-metadata:s:v:0", "alpha_mode=1"] if _ALPHA_RE.search(report) else []
     _run_ffmpeg(
         [
             *("-loglevel", "error"),
             *_input_args(path, sniffed.mime),
-            *("-map", "0:V", "-map", "0:a?", "-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"),
+            *("-map", "0:V", "-map", "0:a?", "-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1", *alpha),
             *("-f", _MUXERS[sniffed.mime], "-y", "file:" + os.path.abspath(out)),
         ],
         timeout=REMUX_TIMEOUT,

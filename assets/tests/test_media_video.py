@@ -176,3 +176,27 @@ def test_ffmpeg_runs_under_a_timeout(monkeypatch, sample_dir):
 def test_process_video_rejects_an_image_type(sample_dir):
     with pytest.raises(ValueError, match="not a video type"):
         media.process_video(sample_dir / "x", media.Sniffed("image/png", "image", "png"))
+
+
+def test_a_transparent_webm_keeps_its_alpha_flag_when_its_metadata_is_stripped(sample_dir):
+    """Players show a WebM's alpha only when its track header says it has one (Matroska's
+    AlphaMode); the rewrite that drops metadata must write it again."""
+    path = sample_dir / "cutout.webm"
+    samples._ffmpeg(
+        *samples._test_pattern("320x240", "10", 1),
+        *("-vf", "format=yuva420p,geq=lum='lum(X,Y)':a='if(lt(X,160),255,0)'"),
+        *("-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-deadline", "realtime", "-cpu-used", "8", "-f", "webm"),
+        str(path),
+    )
+    alpha_mode = b"\x53\xc0\x81\x01"
+    assert alpha_mode in path.read_bytes()
+    out = sample_dir / "clean.webm"
+
+    media.video.remux_without_metadata(path, media.Sniffed("video/webm", "video", "webm"), out)
+
+    assert alpha_mode in out.read_bytes()
+    plain = sample_dir / "plain.webm"
+    media.video.remux_without_metadata(
+        samples.webm(sample_dir / "vp8.webm"), media.Sniffed("video/webm", "video", "webm"), plain
+    )
+    assert alpha_mode not in plain.read_bytes()

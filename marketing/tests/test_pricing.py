@@ -6,7 +6,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import filesizeformat
 
 from billing.models import Plan
-from billing.prices import OPERATION_PRICES, TOP_UP_PACKS, prices_on_sale
+from billing.prices import OPERATION_PRICES, TOP_UP_PACKS, OperationPrice, prices_on_sale
 
 
 def _pricing(client) -> BeautifulSoup:
@@ -75,13 +75,21 @@ def test_it_shows_what_every_operation_costs(client, db):
 
     rows = page.select(".price-table tr[data-operation]")
     assert [row["data-operation"] for row in rows] == [price.operation for price in prices_on_sale()]
-    for planned in ("rotoscoping", "chat"):
-        assert not OPERATION_PRICES[planned].on_sale
     for row in rows:
         price = OPERATION_PRICES[row["data-operation"]]
         assert row.select_one('[data-field="credits"]').get_text() == intcomma(price.credits)
         assert price.label in row.th.get_text()
         assert price.unit in row.td.get_text()
+
+
+def test_an_operation_not_on_sale_is_not_listed(client, db, monkeypatch):
+    planned = OperationPrice("auto_rig", "Auto-rigging", 30, "per model", "AI tools", on_sale=False)
+    monkeypatch.setitem(OPERATION_PRICES, "auto_rig", planned)
+
+    page = _pricing(client)
+
+    assert not page.select('tr[data-operation="auto_rig"]')
+    assert page.select('tr[data-operation="chat"]')
 
 
 def test_it_shows_the_top_up_packs(client, db):

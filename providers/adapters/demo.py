@@ -17,7 +17,8 @@ reference face; for a character-sheet angle it returns the reference photo itsel
 labelled, so the sheet check can run offline on a real face. Chat answers with a labelled placeholder.
 Video (image → video, animate, video upscale) and the face swap are in ``demo_video``: real MP4s
 made with ffmpeg, and a real paste of the face, all labelled. Image → 3D (TRELLIS) is in
-``demo_mesh``: a real GLB, the image as a textured relief, labelled DEMO.
+``demo_mesh``: a real GLB, the image as a textured relief, labelled DEMO. Video matting is
+``demo_matting``: background subtraction against the clip's median frame, no model.
 
 ``DEMO_PROVIDER_LATENCY`` sets how long a call takes and ``DEMO_PROVIDER_FAILURE_RATE`` what
 share of calls fail, to try out progress and failure handling.
@@ -44,7 +45,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from providers import registry
-from providers.adapters import demo_faces, demo_mesh, demo_render, demo_video
+from providers.adapters import demo_faces, demo_matting, demo_mesh, demo_render, demo_video
 from providers.adapters.base import ProviderError, Status, Submitted, WebhookEvent, WebhookRejected
 from providers.adapters.demo_drawing import corner_label as _label
 from providers.adapters.demo_drawing import edit_band_at_bottom, edit_labels, placeholder
@@ -108,6 +109,7 @@ class DemoAdapter:
             (UPSCALE_ENDPOINTS | IMAGE_ENDPOINTS | TRAINING_ENDPOINTS | FACE_REFERENCE_ENDPOINTS | REFERENCE_ENDPOINTS)
             | EDIT_ENDPOINTS
             | demo_video.ENDPOINTS
+            | demo_matting.ENDPOINTS
         )
         if endpoint_id not in known and not demo_mesh.handles(endpoint_id):
             raise ProviderError(
@@ -158,6 +160,8 @@ def run(endpoint_id: str, request_id: str, arguments: dict) -> None:
 
 
 def _work(endpoint_id: str, request_id: str, arguments: dict) -> dict:
+    if endpoint_id in demo_matting.ENDPOINTS:  # Replicate's shape: the output is the matte video's URL
+        return {"output": demo_matting.work(endpoint_id, request_id, arguments)}
     if endpoint_id in demo_video.ENDPOINTS:
         return demo_video.work(endpoint_id, request_id, arguments)
     if demo_mesh.handles(endpoint_id):

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from billing.prices import OPERATION_PRICES
 from billing.services import InsufficientCredits
 from core.exceptions import DomainError
 from core.http import OrgHttpRequest
@@ -30,6 +31,7 @@ def home(request: OrgHttpRequest):
             "jobs": list(selectors.tool_jobs(request.org)[:12]),
             "grade_credits": services.tool_credits(ToolJob.Kind.GRADE),
             "audio_credits": services.tool_credits(ToolJob.Kind.AUDIO),
+            "roto_per_minute": OPERATION_PRICES["rotoscoping"].credits,
         },
     )
 
