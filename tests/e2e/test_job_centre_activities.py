@@ -55,6 +55,8 @@ def test_imports_and_a_data_export_in_the_job_centre(page: Page, site, tmp_path,
     expect(running.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "40")
     for width, name in ((1280, "desktop"), (390, "phone")):
         page.set_viewport_size({"width": width, "height": 900})
+        page.reload()  # laid out afresh at this width (no sidebar caught mid-slide)
+        expect(page.locator(f"#job-{done.public_id}")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"overflow at {name}"
         page.screenshot(path=str(tmp_path / f"job-centre-activities-{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
