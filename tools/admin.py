@@ -70,6 +70,31 @@ class MeshJobAdmin(admin.ModelAdmin):
     raw_id_fields = ("source", "result", "hold", "retry_of", "created_by", "call")
     readonly_fields = [f.name for f in MeshJob._meta.fields]
     actions = ["cancel_jobs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, job):
+        return (job.error[:80] + "…") if len(job.error) > 80 else job.error
+
+    @admin.action(description="Cancel the selected jobs and return their credits")
+    def cancel_jobs(self, request, queryset):
+        from tools.mesh_jobs import mesh_cancel
+
+        done = 0
+        for job in queryset:
+            try:
+                mesh_cancel(job=job, user=None)
+                done += 1
+            except DomainError:
+                pass
+        self.message_user(request, f"Cancelled {done} job(s); finished ones were left alone.", messages.SUCCESS)
+
+
 @admin.register(MatteJob)
 class MatteJobAdmin(admin.ModelAdmin):
     """Rotoscoping runs: cancel (credits back, the provider call stopped) and retry through ``tools.roto``."""
@@ -93,9 +118,6 @@ class MatteJobAdmin(admin.ModelAdmin):
     def short_error(self, job):
         return (job.error[:80] + "…") if len(job.error) > 80 else job.error
 
-    @admin.action(description="Cancel the selected jobs and return their credits")
-    def cancel_jobs(self, request, queryset):
-        from tools.mesh_jobs import mesh_cancel
     @admin.action(description="Cancel the selected runs and return their credits")
     def cancel_jobs(self, request, queryset):
         from tools import roto
@@ -103,11 +125,6 @@ class MatteJobAdmin(admin.ModelAdmin):
         done = 0
         for job in queryset:
             try:
-                mesh_cancel(job=job, user=None)
-                done += 1
-            except DomainError:
-                pass
-        self.message_user(request, f"Cancelled {done} job(s); finished ones were left alone.", messages.SUCCESS)
                 roto.roto_cancel(job=job, user=None)
                 done += 1
             except DomainError:

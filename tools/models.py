@@ -95,6 +95,44 @@ class MeshJob(CallJob):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "-created_at"], name="meshjob_org_newest")]
         constraints = [models.UniqueConstraint(fields=["org", "idempotency_key"], name="meshjob_key_once")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        faces = self.params.get("faces")
+        return f"3D model · {faces:,} faces" if isinstance(faces, int) else "3D model"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tools:mesh_job", args=[self.org.slug, self.public_id])
+
+    def centre_title(self) -> str:
+        return f"3D model of “{self.source_title}”" if self.source_title else "3D model"
+
+    def progress_percent(self) -> int | None:
+        from tools import mesh_jobs
+
+        return mesh_jobs.progress(self)
+
+    def centre_cancel(self, user) -> None:
+        from tools import mesh_jobs
+
+        mesh_jobs.mesh_cancel(job=self, user=user)
+
+    def centre_retry(self, user) -> MeshJob:
+        from tools import mesh_jobs
+
+        return mesh_jobs.mesh_retry(job=self, user=user)
+
+    def attempts(self, limit: int = 20) -> list[MeshJob]:
+        """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
+        chain: list[MeshJob] = [self]
+        while len(chain) < limit and (earlier := chain[-1].retry_of) is not None:
+            chain.append(earlier)
+        return chain
+
+
 class MatteJob(CallJob):
     """Rotoscoping (``tools.roto``): a range of one library video cut out from its background by the
     matting model, one credit hold for it. The worker trims the range (``stage`` "trim"), the
@@ -145,34 +183,6 @@ class MatteJob(CallJob):
         return self.label
 
     @property
-    def label(self) -> str:
-        faces = self.params.get("faces")
-        return f"3D model · {faces:,} faces" if isinstance(faces, int) else "3D model"
-
-    def get_absolute_url(self) -> str:
-        return reverse("tools:mesh_job", args=[self.org.slug, self.public_id])
-
-    def centre_title(self) -> str:
-        return f"3D model of “{self.source_title}”" if self.source_title else "3D model"
-
-    def progress_percent(self) -> int | None:
-        from tools import mesh_jobs
-
-        return mesh_jobs.progress(self)
-
-    def centre_cancel(self, user) -> None:
-        from tools import mesh_jobs
-
-        mesh_jobs.mesh_cancel(job=self, user=user)
-
-    def centre_retry(self, user) -> MeshJob:
-        from tools import mesh_jobs
-
-        return mesh_jobs.mesh_retry(job=self, user=user)
-
-    def attempts(self, limit: int = 20) -> list[MeshJob]:
-        """This job and the failed or cancelled ones it retried (``retry_of``), newest first."""
-        chain: list[MeshJob] = [self]
     def seconds(self) -> float:
         return max(0.0, self.end - self.start)
 

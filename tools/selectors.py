@@ -65,6 +65,9 @@ def mesh_jobs_for_asset(asset: Asset, limit: int = 5) -> list:
 def images(org: Organization, limit: int = 24) -> list[Asset]:
     """The newest images, to choose one to make a 3D model of."""
     rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.IMAGE)
+    return list(rows.order_by("-created_at", "-id")[:limit])
+
+
 # --- Rotoscoping ----------------------------------------------------------------------------------
 
 
