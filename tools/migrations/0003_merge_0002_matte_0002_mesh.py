@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tools', '0002_matte'),
-        ('tools', '0002_mesh'),
+        ("tools", "0002_matte"),
+        ("tools", "0002_mesh"),
     ]
 
-    operations = [
-    ]
+    operations = []
