@@ -89,3 +89,9 @@ def videos(org: Organization, limit: int = 30) -> list[Asset]:
     """The newest videos, to choose one to rotoscope."""
     rows = Asset.objects.for_org(org).filter(kind=Asset.Kind.VIDEO)
     return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def latest_runs(org: Organization, limit: int = 12) -> list:
+    """The newest runs of every tool, newest first: grades and cleanups, 3D models, rotoscoping."""
+    rows = [*tool_jobs(org)[:limit], *mesh_jobs(org)[:limit], *matte_jobs(org)[:limit]]
+    return sorted(rows, key=lambda job: (job.created_at, job.pk), reverse=True)[:limit]

@@ -95,3 +95,15 @@ def test_bad_choices_are_shown_by_their_fields(login, org, photo, fund):
 def test_the_viewer_is_for_3d_models_only(login, org, photo):
     response = login("viewer").get(reverse("tools:mesh_viewer", args=[org.slug, photo.public_id]))
     assert response.status_code == 404
+
+
+def test_the_tools_page_lists_a_3d_model_among_the_latest_runs(login, org, photo, fund):
+    from tools.mesh_jobs import mesh_start
+
+    fund(100)
+    job = mesh_start(org=org, user=None, asset=photo)
+    page = login("viewer").get(reverse("tools:home", args=[org.slug]))
+    text = text_of(page)
+    assert "No tool has run yet" not in text
+    assert job.label in text
+    assert job.get_absolute_url() in page.content.decode()

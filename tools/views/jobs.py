@@ -28,7 +28,7 @@ def home(request: OrgHttpRequest):
         request,
         "tools/home.html",
         {
-            "jobs": list(selectors.tool_jobs(request.org)[:12]),
+            "jobs": selectors.latest_runs(request.org),
             "grade_credits": services.tool_credits(ToolJob.Kind.GRADE),
             "audio_credits": services.tool_credits(ToolJob.Kind.AUDIO),
             "roto_per_minute": OPERATION_PRICES["rotoscoping"].credits,
