@@ -30,6 +30,7 @@ import base64
 import functools
 import io
 import json
+import logging
 import random
 import re
 import struct
@@ -51,6 +52,8 @@ from providers.adapters.demo_drawing import corner_label as _label
 from providers.adapters.demo_drawing import edit_band_at_bottom, edit_labels, placeholder
 from providers.adapters.demo_drawing import fit_lines as _lines
 from providers.adapters.demo_drawing import text_font as _font
+
+log = logging.getLogger(__name__)
 
 UPSCALE_ENDPOINTS = {"fal-ai/seedvr/upscale/image"}
 TRAINING_ENDPOINTS = {"fal-ai/flux-lora-fast-training", "fal-ai/z-image-trainer"}
@@ -153,6 +156,9 @@ def run(endpoint_id: str, request_id: str, arguments: dict) -> None:
             status = Status("succeeded", output=_work(endpoint_id, request_id, arguments))
         except ProviderError as exc:
             status = Status("failed", error=exc.message)
+        except Exception:  # a bug in the demo's own work: fail the call (credits back) rather than hang it
+            log.exception("The demo provider's work for %s (%s) failed", endpoint_id, request_id)
+            status = Status("failed", error="The demo provider hit an error making this. Nothing was charged.")
     if (cache.get(_state_key(request_id)) or {}).get("state") == "cancelled":
         return
     cache.set(_state_key(request_id), {"state": status.state, "output": status.output, "error": status.error}, 86400)

@@ -62,7 +62,11 @@ def _work_size(width: int, height: int) -> tuple[int, int]:
 
 
 def _reader(clip: Path, size: tuple[int, int], *, every: int = 1) -> subprocess.Popen:
-    select = [] if every == 1 else ["-vf", f"select='not(mod(n\\,{every}))',scale={size[0]}:{size[1]}", "-vsync", "0"]
+    select = (
+        []
+        if every == 1
+        else ["-vf", f"select='not(mod(n\\,{every}))',scale={size[0]}:{size[1]}", "-fps_mode", "passthrough"]
+    )
     scale = [] if select else ["-vf", f"scale={size[0]}:{size[1]}"]
     return subprocess.Popen(  # noqa: S603 - the bundled ffmpeg, our own arguments, no shell
         [

@@ -154,6 +154,36 @@ def test_audio_files_images_and_short_credits_are_refused_with_words(clip, recor
     assert not MatteJob.objects.exists()
 
 
+def test_a_range_of_more_frames_than_the_demo_samples_is_matted(org, people, fund, go):
+    """Over 96 frames the demo samples every n-th frame for its background (an ffmpeg select)."""
+    fund(100)
+    long_clip = asset_create_from_bytes(
+        org=org, data=roto_clips.moving_box(seconds=5.0, audio=False), filename="long.mp4", created_by=people.member
+    )
+
+    job = go(roto.roto_start, org=org, user=people.member, asset=long_clip, start=0, end=4.5)
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result.mime == "video/webm"
+
+
+def test_an_error_inside_the_demos_work_fails_the_job_and_returns_the_credits(clip, org, people, fund, go, monkeypatch):
+    from providers.adapters import demo_matting
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the demo")
+
+    monkeypatch.setattr(demo_matting, "_median_background", broken)
+    fund(100)
+
+    job = go(roto.roto_start, org=org, user=people.member, asset=clip, start=0, end=2)
+
+    assert job.status == JobStatus.FAILED
+    assert "The demo provider hit an error making this" in job.error
+    assert credits_available(org) == 100
+    assert ledger_problems(org) == []
+
+
 def test_a_damaged_video_fails_with_words_and_returns_the_credits(clip, org, people, fund, go):
     fund(100)
     with storage.storage().open(clip.original_key, "wb") as fh:
