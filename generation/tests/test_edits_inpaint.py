@@ -44,10 +44,12 @@ def test_inpaint_makes_a_new_child_image_with_its_recipe_and_leaves_the_source_a
     assert list(result.parents.all()) == [photo]
     assert result.title == "beach · edited"
     assert (result.width, result.height) == SIZE
-    # Painted inside the mask, untouched (but for JPEG noise) outside it.
+    # Painted inside the mask, untouched (but for JPEG noise) outside it and the demo's labels (the
+    # DEMO band across the top 14 px, the corner label at the bottom left).
     after = opened(result)
     assert difference(before, after, (50, 40, 90, 80)) > 20
-    assert difference(before, after, (110, 0, 160, 25)) < 6
+    assert difference(before, after, (110, 16, 160, 30)) < 6
+    assert difference(before, after, (0, 0, 160, 14)) > 20  # the band
     photo.refresh_from_db()
     assert opened(photo).tobytes() == before.tobytes()
     recipe = result.recipe
