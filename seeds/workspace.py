@@ -58,7 +58,10 @@ def demo_provider_inline() -> Iterator[None]:
     """Jobs run to the end inside the calls that start them, on the offline demo provider with no
     simulated wait or failures, and so without a worker."""
     app = current_app  # the project's Celery app (config.celery, loaded when Django starts)
-    eager = app.conf.task_always_eager
+    # Put back exactly what was there: an explicit value, or none (then Celery keeps reading
+    # CELERY_TASK_ALWAYS_EAGER from Django's settings; pinning the value read would stop that).
+    pinned = "task_always_eager" in app.conf.changes
+    eager = app.conf.changes.get("task_always_eager")
     app.conf.task_always_eager = True
     try:
         with override_settings(
@@ -66,7 +69,10 @@ def demo_provider_inline() -> Iterator[None]:
         ):
             yield
     finally:
-        app.conf.task_always_eager = eager
+        if pinned:
+            app.conf.task_always_eager = eager
+        else:
+            app.conf.changes.pop("task_always_eager", None)
 
 
 def seed(org: Organization, user: User) -> None:

@@ -35,3 +35,16 @@ def test_without_an_image_or_credits_it_does_nothing(org, people, fund, media_ro
     asset_create_from_bytes(org=org, data=fixtures.chart(), filename="chart.jpg")
     mesh_seed.seed(org, people.owner)  # no credits
     assert not MeshJob.objects.exists()
+
+
+def test_seeding_leaves_celery_reading_the_eager_setting_from_django(settings):
+    from celery import current_app
+
+    from seeds.workspace import demo_provider_inline
+
+    with demo_provider_inline():
+        assert current_app.conf.task_always_eager is True
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a later test's choice must still reach Celery
+    assert current_app.conf.task_always_eager is False
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert current_app.conf.task_always_eager is True
