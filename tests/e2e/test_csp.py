@@ -19,9 +19,10 @@ from playwright.sync_api import Page, expect
 import core.csp
 from assets.tests.factories import AssetFactory
 from blog.models import BlogPostPage
+from characters.tests.factories import CharacterFactory
 from tests.factories import PASSWORD
 from tests.more_factories import StaffUserFactory
-from tests.test_tenant_isolation import ORG_URLS, _library_objects, _url
+from tests.test_tenant_isolation import ORG_URLS, _library_objects, _licensing_objects, _url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -103,7 +104,9 @@ def test_every_page_runs_under_the_policy_without_a_violation(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     call_command("seed_site", stdout=io.StringIO())
     call_command("sync_plans", stdout=io.StringIO())
-    objects = {org.slug: _library_objects(org)}
+    other = people.other_org
+    objects = {org.slug: _library_objects(org), other.slug: {"character": CharacterFactory(org=other)}}
+    _licensing_objects(objects, org.slug, other.slug)  # the licensing pages need a licence each way
     for n in range(3):
         AssetFactory(org=org, filename=f"beach-{n}.jpg", size=(320, 240))
     staff = StaffUserFactory(email="support@example.com")
