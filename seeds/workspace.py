@@ -60,8 +60,10 @@ def demo_provider_inline() -> Iterator[None]:
     app = current_app  # the project's Celery app (config.celery, loaded when Django starts)
     # Put back exactly what was there: an explicit value, or none (then Celery keeps reading
     # CELERY_TASK_ALWAYS_EAGER from Django's settings; pinning the value read would stop that).
-    pinned = "task_always_eager" in app.conf.changes
-    eager = app.conf.changes.get("task_always_eager")
+    changes = app.conf.changes
+    assert changes is not None  # the app is configured: Django has started
+    pinned = "task_always_eager" in changes
+    eager = changes.get("task_always_eager")
     app.conf.task_always_eager = True
     try:
         with override_settings(
@@ -72,7 +74,7 @@ def demo_provider_inline() -> Iterator[None]:
         if pinned:
             app.conf.task_always_eager = eager
         else:
-            app.conf.changes.pop("task_always_eager", None)
+            changes.pop("task_always_eager", None)
 
 
 def seed(org: Organization, user: User) -> None:
