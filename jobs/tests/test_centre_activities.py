@@ -37,7 +37,7 @@ def test_imports_and_library_downloads_are_listed_with_their_state_and_results(l
     _import(org, people.member, status=MediaImport.Status.FETCHING)
     ready = Export.objects.create(org=org, asset_ids=[1, 2, 3], status=Export.Status.READY, progress=100)
     Export.objects.create(org=org, asset_ids=[4], status=Export.Status.RUNNING, progress=40)
-    _import(people.other_org, media_url="https://cdn.example.com/rival-secret.jpg")
+    _import(people.other_org, media_url="https://pins.example.org/rival-secret.jpg")
 
     html = login("viewer").get(_url(org)).content.decode()
 

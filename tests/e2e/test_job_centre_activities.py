@@ -32,7 +32,7 @@ def test_imports_and_a_data_export_in_the_job_centre(page: Page, site, tmp_path,
     failed = MediaImport.objects.create(
         org=org,
         created_by=owner,
-        media_url="https://cdn.example.com/gone.jpg",
+        media_url="https://pins.example.org/gone.jpg",
         status=MediaImport.Status.FAILED,
         error="The site answered 404: the file is gone.",
     )
